@@ -1,0 +1,3 @@
+"""faxgw: an embedded fax gateway daemon."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from faxgw.cli import main
+
+raise SystemExit(main())
