@@ -208,6 +208,10 @@ class AtChannel:
         if self._overflow:
             raise BufferOverflow(f"{self.port}: more than {self.settings.max_buffer_bytes} bytes unread")
 
+    def note(self, what: str, text: str) -> None:
+        """Add a line to the protocol trace (the link notes frames and image sizes)."""
+        self._note(what, text)
+
     def _note(self, what: str, text: str) -> None:
         log.debug("%s %s %s", self.port, what, text)
         if self._trace is not None:
@@ -352,6 +356,10 @@ class Transaction:
                 ch._notify(result)
             elif text:
                 ch._note("stale", text)
+
+    def mark_synced(self) -> None:
+        """The answer of a timed-out command has been read after all: no resync needed."""
+        self._ch._desynced = False
 
     def write_raw(self, data: bytes, note: str) -> None:
         self._ch._write(data, "raw>", note)
