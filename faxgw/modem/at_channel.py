@@ -306,6 +306,9 @@ class Transaction:
         except TimeoutError:
             self._ch._desynced = True
             raise ATTimeout(label, timeout_s, tuple(info)) from None
+        except asyncio.CancelledError:
+            self._ch._desynced = True  # the answer may still come: resync before the next
+            raise
 
     async def resync(self) -> None:
         """After a timeout the answer may still come and would be taken for the next

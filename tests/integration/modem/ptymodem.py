@@ -55,6 +55,10 @@ class PtyModem:
         del self.inbox[:end + len(marker)]
         return chunk
 
+    async def wait_more(self) -> None:
+        self._arrived.clear()
+        await self._arrived.wait()
+
     async def read_command(self, timeout_s: float = 30.0) -> str:
         raw = await self.read_until(b"\r", timeout_s)
         command = raw[:-1].decode("latin-1").strip()

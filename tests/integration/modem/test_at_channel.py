@@ -150,6 +150,23 @@ async def test_cancelled_command_propagates_cancel_and_frees_the_channel(pty_mod
     assert (await channel.command("AT")).kind is Kind.OK
 
 
+async def test_answer_of_cancelled_command_is_not_taken_by_the_next(pty_modem, channel):
+    async def modem(m, command):
+        if command == "AT+WAIT":
+            await asyncio.sleep(0.3)
+            m.reply("LATE", "OK")
+        else:
+            m.reply("+NEXT: 1", "OK")
+
+    pty_modem.run(modem)
+    task = asyncio.create_task(channel.command("AT+WAIT", timeout_s=5.0))
+    await asyncio.sleep(0.1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert (await channel.command("AT+NEXT")).info == ("+NEXT: 1",)
+
+
 async def test_transmit_data_waits_while_modem_says_xoff(pty_modem, channel):
     payload = bytes(range(256)) * 4
 
