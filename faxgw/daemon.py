@@ -24,9 +24,8 @@ def run(config: Config) -> int:
 
 async def serve(config: Config, app: web.Application | None = None) -> None:
     app = app or create_app(config)
-    # lingering_time=0: after a 413 the rest of an oversized body is not read (or drained);
-    # the connection is closed instead. access_log=None: a line per request costs throughput.
-    runner = web.AppRunner(app, handle_signals=False, access_log=None, lingering_time=0)
+    # access_log=None: a line per request costs throughput; errors are still logged.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
     try:
         site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)

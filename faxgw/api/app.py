@@ -28,7 +28,7 @@ def create_app(config: Config) -> web.Application:
 
 
 def add_routes(app: web.Application) -> None:
-    app.router.add_post("/fax", submit.send_fax)
+    app.router.add_post("/fax", submit.send_fax, expect_handler=submit.expect_upload)
     app.router.add_post("/fax/search", views.search_faxes)
     app.router.add_post("/fax/webhook/endpoints", webhook_views.create_endpoint)
     app.router.add_get("/fax/webhook/endpoints", webhook_views.list_endpoints, allow_head=False)

@@ -26,7 +26,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except ApiError as exc:
         resp = exc.response()
         if exc.status == 413:
-            resp.force_close()  # the rest of the body is not read, so the connection is spent
+            _no_lingering(request, resp)
         return resp
     except NotFound:
         return fax_not_found().response()
@@ -44,6 +44,21 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)
         return error_response(500, "internal_error", "The server failed to handle the request.")
+
+
+def _no_lingering(request: web.Request, resp: web.Response) -> None:
+    """After a 413 the rest of the body is neither read nor drained: the connection closes.
+
+    aiohttp normally drains an unread body for `lingering_time` (10 s) so that the client sees
+    the answer; for an oversized upload that would mean reading what we refused. There is no
+    per-request switch, so the handler's protocol gets a zero lingering time (it is closed
+    after this answer anyway). Clients that send `Expect: 100-continue` (curl does for large
+    bodies) get the 413 before they send anything, from `expect_upload`.
+    """
+    resp.force_close()
+    protocol = request.protocol
+    if hasattr(protocol, "_lingering_time"):
+        protocol._lingering_time = 0.0
 
 
 @web.middleware

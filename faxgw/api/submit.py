@@ -35,11 +35,12 @@ class Form:
 async def send_fax(request: web.Request) -> web.Response:
     store, config, tenant_id = request.app[STORE], request.app[CONFIG], request[TENANT]
     key = schemas.idempotency_key(request.headers.get("Idempotency-Key"))
+    _check_envelope(request, config.limits.max_upload_bytes)
     if key:
         first = await store.fax_by_idempotency_key(tenant_id, key)
         if first:
+            await _drain(request)
             return _replayed(first)
-    _check_envelope(request, config.limits.max_upload_bytes)
     staging = Staging(config.state_dir)
     try:
         form = await _read_form(request, staging, config.limits)
@@ -60,8 +61,36 @@ async def send_fax(request: web.Request) -> web.Response:
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
 
 
+async def expect_upload(request: web.Request) -> web.StreamResponse | None:
+    """`Expect: 100-continue`: refuse an announced oversized upload before it is sent."""
+    limit = request.app[CONFIG].limits.max_upload_bytes
+    length = request.content_length
+    if request.headers.get("Expect", "").lower() == "100-continue" and length is not None \
+            and length > limit + FORM_OVERHEAD_BYTES:
+        resp = ApiError(413, "document_too_large",
+                        f"The request of {length} bytes exceeds the upload limit of {limit} bytes.",
+                        limitBytes=limit).response()
+        resp.force_close()
+        return resp
+    return await _default_expect(request)
+
+
+async def _default_expect(request: web.Request) -> None:
+    if request.headers.get("Expect", "").lower() != "100-continue":
+        raise web.HTTPExpectationFailed(text="Unknown Expect header")
+    await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    request.writer.output_size = 0
+
+
 def _replayed(row: dict) -> web.Response:
     return web.json_response(fax_object(row), status=200, headers={"Idempotent-Replayed": "true"})
+
+
+async def _drain(request: web.Request) -> None:
+    # The envelope check bounded the length; read the repeat's body so the client can finish
+    # sending it and read our answer on the same connection.
+    while await request.content.readany():
+        pass
 
 
 def _check_envelope(request: web.Request, limit: int) -> None:
