@@ -61,6 +61,12 @@ class Daemon:
         self.stderr.close()
 
 
+@pytest.fixture(scope="session")
+def daemon_class():
+    """The Daemon class, for modules that need a daemon with their own config."""
+    return Daemon
+
+
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
     d = Daemon(tmp_path_factory.mktemp("daemon")).start()
@@ -97,7 +103,7 @@ class Client:
     async def send(self, phone=None, docs=(PDF,), headers=None, **fields) -> tuple[int, dict]:
         # A fresh number by default: the claim never takes a number that is already in a call.
         phone = phone or f"+1555{random.randrange(10**7):07d}"
-        form = aiohttp.FormData()
+        form = aiohttp.FormData(default_to_multipart=True)
         form.add_field("phoneNumber", phone)
         for name, value in fields.items():
             form.add_field(name, value)
