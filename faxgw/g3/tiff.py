@@ -2,7 +2,7 @@
 strips come from our own encoder, and read such files (ours, libtiff's, ghostscript's, a
 fax machine's) with our own decoder.
 
-    write_tiff(pages, coding="MH", *, fill_order=1, align_eol=True) -> bytes
+    write_tiff(pages, coding="MH", *, fill_order=1, align_eol=True, k=None, **encode_options)
     read_tiff(data) -> list[Page]
 """
 
@@ -123,7 +123,7 @@ def _pack_ifd(tags, ifd_offset: int, strip_offset: int, strip_size: int) -> byte
 
 
 def write_tiff(pages, coding: str = "MH", *, fill_order: int = 1, align_eol: bool = True,
-               k: int | None = None) -> bytes:
+               k: int | None = None, **encode_options) -> bytes:
     """A little-endian multi-page TIFF Class F, one strip per page, coded by faxgw.g3.
 
     pages: Page objects or bare mode "1" images (taken as 204 x 196 dpi, fine).
@@ -132,6 +132,8 @@ def write_tiff(pages, coding: str = "MH", *, fill_order: int = 1, align_eol: boo
     fill_order: 1 (first bit in the most significant bit; what every reader supports) or 2.
     align_eol: MH/MR, byte-aligned EOLs (T4Options bit 2), as Class F recommends.
     k: MR K factor; default 2 for standard pages, 4 for finer ones (T.4 4.2.1.3.1).
+    encode_options: passed on to faxgw.g3.encode (min_scan_ms, bit_rate, end_of_page);
+        bit_order follows fill_order.
     Each strip starts with EOL and ends with RTC (EOFB for MMR), as libtiff writes them.
     """
     pages = [p if isinstance(p, Page) else Page(p) for p in pages]
@@ -142,7 +144,7 @@ def write_tiff(pages, coding: str = "MH", *, fill_order: int = 1, align_eol: boo
     out = bytearray(b"II*\0\0\0\0\0")
     previous_link = 4  # where the offset of the next IFD goes
     for number, page in enumerate(pages):
-        options = {"bit_order": "msb" if fill_order == 1 else "lsb"}
+        options = dict(encode_options, bit_order="msb" if fill_order == 1 else "lsb")
         if coding != "MMR":
             options["align_eol"] = align_eol
         if coding == "MR":
