@@ -54,6 +54,16 @@ class AtClass1Link:
     def channel(self) -> AtChannel:
         return self._ch
 
+    @property
+    def hang_up_budget_s(self) -> float:
+        """The longest ``hang_up`` can take: ATH0, then the whole recovery ladder (leave
+        data state, AT, escape, AT, ATH0, ATZ, init). A caller bounding hang-up should
+        allow this much, or the recovery goes on after it stopped waiting."""
+        t, settings = self._timing, self._ch.settings
+        commands = 5 + len(settings.init_commands)
+        return commands * t.command_timeout_s + t.reset_timeout_s + 2 * t.escape_guard_s \
+            + 2 * t.resync_quiet_s
+
     # --- call set-up --------------------------------------------------------------------
 
     async def dial(self, number: str, timeout_s: float) -> DialResult:

@@ -21,6 +21,7 @@ from faxgw.modem.class1_link import AtClass1Link
 from faxgw.modem.errors import ATChannelError
 from faxgw.modem.probe import CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe
 from faxgw.modem.profiles import Profile, find_profile, load_all, profile_dirs
+from faxgw.modem.results import Kind, Result
 from faxgw.t30.link import ModemFault
 
 GENERIC = "generic-class1"
@@ -34,6 +35,10 @@ class Modem:
     matched_by: str  # "named" (given by the caller), "identity" or "generic"
     fclass: str | None  # the +FCLASS value of the chosen service class
     info: ModemInfo | None
+
+    async def wait_for_ring(self, timeout_s: float) -> Result:
+        """The next RING (ATTimeout if none): a receiver answers after it."""
+        return await self.channel.wait_for(Kind.RING, timeout_s)
 
     def class1_link(self) -> AtClass1Link:
         if self.fclass not in CLASS1_VALUES:

@@ -11,7 +11,6 @@ from faxgw.modem.errors import ATError, ATTimeout, ModemGone, ModemUnresponsive
 from faxgw.modem.results import Kind
 from faxgw.modem.states import ANY_FINAL, Mode
 from faxgw.t30.link import ModemFault
-from tests.integration.modem.ptymodem import PtyModem
 
 FAST = ChannelSettings(command_timeout_s=0.5, reset_timeout_s=0.5, escape_guard_s=0.05,
                        stall_timeout_s=0.5, tx_chunk_bytes=16)
