@@ -40,8 +40,10 @@ def unit_settings(text: str) -> dict[str, list[str]]:
     return settings
 
 
-def exec_start_path() -> str:
-    return unit_settings(UNIT.read_text())["ExecStart"][0].split()[0]
+def executables() -> list[str]:
+    """The absolute paths that ExecStart=/ExecReload= run (verify checks they exist)."""
+    settings = unit_settings(UNIT.read_text())
+    return [settings[key][0].split()[0] for key in ("ExecStart", "ExecReload")]
 
 
 @pytest.fixture
@@ -51,14 +53,13 @@ def unit_root(tmp_path: Path) -> Path:
     shutil.copytree(HOST_UNIT_DIR, root / HOST_UNIT_DIR.relative_to("/"), symlinks=True)
     (root / "etc/systemd/system").mkdir(parents=True)
     shutil.copy(UNIT, root / "etc/systemd/system/faxgw.service")
-    # The executables the unit names: the console script (a stand-in) and kill(1).
-    script = root / exec_start_path().lstrip("/")
-    script.parent.mkdir(parents=True)
-    script.write_text("#!/bin/sh\n")
-    script.chmod(0o755)
-    (root / "usr/bin").mkdir(parents=True, exist_ok=True)
-    shutil.copy(require_tool("kill"), root / "usr/bin/kill")
-    (root / "bin").symlink_to("usr/bin")
+    # Stand-ins for the programs the unit runs: this machine need not have faxgw in
+    # /opt/faxgw, nor procps' kill(1).
+    for program in executables():
+        stand_in = root / program.lstrip("/")
+        stand_in.parent.mkdir(parents=True, exist_ok=True)
+        stand_in.write_text("#!/bin/sh\n")
+        stand_in.chmod(0o755)
     return root
 
 
