@@ -134,3 +134,11 @@ def test_serial_ports_only_without_dropin():
     allowed = {value.split()[0] for value in settings["DeviceAllow"]}
     assert allowed == {"char-ttyS", "char-ttyUSB", "char-ttyACM"}
     assert "dialout" in settings["SupplementaryGroups"]
+
+
+def test_readme_quotes_the_score_systemd_gives(unit_root):
+    """systemd/README.md tells administrators the rating; keep it the real one."""
+    readme = (SYSTEMD_DIR / "README.md").read_text()
+    quoted = re.search(r"rates the unit \*\*(\d+\.\d)\*\*", readme)
+    assert quoted, "README no longer quotes the rating"
+    assert float(quoted.group(1)) == exposure(unit_root)
