@@ -7,11 +7,11 @@ Outside systemd the variable is unset and every call is a no-op that returns Fal
 daemon calls these unconditionally.
 
 Where the daemon calls what (see systemd/README.md):
-    after the API listens and the modems are probed  -> notifier.ready(status=...)
-    whenever the modem/queue summary changes         -> notifier.status("2/2 modems idle, 5 queued")
-    SIGHUP                                           -> notifier.reloading() ... notifier.ready()
-    SIGTERM                                          -> notifier.stopping()
-    at start, inside the event loop                  -> start_watchdog(notifier)
+    API listening and modems probed -> notifier.ready(status="2/2 modems idle, 0 queued")
+    the summary changes             -> notifier.status("1/2 modems busy, 5 queued")
+    SIGHUP                          -> notifier.reloading(), re-read config, notifier.ready()
+    SIGTERM                         -> notifier.stopping()
+    right after ready()             -> start_watchdog(notifier); cancel the task at exit
 """
 from __future__ import annotations
 
