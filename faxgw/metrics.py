@@ -17,6 +17,7 @@ test process do not clash. Two kinds of numbers:
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import TypeVar
 
@@ -53,7 +54,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         self._store_counts = _StoreCounts(faxes_by_status, queue_depth, webhook_backlog)
         self.registry.register(self._store_counts)
-        for standard in (ProcessCollector, PlatformCollector, GCCollector):
+        for standard in (_SandboxedProcessCollector, PlatformCollector, GCCollector):
             standard(registry=self.registry)
         info = Gauge("faxgw_build_info", "Always 1; the version as a label",
                      ["version"], registry=self.registry)
@@ -141,6 +142,15 @@ class _StoreCounts(Collector):
             yield GaugeMetricFamily("faxgw_webhook_backlog",
                                     "Webhook events not yet delivered",
                                     value=self._values["webhook_backlog"])
+
+
+class _SandboxedProcessCollector(ProcessCollector):
+    """process_* metrics that survive ProcSubset=pid (faxgw.service), which hides
+    /proc/stat: the stock collector reads the boot time there and, failing, exports
+    nothing at all. CLOCK_BOOTTIME gives the same instant."""
+
+    def _boot_time(self) -> float:
+        return time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
 
 
 async def _call(source: Source[T]) -> T:

@@ -1,8 +1,15 @@
 """faxgw.metrics, read back through the Prometheus text parser."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from faxgw.metrics import CALL_SECONDS_BUCKETS, Metrics
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 def samples(metrics: Metrics) -> dict[tuple[str, frozenset], float]:
@@ -110,3 +117,33 @@ def test_process_and_build_info_are_exported():
     metrics = Metrics(version="1.2.3")
     assert value(metrics, "faxgw_build_info", version="1.2.3") == 1
     assert value(metrics, "process_resident_memory_bytes") > 0
+
+
+# The /proc that faxgw.service gives the daemon (ProtectProc=invisible, ProcSubset=pid),
+# mounted in a private mount namespace for one child process.
+SANDBOXED_PROC = "mount -t proc -o subset=pid,hidepid=invisible proc /proc && exec \"$@\""
+READ_PROCESS_METRICS = """
+import time
+from prometheus_client.parser import text_string_to_metric_families
+from faxgw.metrics import Metrics
+text = Metrics().render().decode()
+values = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+assert values["process_resident_memory_bytes"] > 0, values
+assert abs(values["process_start_time_seconds"] - time.time()) < 60, values
+print("PROCESS_METRICS_OK")
+"""
+
+
+def test_process_metrics_survive_the_units_proc_sandbox():
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        pytest.fail("unshare not found (util-linux)")
+    probe = subprocess.run([unshare, "--mount", "sh", "-c", "mount -t proc -o subset=pid "
+                            "proc /proc && test ! -e /proc/stat"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("cannot mount a private /proc here (needs root with CAP_SYS_ADMIN)")
+    done = subprocess.run(
+        [unshare, "--mount", "sh", "-c", SANDBOXED_PROC, "sh",
+         sys.executable, "-c", READ_PROCESS_METRICS],
+        capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert "PROCESS_METRICS_OK" in done.stdout, done.stderr
