@@ -17,7 +17,7 @@ from faxgw.t30.frames import FCF, POST_PAGE_COMMANDS, Frame, decode_ident, encod
 from faxgw.t30.negotiate import (LocalCapabilities, QualityPolicy, dcs_acceptable,
                                  judge_page, judge_tcf, page_format)
 from faxgw.t30.states import State
-from faxgw.t30.timers import MAX_COMMAND_TRIES, MAX_CRP_REPEATS, T1_S, T2_S, T4_S
+from faxgw.t30.timers import MAX_COMMAND_TRIES, MAX_CRP_REPEATS, Timers
 
 S = State
 _MPS = (FCF.MPS, FCF.PRI_MPS)
@@ -33,10 +33,10 @@ class Receiver(Engine):
     X_BIT = False  # we sent DIS; the caller is the station that received it
 
     def __init__(self, local: LocalCapabilities, policy: QualityPolicy | None = None,
-                 t1_s: float = T1_S, t2_s: float = T2_S, t4_s: float = T4_S) -> None:
+                 timers: Timers = Timers()) -> None:
         super().__init__(local)
         self.policy = policy or QualityPolicy()
-        self.t1_s, self.t2_s, self.t4_s = t1_s, t2_s, t4_s
+        self.t1_s, self.t2_s, self.t4_s = timers.t1_s, timers.t2_s, timers.t4_s
         self.t1_deadline = 0.0
         self.dcs: DcsSettings | None = None
         self.fmt: PageFormat | None = None

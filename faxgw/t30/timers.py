@@ -41,3 +41,19 @@ TCF_DURATION_S = 1.5
 # The receiver judges TCF by its longest run of zero bits: a line that carries about a
 # second of clean zeros will carry the page (spandsp and HylaFAX judge the same way).
 TCF_GOOD_ZERO_RUN_S = 1.0
+
+
+from dataclasses import dataclass  # noqa: E402 - kept beside the values it groups
+
+
+@dataclass(frozen=True, slots=True)
+class Timers:
+    """The timers one engine runs with: the T.30 values, or all of them scaled by one
+    factor for an accelerated simulation (hw-sim's fast mode, loopback tests)."""
+
+    t1_s: float = T1_S
+    t2_s: float = T2_S
+    t4_s: float = T4_S
+
+    def scaled(self, factor: float) -> Timers:
+        return Timers(self.t1_s * factor, self.t2_s * factor, self.t4_s * factor)

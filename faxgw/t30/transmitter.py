@@ -20,7 +20,7 @@ from faxgw.t30.states import State
 from faxgw.t30.timers import (MAX_COMMAND_TRIES, MAX_CRP_REPEATS, MAX_DIS_REPEATS,
                               MAX_NOISE_BEFORE_DIS,
                               MAX_PAGE_TRIES, MAX_TRAINING_TRIES_PER_SPEED,
-                              SILENCE_BEFORE_MODULATION_MS, T1_S, T4_S)
+                              SILENCE_BEFORE_MODULATION_MS, Timers)
 
 S = State
 
@@ -32,12 +32,12 @@ class Transmitter(Engine):
 
     def __init__(self, local: LocalCapabilities, page_count: int,
                  resolution: Resolution = Resolution.FINE, width_px: int = WIDTH_A4_PX,
-                 t1_s: float = T1_S, t4_s: float = T4_S) -> None:
+                 timers: Timers = Timers()) -> None:
         super().__init__(local)
         if page_count < 1:
             raise ValueError("a fax has at least one page")
         self.wanted_resolution, self.wanted_width = resolution, width_px
-        self.t1_s, self.t4_s = t1_s, t4_s
+        self.t1_s, self.t4_s = timers.t1_s, timers.t4_s
         self.report.pages = [PageResult(index=i) for i in range(page_count)]
         self.t1_deadline = 0.0
         self.remote: DisCapabilities | None = None
