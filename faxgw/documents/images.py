@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import warnings
 
+import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from .detect import DocType
@@ -106,8 +107,8 @@ def size_in_inches(frame_image: Image.Image) -> tuple[float, float]:
     return width / fill_dpi, height / fill_dpi
 
 
-def render_frame(frame_image: Image.Image, placement: Placement) -> Image.Image:
-    """A frame as a grey image on the fax grid (1728 wide, placement's length)."""
+def render_frame(frame_image: Image.Image, placement: Placement) -> np.ndarray:
+    """A frame as grey pixels on the fax grid (rows x 1728, placement's length)."""
     target = (placement.content_width_px, placement.content_height_px)
     if placement.rotate:
         target = target[::-1]
@@ -120,7 +121,7 @@ def render_frame(frame_image: Image.Image, placement: Placement) -> Image.Image:
                        Image.Resampling.LANCZOS, reducing_gap=3.0)
     page = Image.new("L", (LINE_WIDTH_PX, placement.height_px), 255)
     page.paste(grey, (placement.left_px, 0))
-    return page
+    return np.asarray(page)
 
 
 def _to_grey(frame_image: Image.Image) -> Image.Image:

