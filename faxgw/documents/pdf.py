@@ -27,10 +27,13 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     """Open a PDF from memory; raise DocumentError for what cannot be faxed."""
     if b"%%EOF" not in data[-_EOF_WINDOW:]:
         raise DocumentError(ErrorCode.CORRUPT, "the PDF is truncated (it does not end with %%EOF)")
-    try:
-        doc = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        raise _load_error(exc.err_code) from None
+    # pypdfium2's own loader reads FPDF_GetLastError also when loading worked but found no
+    # pages, and that error is left over from an earlier document: tell the cases apart here.
+    raw = pdfium_c.FPDF_LoadMemDocument64(data, len(data), None)
+    if not raw:
+        raise _load_error(pdfium_c.FPDF_GetLastError())
+    doc = pdfium.PdfDocument(raw)
+    doc.faxgw_source = data  # PDFium reads from this buffer for as long as the document lives
     if len(doc) == 0:
         doc.close()
         raise DocumentError(ErrorCode.NO_PAGES, "the PDF has no pages")
@@ -42,9 +45,6 @@ def _load_error(err_code: int | None) -> DocumentError:
         return DocumentError(ErrorCode.ENCRYPTED, "the PDF is encrypted and needs a password")
     if err_code == pdfium_c.FPDF_ERR_SECURITY:
         return DocumentError(ErrorCode.ENCRYPTED, "the PDF uses an unsupported security handler")
-    if err_code == pdfium_c.FPDF_ERR_SUCCESS:
-        # PDFium reports "no error" when the document opened but holds zero pages.
-        return DocumentError(ErrorCode.NO_PAGES, "the PDF has no pages")
     return DocumentError(ErrorCode.CORRUPT, "the PDF is damaged and cannot be read")
 
 

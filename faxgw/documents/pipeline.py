@@ -18,7 +18,7 @@ from .binarize import binarize
 from .cover import typeset_cover
 from .detect import DocType, detect_type
 from .encode import encode_page
-from .errors import DocumentError
+from .errors import DocumentError, ErrorCode
 from .geometry import place
 from .header import header_text, stamp, strip_image
 from .options import Binarisation, CoverPage, RenderOptions
@@ -79,6 +79,13 @@ def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datet
 
 
 def _render_image(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
+    try:
+        return _render_frames(run, options, now)
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise DocumentError(ErrorCode.CORRUPT, f"the image is damaged or truncated ({exc})") from None
+
+
+def _render_frames(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
     kind = DocType(run.kind)
     limits = options.limits
     image = images.open_image(run.data, kind, limits)

@@ -32,6 +32,7 @@ def inspect(data: bytes, limits: Limits = Limits()) -> DocumentInfo:
         pages = _text_pages(data, limits)
     else:
         image = images.open_image(data, kind, limits)
+        images.check_decodes(image, kind)
         pages = images.count_frames(image, kind)
         image.close()
     if pages > limits.max_pages:
