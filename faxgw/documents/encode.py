@@ -34,3 +34,12 @@ def normalise_coding(coding: str) -> str:
 def encode_page(page: "FaxPage", coding: str, **options) -> bytes:
     """The page coded as ``coding`` by faxgw.g3.encode (options passed through)."""
     return codec().encode(page.image, normalise_coding(coding), **options)
+
+
+def write_tiff_class_f(pages: "list[FaxPage]", coding: str = "MH") -> bytes:
+    """A multi-page TIFF Class F of the pages, strips coded by faxgw.g3."""
+    codec()  # a clear error when the build has no codec
+    from faxgw.g3.tiff import Page, write_tiff
+
+    tiff_pages = [Page(page.image, *page.resolution.dpi) for page in pages]
+    return write_tiff(tiff_pages, normalise_coding(coding))
