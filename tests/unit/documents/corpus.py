@@ -17,6 +17,8 @@ from reportlab.pdfgen import canvas
 # The marker: a filled square, its top-left corner MARKER_AT points from the page's top-left.
 MARKER_AT = (144.0, 216.0)
 MARKER_SIDE_PT = 36.0
+# A character to find: GLYPH at GLYPH_SIZE_PT, its baseline starting GLYPH_AT from top-left.
+GLYPH, GLYPH_AT, GLYPH_SIZE_PT = "F", (300.0, 252.0), 48
 LOREM = "The quick brown fox jumps over the lazy dog. 0123456789 Fax gateway test line."
 
 
@@ -28,6 +30,8 @@ def text_pdf(pages: int, pagesize=A4, marker: bool = True, compress: bool = True
         if marker:
             x, y = MARKER_AT
             pdf.rect(x, height - y - MARKER_SIDE_PT, MARKER_SIDE_PT, MARKER_SIDE_PT, stroke=0, fill=1)
+            pdf.setFont("Helvetica-Bold", GLYPH_SIZE_PT)
+            pdf.drawString(GLYPH_AT[0], height - GLYPH_AT[1], GLYPH)
         pdf.setFont("Helvetica-Bold", 14)
         pdf.drawString(72, height - 72, f"Page {number} of {pages}")
         pdf.setFont("Times-Roman", 11)
