@@ -91,6 +91,7 @@ class CallLog:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else None
         self._ended: list[dict] = []
+        self.errors: list[str] = []
         self._lock = threading.Condition()
 
     def finish(self, record: CallRecord) -> dict:
@@ -102,6 +103,11 @@ class CallLog:
             with open(self.path, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(data) + "\n")
         return data
+
+    def internal_error(self, modem: str, exc: BaseException) -> None:
+        """A simulator bug surfaced as ERROR to the DTE; kept so tests can fail on it."""
+        with self._lock:
+            self.errors.append(f"{modem}: {exc!r}")
 
     def ended(self) -> list[dict]:
         with self._lock:

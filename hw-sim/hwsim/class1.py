@@ -69,6 +69,7 @@ async def dial(modem: "Modem", dial_string: str) -> str:
         return ERROR
     modem.off_hook = True
     modem.line_dead = False
+    modem.line_op = True
     modem.abortable("NO CARRIER")  # V.250 6.3.1: a character aborts dialing
     blind = modem.x_level in (0, 1, 3) or "W" in dial_string.upper()
     code, call = await modem.exchange.place_call(
@@ -93,6 +94,7 @@ async def dial(modem: "Modem", dial_string: str) -> str:
 
 async def answer(modem: "Modem") -> str:
     call = modem.ringing_call
+    modem.line_op = True
     modem.abortable("NO CARRIER")
     if call is None or call.state != "ringing":
         # Off hook on a line where nobody calls: nothing to hear until S7 runs out.
@@ -180,10 +182,11 @@ def cmd_fts(modem: "Modem", cmd: Command):
     if state.hdlc_tx is not None:
         state.hdlc_tx.end(now())
         state.hdlc_tx = None
-    return _wait_then_ok(modem.timing.wall(int(cmd.arg) * 0.01))
+    return _wait_then_ok(modem, modem.timing.wall(int(cmd.arg) * 0.01))
 
 
-async def _wait_then_ok(wall_s: float):
+async def _wait_then_ok(modem: "Modem", wall_s: float):
+    modem.line_op = True
     await asyncio.sleep(wall_s)
     return None
 
@@ -202,6 +205,7 @@ def cmd_frs(modem: "Modem", cmd: Command):
 
 
 async def _wait_silence(modem: "Modem", wall_s: float):
+    modem.line_op = True
     modem.abortable("OK")  # a DTE character ends the wait with OK
     while True:
         call = modem.call

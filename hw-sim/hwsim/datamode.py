@@ -33,6 +33,11 @@ ERROR = "ERROR"
 MAX_FRAME = 256  # T.30 frames are at most 130 octets (efax: 3.45 s at 300 bit/s)
 HDLC_IDLE_LIMIT_S = 30.0  # wall seconds of flags before the DCE gives up on the DTE
 CHUNK_WALL_S = 0.02  # pacing granularity of image data
+# A high-speed transmitter ends its carrier with a turn-off sequence, and the far
+# demodulator keeps delivering bits until it detects the carrier loss: the receiving DTE
+# sees some fill after the last data (efax relies on it to see the RTC complete before
+# DLE ETX). Modelled as this much line time of zero bits sent after the DTE's data.
+TURN_OFF_LINE_S = 0.02
 
 
 async def sleep_until(at: float) -> float:
@@ -44,6 +49,7 @@ async def sleep_until(at: float) -> float:
 
 # -- HDLC transmit ---------------------------------------------------------------------
 async def hdlc_transmit(modem: "Modem") -> str:
+    modem.line_op = True
     call = modem.call
     state = modem.class1
     carrier = state.hdlc_tx if state.hdlc_tx and state.hdlc_tx.active else None
@@ -104,6 +110,7 @@ async def _read_frame(modem: "Modem") -> bytes | None:
 # -- HDLC receive -----------------------------------------------------------------------
 async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
                        deadline: float | None = None) -> str:
+    modem.line_op = True
     state = modem.class1
     listen_at = now() if listen_at is None else listen_at
     modem.abortable("OK")
@@ -111,7 +118,7 @@ async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
     if carrier is None:
         return DONE
     if not carrier.modulation.is_hdlc:
-        state.rx_last_seq = carrier.seq
+        # Not consumed: a following +FRM may still lock onto this carrier.
         modem.result("+FCERROR")
         return DONE
     modem.result("CONNECT")
@@ -163,6 +170,7 @@ async def _lock_on(modem: "Modem", listen_at: float, deadline: float | None,
 
 # -- image receive ----------------------------------------------------------------------
 async def image_receive(modem: "Modem", modulation: Modulation) -> str:
+    modem.line_op = True
     state = modem.class1
     state.detach_rx()
     listen_at = now()
@@ -174,7 +182,7 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
         if carrier.modulation.is_hdlc and state.far:
             modem.info("+FRH:3")  # T.31 8.5.1 adaptive reception: switch to HDLC
             return await hdlc_receive(modem, listen_at)
-        state.rx_last_seq = carrier.seq
+        # Not consumed: the +FRH=3 that follows must still hear these flags.
         modem.result("+FCERROR")
         return DONE
     await sleep_until(carrier.data_at)  # the training must end before CONNECT
@@ -206,6 +214,7 @@ class TxBuffer:
         self.ended = False
         self.xoff_sent = False
         self.overrun = 0
+        self.first_byte_at: float | None = None
         self.decoder = DleDecoder()
         self.changed = asyncio.Event()
 
@@ -215,6 +224,8 @@ class TxBuffer:
         if len(payload) > room:
             self.overrun += len(payload) - room
             payload = payload[:room]
+        if payload and self.first_byte_at is None:
+            self.first_byte_at = now()
         self.data += payload
         if self.modem.class1.flo == 1 and not self.xoff_sent and len(self.data) >= self.high:
             self.modem.port.write_now(bytes((XOFF,)))
@@ -240,6 +251,7 @@ class TxBuffer:
 
 
 async def image_transmit(modem: "Modem", modulation: Modulation) -> str:
+    modem.line_op = True
     call = modem.call
     modem.class1.detach_rx()
     carrier = call.start_carrier(modem, modulation)
@@ -264,16 +276,30 @@ async def _pump(modem: "Modem", call, carrier: Carrier, buffer: TxBuffer) -> Non
     wall_per_byte = modem.timing.wall(8 / carrier.modulation.bit_rate)
     chunk = max(16, int(CHUNK_WALL_S / wall_per_byte))
     t = await sleep_until(carrier.data_at)
+    first_data_at = None
     while True:
         if not buffer.data:
             if buffer.ended:
+                await _turn_off(modem, call, carrier, t)
+                if first_data_at is not None:
+                    await sleep_until(first_data_at + modem.timing.min_image_data_s)
                 return
             buffer.changed.clear()
             await buffer.changed.wait()
             t = max(t, now())
             continue
         data = buffer.take(chunk)
+        if first_data_at is None:
+            first_data_at = buffer.first_byte_at
         start, t = t, t + len(data) * wall_per_byte
         woke = await sleep_until(t)
         carrier.max_lag_s = max(carrier.max_lag_s, woke - t)
         call.send_bytes(modem, carrier, data, start, t)
+
+
+async def _turn_off(modem: "Modem", call, carrier: Carrier, t: float) -> None:
+    fill = bytes(max(1, int(carrier.modulation.bit_rate * TURN_OFF_LINE_S / 8)))
+    start = max(t, now())
+    end = start + modem.timing.wall(len(fill) * 8 / carrier.modulation.bit_rate)
+    await sleep_until(end)
+    call.send_bytes(modem, carrier, fill, start, end)

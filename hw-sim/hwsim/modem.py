@@ -57,6 +57,7 @@ class Modem:
         self._sink: Sink | None = None
         self._abort_code: str | None = None  # what a DTE character aborts with, if anything
         self._cancel_code: str | None = None
+        self.line_op = False  # the running command needs the line: a hang-up ends it
         self.last_dte_activity = now()
         self.class1 = class1.Class1State()
         self.reset_settings()
@@ -190,24 +191,34 @@ class Modem:
 
     # -- running commands -------------------------------------------------------------
     def start_op(self, coro: Awaitable[None]) -> None:
-        self._op = asyncio.get_running_loop().create_task(self._guard(coro))
+        task = asyncio.get_running_loop().create_task(self._guard(coro))
+        task.add_done_callback(lambda t: self._op_done(t, coro))
+        self._op = task
 
     async def _guard(self, coro: Awaitable[None]) -> None:
-        try:
-            await coro
-        except asyncio.CancelledError:
-            if self._cancel_code and not self.gone:
-                self.result(self._cancel_code)
-            elif self.gone or self._cancel_code is None:
-                raise
-        finally:
-            self._sink = None
-            self._abort_code = None
-            self._cancel_code = None
-            self._op = None
+        await coro
         if self._typeahead and not self.frozen:
             pending, self._typeahead = bytes(self._typeahead), bytearray()
-            self.on_dte_data(pending)
+            asyncio.get_running_loop().call_soon(self.on_dte_data, pending)
+
+    def _op_done(self, task: asyncio.Task, coro) -> None:
+        # Runs however the command ended, even cancelled before its first step (when
+        # ``coro`` was never awaited and must be closed here).
+        coro.close()
+        code, self._cancel_code = self._cancel_code, None
+        if self._op is task:
+            self._op = None
+            self._sink = None
+            self._abort_code = None
+            self.line_op = False
+        if self.gone:
+            return
+        if task.cancelled():
+            if code:
+                self.result(code)
+        elif task.exception() is not None:
+            self.result("ERROR")
+            self.exchange.log.internal_error(self.name, task.exception())
 
     def set_sink(self, sink: Sink | None) -> None:
         self._sink = sink
@@ -251,7 +262,7 @@ class Modem:
             self.call = None
             self.line_dead = True
             self.class1.detach()
-            if self._op is not None and not self._op.done():
+            if self.line_op and self._op is not None and not self._op.done():
                 self.abort_op("NO CARRIER")
 
     def hang_up(self, result: str | None = None) -> None:

@@ -19,6 +19,10 @@ class Timing:
     scale: float = 1.0
     min_signal_s: float = 0.0
     name: str = "realtime"
+    # Shortest wall time from the first image byte to the end of an image carrier. efax
+    # divides the bytes of a page by the whole seconds it took (efax.c end_data) and dies
+    # of SIGFPE when a page takes less than one; no real page is that short.
+    min_image_data_s: float = 0.0
 
     def wall(self, line_s: float) -> float:
         """Wall-clock seconds for ``line_s`` seconds of line time."""
@@ -33,7 +37,7 @@ class Timing:
 
 
 REALTIME = Timing(1.0, 0.0, "realtime")
-ACCELERATED = Timing(0.02, 0.08, "accelerated")
+ACCELERATED = Timing(0.02, 0.08, "accelerated", 1.1)
 
 
 def timing_from(value: "Timing | str | float") -> Timing:
@@ -47,7 +51,9 @@ def timing_from(value: "Timing | str | float") -> Timing:
     scale = float(value)
     if not 0 < scale <= 1:
         raise ValueError(f"timing scale must be in (0, 1], got {scale}")
-    return REALTIME if scale == 1 else Timing(scale, ACCELERATED.min_signal_s, f"x{scale}")
+    if scale == 1:
+        return REALTIME
+    return Timing(scale, ACCELERATED.min_signal_s, f"x{scale}", ACCELERATED.min_image_data_s)
 
 
 def now() -> float:
