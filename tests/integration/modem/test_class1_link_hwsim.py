@@ -16,11 +16,7 @@ from faxgw.t30.link import (
     CarrierLost, DialResult, LineDropped, LinkError, ModemFault, Modulation, WrongCarrier,
 )
 
-import hwsim  # noqa: E402
-
-if not hasattr(hwsim, "ModemBank"):  # the skeleton's empty package, before hw-sim is merged
-    pytest.skip("hw-sim is not merged into this branch yet", allow_module_level=True)
-ModemBank = hwsim.ModemBank
+from hwsim import ModemBank
 
 CALLER, CALLED = "1001", "1002"
 PROFILE = find_profile("hwsim-class1", [DRIVERS_DIR])
