@@ -295,10 +295,11 @@ class AtClass1Link:
         return reply
 
     async def _abort_data(self, tx: Transaction, command: str) -> None:
-        """Stop a receive whose data went quiet: a character makes the DCE end the data
-        with <DLE><ETX> and a result (T.31 8.3.4). No answer: ATTimeout (a modem fault)."""
+        """Stop a receive whose data went quiet: a character makes the DCE leave data
+        state with a result (T.31 8.3.4), after <DLE><ETX> or not, as DCEs differ. The rest
+        of the data is read as (discarded) lines. No answer: ATTimeout (a modem fault)."""
         tx.write_raw(CAN, f"CAN (abort {command} data)")
-        await tx.read_data(self._timing.command_timeout_s)
+        tx.end_data()
         await tx.read_final(f"{command} (aborted)", accept=ANY_FINAL)
         tx.mark_synced()
 

@@ -232,15 +232,19 @@ async def test_hang_up_is_shielded_from_cancellation(pty_modem, channel):
     assert not channel._desynced
 
 
-@pytest.mark.parametrize("answers_abort, error", [(True, CarrierLost), (False, ModemFault)])
-async def test_image_data_going_quiet_is_aborted(pty_modem, channel, answers_abort, error):
+@pytest.mark.parametrize("abort_answer, error", [
+    (DLE + ETX + b"\r\nOK\r\n", CarrierLost),   # data ended, then the result
+    (b"\r\nOK\r\n", CarrierLost),              # a DCE that just answers OK
+    (None, ModemFault),                          # no answer at all
+])
+async def test_image_data_going_quiet_is_aborted(pty_modem, channel, abort_answer, error):
     async def handler(m, command):
         if command.startswith("AT+FRM"):
             m.reply("CONNECT")
             m.send(b"\x00\x01\x10\x10")
             await m.read_until(b"\x18", 5)  # quiet until the DTE aborts
-            if answers_abort:
-                m.send(DLE + ETX + b"\r\nOK\r\n")
+            if abort_answer:
+                m.send(abort_answer)
         else:
             m.reply("OK")
 
