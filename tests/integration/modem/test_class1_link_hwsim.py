@@ -5,10 +5,12 @@ by an implementation that did not share our mistakes.
 """
 
 import asyncio
+import json
 import time
 
 import pytest
 
+from faxgw.cli import main
 from faxgw.modem.device import Modem, open_modem
 from faxgw.modem.errors import ModemUnresponsive
 from faxgw.modem.profiles import DRIVERS_DIR, find_profile
@@ -225,3 +227,62 @@ async def test_line_dropped_while_receiving_a_page(bank):
             await caller.hang_up()
 
         await asyncio.gather(called_side(), calling_side())
+
+
+async def test_cli_probe_of_a_hwsim_modem(bank, capsys):
+    status = await asyncio.to_thread(main, ["modem", "probe", "--device", device(bank, "caller")])
+    report = json.loads(capsys.readouterr().out)
+    assert status == 0 and report["profile"]["name"] == "hwsim-class1"
+    assert report["modem"]["manufacturer"] == "faxgw hw-sim"
+    assert report["class1_modulations"]["receive"][-1] == "V17_14400_SHORT"
+
+
+async def test_garbled_results_are_a_modem_fault_never_a_wrong_answer(bank):
+    bank.garble_results("caller", 1.0)
+    with pytest.raises(ModemFault):
+        async with open_modem(device(bank, "caller"), PROFILE):
+            pass
+    bank.garble_results("caller", 0.0)
+    async with open_modem(device(bank, "caller"), PROFILE) as a:
+        link = a.class1_link()
+        bank.fault_next_call(CALLED, busy=True)
+        assert await link.dial(CALLED, 30) is DialResult.BUSY
+
+
+@pytest.mark.realtime
+def test_frames_and_page_in_real_time():
+    with ModemBank(timing="realtime") as bank:
+        bank.add_modem(CALLER, name="caller")
+        bank.add_modem(CALLED, name="called")
+        asyncio.run(_exchange(bank))
+
+
+async def _exchange(bank):
+    async with open_modem(device(bank, "caller"), PROFILE) as a, \
+            open_modem(device(bank, "called"), PROFILE) as b:
+        caller = a.class1_link()
+
+        async def called_side():
+            link = await answer_when_ringing(b, 30)
+            await link.send_frames([CSI, DIS])
+            dcs = await link.receive_frame(10)
+            image = await link.receive_image(Modulation.V17_14400, 10)
+            await link.hang_up()
+            return dcs, image
+
+        async def calling_side():
+            assert await caller.dial(CALLED, 60) is DialResult.CONNECTED
+            frames = [await caller.receive_frame(10), await caller.receive_frame(10)]
+            await caller.send_silence(75)
+            await caller.send_frames([DCS])
+            await caller.send_silence(75)
+            started = time.monotonic()
+            await caller.send_image(Modulation.V17_14400, IMAGE)
+            elapsed = time.monotonic() - started
+            await caller.hang_up()
+            return frames, elapsed
+
+        (dcs, image), (frames, elapsed) = await asyncio.gather(called_side(), calling_side())
+    assert [f.data for f in frames] == [CSI, DIS] and dcs.data == DCS and IMAGE in image
+    # Paced by the modem's XON/XOFF at the line rate: no faster than the data's line time.
+    assert elapsed >= len(IMAGE) * 8 / 14400
