@@ -107,7 +107,7 @@ class AtClass1Link:
         async with self._transaction() as tx:
             for index, frame in enumerate(frames):
                 if not self._tx_up:
-                    await self._start_transmit(tx, "AT+FTH=3", first=index == 0)
+                    await self._start_transmit(tx, "AT+FTH=3")
                 self._tx_up = False
                 await self._send_one_frame(tx, frame, first=index == 0)
 
@@ -159,7 +159,7 @@ class AtClass1Link:
 
     async def send_image(self, modulation: Modulation, data: bytes) -> None:
         async with self._transaction() as tx:
-            await self._start_transmit(tx, f"AT+FTM={modulation.value}", first=True)
+            await self._start_transmit(tx, f"AT+FTM={modulation.value}")
             self._ch.note("image>", f"{len(data)} bytes at {modulation.name}")
             await tx.write_data(stuff(data) + DLE_ETX)
             tx.end_data()
@@ -255,7 +255,7 @@ class AtClass1Link:
             await leave_data_state(tx)
         await tx.command(f"AT+FCLASS={self._fclass}")
 
-    async def _start_transmit(self, tx: Transaction, command: str, first: bool) -> None:
+    async def _start_transmit(self, tx: Transaction, command: str) -> None:
         await self._leave_other_carrier(tx)
         reply = await tx.command(command, timeout_s=self._timing.connect_timeout_s,
                                  accept=ANY_FINAL, data_mode=Mode.DATA_TX)

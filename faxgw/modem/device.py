@@ -19,10 +19,12 @@ from pathlib import Path
 from faxgw.modem.at_channel import AtChannel, Trace
 from faxgw.modem.class1_link import AtClass1Link
 from faxgw.modem.errors import ATChannelError
-from faxgw.modem.probe import CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe
+from faxgw.modem.probe import (
+    CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe, usable,
+)
 from faxgw.modem.profiles import Profile, find_profile, load_all, profile_dirs
 from faxgw.modem.results import Kind, Result
-from faxgw.t30.link import ModemFault
+from faxgw.t30.link import ModemFault, Modulation
 
 GENERIC = "generic-class1"
 
@@ -35,6 +37,11 @@ class Modem:
     matched_by: str  # "named" (given by the caller), "identity" or "generic"
     fclass: str | None  # the +FCLASS value of the chosen service class
     info: ModemInfo | None
+
+    def class1_modulations(self) -> tuple[list[Modulation], list[Modulation]]:
+        """(transmit, receive) image modulations this modem can really use: what the
+        T.30 engine may offer in DIS/DCS for it."""
+        return usable(self.info, self.profile)
 
     async def wait_for_ring(self, timeout_s: float) -> Result:
         """The next RING (ATTimeout if none): a receiver answers after it."""
