@@ -57,7 +57,7 @@ def _replace_line(pixels, line):
 
 
 @njit(cache=True)
-def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, modes, report):
+def decode_page_t4(data, nbits, width, two_dimensional, pixels, report):
     """MH or MR: lines between EOLs. pixels must be zeroed; returns nothing, fills report."""
     limit = pixels.shape[0]
     changes = np.empty(width + 4, dtype=np.int64)
@@ -97,10 +97,9 @@ def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, mo
         row = pixels[lines]
         if is_2d:
             status, pos, count = decode_line_2d(data, pos, nbits, width, row, changes,
-                                                reference, white, black, modes)
+                                                reference)
         else:
-            status, pos, count = decode_line_1d(data, pos, nbits, width, row, changes,
-                                                white, black)
+            status, pos, count = decode_line_1d(data, pos, nbits, width, row, changes)
         at_end = False
         if status == LINE_OK:
             zeros = count_zero_bits(data, pos, nbits)
@@ -157,7 +156,7 @@ def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, mo
 
 
 @njit(cache=True)
-def decode_page_t6(data, nbits, width, pixels, white, black, modes, report):
+def decode_page_t6(data, nbits, width, pixels, report):
     """MMR: every line two-dimensional, the first against a white line, EOFB at the end."""
     limit = pixels.shape[0]
     changes = np.empty(width + 4, dtype=np.int64)
@@ -179,7 +178,7 @@ def decode_page_t6(data, nbits, width, pixels, white, black, modes, report):
             end = END_EOFB  # T.6 2.2.3; no mode code begins with eleven zeros
             break
         status, pos, count = decode_line_2d(data, pos, nbits, width, pixels[lines], changes,
-                                            reference, white, black, modes)
+                                            reference)
         if status != LINE_OK:
             # Without EOLs there is nowhere to resynchronise: the rest of the page is lost.
             _replace_line(pixels, lines)
