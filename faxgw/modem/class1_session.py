@@ -155,7 +155,7 @@ class _Runner:
         margin, link = self.config.io_margin_s, self.link
         if isinstance(action, ev.SendFrames):
             seconds = sum(len(f) + 4 for f in action.frames) * 8 / V21_BITS_PER_S + 1.0
-            return seconds + margin, lambda: link.send_frames(list(action.frames)), \
+            return seconds + margin, lambda: self._send_frames(action), \
                 self._frames_sent(action)
         if isinstance(action, ev.ReceiveFrame):
             return action.timeout_s + 2.0, lambda: link.receive_frame(action.timeout_s), \
@@ -173,6 +173,16 @@ class _Runner:
             return action.ms / 1000 + margin, lambda: link.send_silence(action.ms), \
                 lambda _: ev.SilenceDone(self.clock())
         raise TypeError(f"not a line action: {action!r}")
+
+    async def _send_frames(self, action: ev.SendFrames) -> None:
+        if action.wait_silence_ms:
+            try:
+                await self.link.wait_silence(action.wait_silence_ms)
+            except (LineDropped, ModemFault):
+                raise
+            except LinkError as exc:  # a modem without +FRS: go on, the frames matter more
+                self.trace.add("event", "wait_silence failed", str(exc))
+        await self.link.send_frames(list(action.frames))
 
     def _frames_sent(self, action: ev.SendFrames):
         def done(_: Any) -> ev.Event:
@@ -228,7 +238,8 @@ class _Runner:
 
 def _describe_action(action: ev.LineAction) -> str:
     if isinstance(action, ev.SendFrames):
-        return f"{len(action.frames)} frame(s)"
+        silence = f" after {action.wait_silence_ms} ms silence" if action.wait_silence_ms else ""
+        return f"{len(action.frames)} frame(s){silence}"
     if isinstance(action, (ev.SendImage, ev.ReceiveImage)):
         size = f" {len(action.data)} bytes" if isinstance(action, ev.SendImage) else ""
         return f"{action.modulation.family} {action.modulation.bit_rate}{size}"

@@ -13,13 +13,13 @@ from typing import Callable, ClassVar
 from faxgw.outcome import Outcome
 from faxgw.session import PageResult
 from faxgw.t30.dis import DcsSettings, DisCapabilities
-from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, LinkFailed,
-                              LinkFailure, Note, ReceiveFrame, SendFrames)
+from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, ImageReceived,
+                              LinkFailed, LinkFailure, Note, ReceiveFrame, SendFrames)
 from faxgw.t30.frames import FCF, Frame, build_frame, parse_frame
 from faxgw.t30.negotiate import LocalCapabilities
 from faxgw.t30.states import (PHASE_OF, TRANSITIONS, IllegalTransition, Phase, State,
                               UnexpectedEvent)
-from faxgw.t30.timers import MAX_RELISTENS
+from faxgw.t30.timers import MAX_RELISTENS, SILENCE_BEFORE_MODULATION_MS
 
 
 @dataclass(slots=True)
@@ -56,6 +56,7 @@ class Engine:
         self.last_sent: tuple[bytes, ...] = ()
         self.deadline = 0.0  # when the current wait gives up (T1, T2 or T4 from its start)
         self.relistens = 0
+        self.heard_far_end = False  # a carrier from the far end ended just now
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, event: Event) -> list[Action]:
@@ -66,6 +67,8 @@ class Engine:
         if isinstance(event, LinkFailed) and event.failure in (LinkFailure.LINE_DROPPED,
                                                                LinkFailure.MODEM_FAULT):
             return self._link_gone(event.failure)
+        if isinstance(event, (FrameReceived, ImageReceived)):
+            self.heard_far_end = True
         name = self.HANDLERS.get((self.state, type(event)))
         if name is None:
             raise UnexpectedEvent(f"{self.state.name} does not take {type(event).__name__}")
@@ -90,8 +93,10 @@ class Engine:
         """Move to ``state`` and send ``frames`` in one V.21 transmission."""
         self.goto(state)
         self.last_sent = frames
+        silence = SILENCE_BEFORE_MODULATION_MS if self.heard_far_end else 0
+        self.heard_far_end = False
         actions: list[Action] = [Note(note)] if note else []
-        return actions + [SendFrames(frames)]
+        return actions + [SendFrames(frames, silence)]
 
     def classify(self, event: FrameReceived) -> Frame | str:
         """The parsed frame, or why it is to be ignored: "bad" (FCS error or garbled
