@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from faxgw.session import (WIDTH_A4_PX, PageFormat, PageReceivedCallback, PageSource,
+from faxgw.session import (WIDTH_A4_PX, Coding, PageFormat, PageReceivedCallback, PageSource,
                            ReceivedPage, Resolution)
 from faxgw.t30.negotiate import PageQuality
 
@@ -56,6 +56,12 @@ class ReceivedPages:
         self.tasks: dict[int, asyncio.Task[tuple[Any, PageQuality]]] = {}
         self.judged: dict[int, tuple[Any, PageQuality]] = {}
         self.kept: list[ReceivedPage] = []
+
+    def warm_up(self) -> None:
+        """Decode an empty page in a thread: the codec's first use in a process is slow,
+        and must not fall between a post-page command and our answer to it."""
+        fmt = PageFormat(Coding.MH, Resolution.FINE, WIDTH_A4_PX, 0, 14400)
+        self.tasks[-1] = asyncio.ensure_future(asyncio.to_thread(self.decoder.decode, b"", fmt))
 
     def start_decode(self, index: int, data: bytes, fmt: PageFormat) -> None:
         self.arrived[index] = (data, fmt)

@@ -50,9 +50,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_send(args: argparse.Namespace) -> int:
-    from faxgw.documents import RenderOptions, render_all
+    from faxgw import documents
 
-    options = RenderOptions(resolution=args.resolution)
+    options = documents.RenderOptions(resolution=documents.Resolution(args.resolution))
+    render_all = documents.render_all
     pages = render_all([path.read_bytes() for path in args.files], options)
     source = ImagePages([p.image for p in pages], Resolution(args.resolution))
     return _report(asyncio.run(_send(args, source)))

@@ -70,6 +70,10 @@ class Engine:
         if isinstance(event, (FrameReceived, ImageReceived)):
             self.heard_far_end = True
         name = self.HANDLERS.get((self.state, type(event)))
+        if name is None and isinstance(event, LinkFailed):
+            # The link failed while we were sending: the modem did not do what it was told.
+            return self._finish(Outcome.MODEM_FAULT,
+                                f"{event.failure.value} while in {self.state.name}")
         if name is None:
             raise UnexpectedEvent(f"{self.state.name} does not take {type(event).__name__}")
         return getattr(self, name)(event)
@@ -114,15 +118,19 @@ class Engine:
         self.relistens = 0
         return [ReceiveFrame(timeout_s)]
 
-    def relisten(self, at: float, why: str) -> list[Action] | None:
+    def relisten(self, at: float, why: str, after_silence: bool = False
+                 ) -> list[Action] | None:
         """Listen again for what is left of the current wait; None when the wait is used
-        up (time or re-listens), so that the caller applies its time-out rule."""
+        up (time or re-listens), so that the caller applies its time-out rule.
+        ``after_silence``: we heard a carrier that was not V.21 (+FCERROR); let it end
+        (+FRS) before listening, rather than collect +FCERROR after +FCERROR."""
         self.relistens += 1
         remaining = self.deadline - at
         if self.relistens > MAX_RELISTENS or remaining <= 0.05:
             return None
+        silence = SILENCE_BEFORE_MODULATION_MS if after_silence else 0
         return [Note(f"{why}: listening again ({remaining:.1f} s left)"),
-                ReceiveFrame(remaining)]
+                ReceiveFrame(remaining, silence)]
 
     # --- the end ------------------------------------------------------------------------
     def _finish(self, outcome: Outcome, detail: str = "") -> list[Action]:

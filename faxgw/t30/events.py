@@ -103,7 +103,11 @@ class SendFrames:
 
 @dataclass(frozen=True, slots=True)
 class ReceiveFrame:
+    """Listen for the next frame. ``wait_silence_ms``: first wait until the line is
+    silent that long (+FRS), after hearing a carrier that was not V.21."""
+
     timeout_s: float
+    wait_silence_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

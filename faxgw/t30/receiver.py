@@ -90,7 +90,8 @@ class Receiver(Engine):
     def on_command_failed(self, event: LinkFailed) -> list[Action]:
         if event.failure is LinkFailure.TIMEOUT:
             return self._no_command(event.at)
-        return self.relisten(event.at, event.failure.value) or self._no_command(event.at)
+        wrong = event.failure is LinkFailure.WRONG_CARRIER
+        return self.relisten(event.at, event.failure.value, wrong) or self._no_command(event.at)
 
     def _no_command(self, at: float) -> list[Action]:
         if self.document_complete:  # EOP was answered; a caller that leaves without DCN
