@@ -19,7 +19,7 @@ from . import images, pdf, text
 from .binarize import binarize
 from .cover import typeset_cover
 from .detect import DocType, detect_type
-from .encode import encode_page
+from .encode import codec_available, encode_page
 from .errors import DocumentError, ErrorCode
 from .geometry import place
 from .header import header_text, stamp, strip_image
@@ -96,6 +96,11 @@ def _open_pdf_cached(source_id: str, data: bytes):
     return entry
 
 
+def close_open_pdfs() -> None:
+    while _OPEN_PDFS:
+        _OPEN_PDFS.popitem()[1][0].close()
+
+
 def _render_image(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
     try:
         return _render_frames(run, options, now)
@@ -161,7 +166,10 @@ def render_all(documents: list[bytes], options: RenderOptions,
     infos = inspect_all(documents, options.limits)
     sources = [(info.type.value, typeset_if_text(data)) for info, data in zip(infos, documents)]
     runs = split_runs(sources, [i.page_count for i in infos], options.cover is not None, workers=1)
-    return [page for run in runs for page in _render_run_for(run, options, now)]
+    try:
+        return [page for run in runs for page in _render_run_for(run, options, now)]
+    finally:
+        close_open_pdfs()  # this process is not a worker: keep nothing open
 
 
 def _render_run_for(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
@@ -175,5 +183,6 @@ def warm_up_worker() -> int:
     """Pay a worker's first-use costs (PDFium init, fonts, reportlab) before a fax waits."""
     from .options import HeaderLine
 
-    render_all([b"warm up\n"], RenderOptions(header=HeaderLine(), cover=_WARM_COVER))
+    coding = "MH" if codec_available() else None  # also compiles the codec's numba kernels
+    render_all([b"warm up\n"], RenderOptions(header=HeaderLine(), cover=_WARM_COVER, coding=coding))
     return os.getpid()

@@ -20,7 +20,7 @@ from typing import Any, Callable
 from .errors import DocumentError, ErrorCode
 
 # Workers import the heavy libraries once, in the fork server, not per task.
-_PRELOAD = ["faxgw.documents.pipeline", "faxgw.documents.validate"]
+_PRELOAD = ["faxgw.documents._preload"]
 
 
 def _init_worker(max_bytes: int | None, nice: int) -> None:
