@@ -27,8 +27,9 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            # Only a group that is not built yet is skipped; a broken import inside it is not.
-            if exc.name != name:
+            # Only a group that is not built yet (the module or its package missing) is
+            # skipped; a broken import inside it is not.
+            if exc.name != name and not name.startswith(f"{exc.name}."):
                 raise
             continue
         module.register(subparsers)

@@ -1,0 +1,64 @@
+"""The aiohttp application: factory, routes, and the resources it owns (cleanup_ctx)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from faxgw.api import docs, middlewares, submit, views, webhook_views
+from faxgw.api.keys import CONFIG, STORE
+from faxgw.api.uploads import clear_staging
+from faxgw.archive import archive_loop
+from faxgw.config import Config
+from faxgw.store import Store
+
+ARCHIVE_TASK = web.AppKey("archive_task", asyncio.Task)
+
+
+def create_app(config: Config) -> web.Application:
+    app = web.Application(middlewares=[middlewares.errors, middlewares.auth])
+    app[CONFIG] = config
+    app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(_archive_ctx)
+    add_routes(app)
+    return app
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/fax", submit.send_fax)
+    app.router.add_post("/fax/search", views.search_faxes)
+    app.router.add_post("/fax/webhook/endpoints", webhook_views.create_endpoint)
+    app.router.add_get("/fax/webhook/endpoints", webhook_views.list_endpoints, allow_head=False)
+    app.router.add_delete("/fax/webhook/endpoints", webhook_views.delete_endpoint)
+    app.router.add_get("/fax/{faxId}", views.get_fax, allow_head=False)
+    app.router.add_delete("/fax/{faxId}", views.stop_fax)
+    app.router.add_put("/fax/{faxId}/retry", views.retry_fax)
+    app.router.add_put("/fax/{faxId}/hold", views.hold_fax)
+    app.router.add_put("/fax/{faxId}/revive", views.revive_fax)
+    app.router.add_get("/fax/{faxId}/attempts", views.list_attempts, allow_head=False)
+    app.router.add_get("/fax/{faxId}/attempts/{attemptId}", views.get_attempt, allow_head=False)
+    app.router.add_get("/openapi.json", docs.openapi_json, allow_head=False)
+    app.router.add_get("/docs", docs.docs_page, allow_head=False)
+    app.router.add_get("/healthz", docs.healthz, allow_head=False)
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    clear_staging(config.state_dir)
+    store = await Store.open(config.state_dir, config.retry.max_automatic_retries)
+    app[STORE] = store
+    yield
+    await store.close()
+
+
+async def _archive_ctx(app: web.Application) -> AsyncIterator[None]:
+    config = app[CONFIG]
+    app[ARCHIVE_TASK] = asyncio.create_task(archive_loop(app[STORE], config.state_dir, config.archive))
+    yield
+    app[ARCHIVE_TASK].cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await app[ARCHIVE_TASK]

@@ -1,0 +1,75 @@
+"""/openapi.json, a readable /docs page made from it (no CDN: the box may be offline), /healthz."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from aiohttp import web
+
+from faxgw.api.openapi import spec
+
+_SPEC_JSON = json.dumps(spec(), indent=1)
+_STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
+          "h2{border-bottom:1px solid #ccc}code,pre{background:#f4f4f4;padding:2px 4px}"
+          ".m{font-weight:bold;display:inline-block;width:5em}td,th{text-align:left;padding:2px 8px}")
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.Response(text=_SPEC_JSON, content_type="application/json")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def docs_page(request: web.Request) -> web.Response:
+    return web.Response(text=_render(spec()), content_type="text/html")
+
+
+def _render(doc: dict) -> str:
+    e = html.escape
+    out = [f"<!doctype html><meta charset=utf-8><title>{e(doc['info']['title'])}</title>",
+           f"<style>{_STYLE}</style><h1>{e(doc['info']['title'])} {e(doc['info']['version'])}</h1>",
+           f"<p>{e(doc['info']['description'])}</p><p>Machine-readable: <a href=/openapi.json>/openapi.json</a></p>"]
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            out.append(f"<h2><span class=m>{method.upper()}</span><code>{e(path)}</code> {e(op['summary'])}</h2>")
+            if op.get("description"):
+                out.append(f"<p>{e(op['description'])}</p>")
+            out += _params(op) + _body(op) + _responses(op)
+    out.append("<h2>Schemas</h2>")
+    for name, schema in doc["components"]["schemas"].items():
+        out.append(f"<h3 id={e(name)}>{e(name)}</h3>{_props(schema)}")
+    return "\n".join(out)
+
+
+def _params(op: dict) -> list[str]:
+    rows = [f"<tr><td><code>{html.escape(p['name'])}</code></td><td>{p['in']}</td>"
+            f"<td>{'required' if p.get('required') else ''}</td><td>{html.escape(p.get('description', ''))}</td></tr>"
+            for p in op.get("parameters", [])]
+    return [f"<h4>Parameters</h4><table>{''.join(rows)}</table>"] if rows else []
+
+
+def _body(op: dict) -> list[str]:
+    content = op.get("requestBody", {}).get("content", {})
+    return [f"<h4>Body ({html.escape(kind)})</h4>{_props(c['schema'])}" for kind, c in content.items()]
+
+
+def _responses(op: dict) -> list[str]:
+    rows = [f"<tr><td>{code}</td><td>{html.escape(r['description'])}</td></tr>" for code, r in op["responses"].items()]
+    return [f"<h4>Responses</h4><table>{''.join(rows)}</table>"]
+
+
+def _props(schema: dict) -> str:
+    required = set(schema.get("required", []))
+    rows = []
+    for name, p in schema.get("properties", {}).items():
+        kind = p.get("type") or p.get("$ref", "").rsplit("/", 1)[-1] or " or ".join(
+            a.get("type", "?") for a in p.get("anyOf", []))
+        enum = f" one of: {', '.join(map(str, p['enum']))}" if "enum" in p else ""
+        rows.append(f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(str(kind))}</td>"
+                    f"<td>{'required' if name in required else ''}</td>"
+                    f"<td>{html.escape(p.get('description', '') + enum)}</td></tr>")
+    extra = f"<p>{html.escape(schema['description'])}</p>" if schema.get("description") else ""
+    return extra + f"<table>{''.join(rows)}</table>"

@@ -1,0 +1,64 @@
+"""Errors to JSON, and the API key to a tenant."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from faxgw.api.errors import ApiError, error_response, fax_not_found
+from faxgw.api.keys import STORE, TENANT
+from faxgw.lifecycle import TransitionRefused
+from faxgw.store import NotFound
+
+log = logging.getLogger(__name__)
+
+# Readable without a key: the API's own description and a liveness probe.
+PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/healthz"})
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
+               400: "bad_request", 415: "unsupported_media_type"}
+
+
+@web.middleware
+async def errors(request: web.Request, handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        resp = exc.response()
+        if exc.status == 413:
+            resp.force_close()  # the rest of the body is not read, so the connection is spent
+        return resp
+    except NotFound:
+        return fax_not_found().response()
+    except TransitionRefused as exc:
+        return error_response(409, "invalid_status", str(exc), faxStatus=exc.current.value,
+                              action=exc.action.value)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = _HTTP_CODES.get(exc.status, "http_error")
+        resp = error_response(exc.status, code, exc.reason)
+        if exc.status == 405 and "Allow" in exc.headers:
+            resp.headers["Allow"] = exc.headers["Allow"]
+        return resp
+    except Exception:
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "The server failed to handle the request.")
+
+
+@web.middleware
+async def auth(request: web.Request, handler) -> web.StreamResponse:
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    tenant_id = None
+    if scheme.lower() == "bearer" and key.strip():
+        tenant_id = await request.app[STORE].tenant_for_key(key.strip())
+    if tenant_id is None:
+        resp = error_response(401, "unauthorized",
+                              "A valid API key is required: Authorization: Bearer <key>.")
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="faxgw"'
+        return resp
+    request[TENANT] = tenant_id
+    return await handler(request)

@@ -1,0 +1,160 @@
+"""Validation of request fields. Each check returns the clean value or raises ApiError(400)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from datetime import date, datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from faxgw.api.errors import ApiError, bad_request
+from faxgw.lifecycle import Status
+
+RESOLUTIONS = ("standard", "fine", "superfine")
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY = 100
+MAX_METADATA_VALUE = 1000
+MAX_HEADER_LINE = 100
+MAX_COVER_PAGE_BYTES = 16 * 1024
+MAX_IDEMPOTENCY_KEY = 255
+MAX_SEARCH_IDS = 1000
+MAX_URL = 2048
+
+# Separators people write in phone numbers; dropped before the digits are checked.
+_SEPARATORS = re.compile(r"[\s\-.()/]")
+# E.164: + then 7..15 digits; or a national/internal number of 2..20 digits.
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_NATIONAL = re.compile(r"^[0-9]{2,20}$")
+_PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]*$")
+
+
+def phone_number(value: Any, field: str = "phoneNumber") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise bad_request("invalid_phone_number", f"{field} is required: the number to fax to.")
+    digits = _SEPARATORS.sub("", value.strip())
+    if not (_E164.match(digits) or _NATIONAL.match(digits)):
+        raise bad_request(
+            "invalid_phone_number",
+            f"{field} {value[:40]!r} is not a dialable number: use E.164 (+15551234567) "
+            "or 2 to 20 digits; spaces, dashes, dots and parentheses are ignored.",
+        )
+    return digits
+
+
+def metadata(text: str) -> dict[str, str]:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise bad_request("invalid_metadata", "metadata must be a JSON object of string keys and string values.")
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise bad_request("invalid_metadata", "metadata must be a JSON object of string keys and string values.")
+    if len(value) > MAX_METADATA_KEYS:
+        raise bad_request("invalid_metadata", f"metadata may have at most {MAX_METADATA_KEYS} keys.")
+    for k, v in value.items():
+        if len(k) > MAX_METADATA_KEY or len(v) > MAX_METADATA_VALUE:
+            raise bad_request(
+                "invalid_metadata",
+                f"metadata keys are at most {MAX_METADATA_KEY} and values {MAX_METADATA_VALUE} characters.",
+            )
+    return value
+
+
+def resolution(text: str) -> str:
+    if text not in RESOLUTIONS:
+        raise bad_request("invalid_resolution", f"resolution must be one of {', '.join(RESOLUTIONS)}.")
+    return text
+
+
+def header_line(text: str) -> str:
+    if len(text) > MAX_HEADER_LINE or not _PRINTABLE.match(text):
+        raise bad_request("invalid_header_line",
+                          f"headerLine must be printable text of at most {MAX_HEADER_LINE} characters.")
+    return text
+
+
+def cover_page(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise bad_request("invalid_cover_page", "coverPage must be a JSON object.")
+    return value
+
+
+def idempotency_key(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not 1 <= len(value) <= MAX_IDEMPOTENCY_KEY or not _PRINTABLE.match(value):
+        raise bad_request("invalid_idempotency_key",
+                          f"Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} printable characters.")
+    return value
+
+
+def is_uuid(value: str) -> bool:
+    try:
+        return str(uuid.UUID(value)) == value.lower()
+    except (ValueError, AttributeError, TypeError):
+        return False
+
+
+def instant_ms(value: Any, field: str) -> int:
+    """A date (midnight UTC) or a date-time (UTC unless it says otherwise) as epoch ms."""
+    if not isinstance(value, str):
+        raise bad_request("invalid_date", f"{field} must be a date (2024-11-15) or a date-time in UTC.")
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            d = date.fromisoformat(text)
+            dt = datetime(d.year, d.month, d.day, tzinfo=timezone.utc)
+        else:
+            dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=timezone.utc)
+        return int(dt.timestamp() * 1000)
+    except (ValueError, OverflowError, OSError):
+        raise bad_request("invalid_date", f"{field} {value[:40]!r} is not a date (2024-11-15) or date-time.")
+
+
+def status_list(value: Any) -> list[str]:
+    names = [s.strip() for s in value.split(",")] if isinstance(value, str) else None
+    valid = {s.value for s in Status}
+    if not names or not all(n in valid for n in names):
+        raise bad_request("invalid_fax_status", f"faxStatus must be one or more of {', '.join(sorted(valid))}, comma-separated.")
+    return names
+
+
+def webhook_url(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > MAX_URL:
+        raise bad_request("invalid_url", "url must be an http or https URL.")
+    try:
+        parts = urlsplit(value)
+        parts.port  # raises ValueError on a bad port
+    except ValueError:
+        raise bad_request("invalid_url", "url must be an http or https URL.")
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise bad_request("invalid_url", "url must be an http or https URL with a host and no credentials.")
+    return value
+
+
+def event_list(value: Any) -> list[str]:
+    if value is None:
+        return sorted(s.value for s in Status)
+    valid = {s.value for s in Status}
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in valid for v in value):
+        raise bad_request("invalid_events", f"events must be a non-empty list of fax statuses: {', '.join(sorted(valid))}.")
+    return sorted(set(value))
+
+
+def json_object(body: Any) -> dict:
+    if not isinstance(body, dict):
+        raise bad_request("invalid_body", "The request body must be a JSON object.")
+    return body
+
+
+def reject_unknown(body: dict, known: set[str]) -> None:
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise ApiError(400, "unknown_field", f"Unknown field {unknown[0]!r}.", field=unknown[0])

@@ -1,0 +1,118 @@
+"""POST /fax: read the multipart form part by part, validate, store durably, answer 201."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from faxgw.api import schemas
+from faxgw.api.errors import ApiError, bad_request
+from faxgw.api.keys import CONFIG, STORE, TENANT
+from faxgw.api.uploads import Staging
+from faxgw.store import NewFax
+from faxgw.store.rows import fax_object
+
+MAX_FIELD_BYTES = 64 * 1024
+# Room for the multipart framing and the text fields on top of the documents' limit.
+FORM_OVERHEAD_BYTES = 1024 * 1024
+TEXT_FIELDS = {
+    "phoneNumber": schemas.phone_number,
+    "metadata": schemas.metadata,
+    "resolution": schemas.resolution,
+    "headerLine": schemas.header_line,
+    "coverPage": schemas.cover_page,
+}
+
+
+@dataclass
+class Form:
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+async def send_fax(request: web.Request) -> web.Response:
+    store, config, tenant_id = request.app[STORE], request.app[CONFIG], request[TENANT]
+    key = schemas.idempotency_key(request.headers.get("Idempotency-Key"))
+    if key:
+        first = await store.fax_by_idempotency_key(tenant_id, key)
+        if first:
+            return _replayed(first)
+    _check_envelope(request, config.limits.max_upload_bytes)
+    staging = Staging(config.state_dir)
+    try:
+        form = await _read_form(request, staging, config.limits)
+        fax_id = str(uuid.uuid4())
+        documents = await staging.commit(fax_id)
+        row, created = await store.submit(NewFax(
+            fax_id=fax_id, tenant_id=tenant_id, documents=documents,
+            phone_number=form.values["phoneNumber"], metadata=form.values.get("metadata", {}),
+            resolution=form.values.get("resolution", "fine"),
+            header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
+            idempotency_key=key))
+    except BaseException:
+        staging.discard()
+        raise
+    if not created:  # a concurrent submit with the same key won the unique index
+        staging.discard()
+        return _replayed(row)
+    return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
+
+
+def _replayed(row: dict) -> web.Response:
+    return web.json_response(fax_object(row), status=200, headers={"Idempotent-Replayed": "true"})
+
+
+def _check_envelope(request: web.Request, limit: int) -> None:
+    if request.content_type != "multipart/form-data":
+        raise ApiError(415, "not_multipart", "POST /fax takes multipart/form-data.")
+    length = request.content_length
+    if length is not None and length > limit + FORM_OVERHEAD_BYTES:
+        raise ApiError(413, "document_too_large",
+                       f"The request of {length} bytes exceeds the upload limit of {limit} bytes.",
+                       limitBytes=limit)
+
+
+async def _read_form(request: web.Request, staging: Staging, limits) -> Form:
+    form = Form()
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):
+                raise bad_request("malformed_multipart", "Nested multipart parts are not accepted.")
+            await _read_part(part, form, staging, limits)
+    except (ValueError, AssertionError) as exc:
+        # aiohttp's multipart reader raises these on broken framing.
+        raise bad_request("malformed_multipart", f"The multipart body is malformed: {exc}")
+    if "phoneNumber" not in form.values:
+        raise bad_request("invalid_phone_number", "phoneNumber is required: the number to fax to.")
+    if not staging.files:
+        raise bad_request("missing_document", "At least one document part is required.")
+    return form
+
+
+async def _read_part(part: BodyPartReader, form: Form, staging: Staging, limits) -> None:
+    name = part.name
+    if name == "document":
+        if len(staging.files) >= limits.max_documents:
+            raise bad_request("too_many_documents", f"At most {limits.max_documents} documents per fax.")
+        await staging.add(part, limits.max_upload_bytes)
+        return
+    if name not in TEXT_FIELDS:
+        raise bad_request("unknown_field", f"Unknown form field {str(name)[:40]!r}.", field=str(name)[:40])
+    if name in form.values:
+        raise bad_request("duplicate_field", f"The form field {name!r} is given twice.", field=name)
+    form.values[name] = TEXT_FIELDS[name](await _read_text(part, name))
+
+
+async def _read_text(part: BodyPartReader, name: str) -> str:
+    data = bytearray()
+    while chunk := await part.read_chunk(8192):
+        data += chunk
+        if len(data) > MAX_FIELD_BYTES:
+            raise bad_request("field_too_large", f"The form field {name!r} is over {MAX_FIELD_BYTES} bytes.")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise bad_request("invalid_encoding", f"The form field {name!r} is not UTF-8 text.")

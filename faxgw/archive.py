@@ -1,0 +1,53 @@
+"""Archive and retention: terminal faxes leave GET after a while; their files later still.
+
+Records are kept for good (search finds them with ``archived: true``); only the document
+files are deleted after the longer retention, since they are what holds patient data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from faxgw.api.uploads import FAXES_DIR
+from faxgw.config import ArchiveConfig
+from faxgw.store import Store
+from faxgw.store.rows import now_ms
+
+log = logging.getLogger(__name__)
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class ArchiveRun:
+    archived: int
+    purged: int
+
+
+async def archive_once(store: Store, state_dir: Path, cfg: ArchiveConfig, now: int | None = None) -> ArchiveRun:
+    now = now_ms() if now is None else now
+    archived = 0
+    while n := await store.archive_terminal(now - int(cfg.archive_after_days * DAY_MS)):
+        archived += n
+    purged = 0
+    while ids := await store.purge_candidates(now - int(cfg.purge_files_after_days * DAY_MS)):
+        for fax_id in ids:
+            # Files first, then the mark: a crash in between only repeats a deletion.
+            await asyncio.to_thread(shutil.rmtree, state_dir / FAXES_DIR / fax_id, True)
+            await store.mark_purged(fax_id)
+        purged += len(ids)
+    return ArchiveRun(archived, purged)
+
+
+async def archive_loop(store: Store, state_dir: Path, cfg: ArchiveConfig) -> None:
+    while True:
+        try:
+            run = await archive_once(store, state_dir, cfg)
+            if run.archived or run.purged:
+                log.info("archived %d faxes, purged files of %d", run.archived, run.purged)
+        except Exception:
+            log.exception("archive run failed; trying again next interval")
+        await asyncio.sleep(cfg.interval_s)

@@ -1,0 +1,237 @@
+"""The daemon's TOML configuration: every key, its default, and why it is there.
+
+Unknown keys are refused as well as bad values, so that a typo (``state-dir``) fails at
+start instead of silently falling back to a default. Every error names the key.
+
+```toml
+[server]
+listen = "127.0.0.1:8025"        # HOST:PORT of the REST API; port 0 picks a free port
+
+[storage]
+state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
+
+[limits]
+max_upload_bytes = 20971520      # all documents of one POST /fax together (413 beyond)
+max_documents = 20               # document parts per fax
+search_page_size = 100           # default page size of POST /fax/search
+search_page_size_max = 1000      # largest `limit` a search may ask for
+
+[retry]
+max_automatic_retries = 5        # automatic retries after the first attempt (6 attempts)
+backoff_busy_s = 120             # next attempt after a busy line
+backoff_no_answer_s = 600        # ... after no answer
+backoff_no_carrier_s = 300       # ... after no fax carrier / not a fax machine
+backoff_protocol_s = 180         # ... after a T.30 protocol failure
+backoff_modem_fault_s = 30       # ... after a local modem fault (another modem can try)
+
+[archive]
+archive_after_days = 30          # terminal faxes leave GET (search still finds them)
+purge_files_after_days = 90      # their documents are deleted (records stay)
+interval_s = 3600                # how often the archive task runs
+
+[[modem]]                        # one table per modem; used by the scheduler
+name = "modem0"
+port = "/dev/ttyACM0"
+profile = "hwsim-class1"         # a drivers/*.toml profile name; "" = detect
+send = true
+receive = false
+```
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message starts with the offending key."""
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    listen: str = "127.0.0.1:8025"
+
+    @property
+    def host(self) -> str:
+        return self.listen.rsplit(":", 1)[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    state_dir: str = "/var/lib/faxgw"
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_documents: int = 20
+    search_page_size: int = 100
+    search_page_size_max: int = 1000
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    max_automatic_retries: int = 5
+    backoff_busy_s: float = 120.0
+    backoff_no_answer_s: float = 600.0
+    backoff_no_carrier_s: float = 300.0
+    backoff_protocol_s: float = 180.0
+    backoff_modem_fault_s: float = 30.0
+
+    def backoff_s(self, retry_class: str) -> float:
+        """Delay before the next automatic attempt for a failure class (busy, no_answer, ...)."""
+        return float(getattr(self, f"backoff_{retry_class}_s", self.backoff_protocol_s))
+
+
+@dataclass(frozen=True)
+class ArchiveConfig:
+    archive_after_days: float = 30.0
+    purge_files_after_days: float = 90.0
+    interval_s: float = 3600.0
+
+
+@dataclass(frozen=True)
+class ModemConfig:
+    name: str
+    port: str
+    profile: str = ""
+    send: bool = True
+    receive: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    server: ServerConfig = field(default_factory=ServerConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    retry: RetryConfig = field(default_factory=RetryConfig)
+    archive: ArchiveConfig = field(default_factory=ArchiveConfig)
+    modems: tuple[ModemConfig, ...] = ()
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.storage.state_dir)
+
+
+_SECTIONS = {
+    "server": ServerConfig,
+    "storage": StorageConfig,
+    "limits": LimitsConfig,
+    "retry": RetryConfig,
+    "archive": ArchiveConfig,
+}
+_LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
+_NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
+
+
+def load(path: str | Path) -> Config:
+    try:
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+    except OSError as exc:
+        raise ConfigError(f"config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path}: not valid TOML: {exc}") from None
+    return from_dict(raw)
+
+
+def from_dict(raw: dict[str, Any]) -> Config:
+    unknown = set(raw) - set(_SECTIONS) - {"modem"}
+    if unknown:
+        raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
+    sections = {name: _section(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
+    modems = _modems(raw.get("modem", []))
+    config = Config(**sections, modems=modems)
+    _check(config)
+    return config
+
+
+def _section(name: str, cls: type, table: Any) -> Any:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{name}: must be a table")
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{name}.{key}: unknown key")
+        values[key] = _typed(f"{name}.{key}", known[key].type, value)
+    return cls(**values)
+
+
+def _typed(key: str, type_name: Any, value: Any) -> Any:
+    # Dataclass field types are strings under `from __future__ import annotations`.
+    type_name = str(type_name)
+    if type_name == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{key}: must be true or false, not {value!r}")
+        return value
+    if type_name == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{key}: must be an integer, not {value!r}")
+        return value
+    if type_name == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{key}: must be a number, not {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{key}: must be a string, not {value!r}")
+    return value
+
+
+def _modems(tables: Any) -> tuple[ModemConfig, ...]:
+    if not isinstance(tables, list):
+        raise ConfigError("modem: must be an array of tables ([[modem]])")
+    modems = []
+    for i, table in enumerate(tables):
+        if not isinstance(table, dict):
+            raise ConfigError(f"modem[{i}]: must be a table")
+        for required in ("name", "port"):
+            if required not in table:
+                raise ConfigError(f"modem[{i}].{required}: missing")
+        modems.append(_section(f"modem[{i}]", ModemConfig, table))
+    names = [m.name for m in modems]
+    for i, m in enumerate(modems):
+        if not _NAME.match(m.name):
+            raise ConfigError(f"modem[{i}].name: letters, digits, '_', '.', '-' only, 1-32 long")
+        if names.index(m.name) != i:
+            raise ConfigError(f"modem[{i}].name: {m.name!r} is used twice")
+        if not m.port:
+            raise ConfigError(f"modem[{i}].port: must not be empty")
+        if not (m.send or m.receive):
+            raise ConfigError(f"modem[{i}].send: a modem must send, receive or both")
+    return tuple(modems)
+
+
+def _check(c: Config) -> None:
+    m = _LISTEN.match(c.server.listen)
+    if not m or int(m.group(2)) > 65535:
+        raise ConfigError(f"server.listen: expected HOST:PORT, got {c.server.listen!r}")
+    if not c.storage.state_dir:
+        raise ConfigError("storage.state_dir: must not be empty")
+    positive = {
+        "limits.max_upload_bytes": c.limits.max_upload_bytes,
+        "limits.max_documents": c.limits.max_documents,
+        "limits.search_page_size": c.limits.search_page_size,
+        "limits.search_page_size_max": c.limits.search_page_size_max,
+        "archive.archive_after_days": c.archive.archive_after_days,
+        "archive.purge_files_after_days": c.archive.purge_files_after_days,
+        "archive.interval_s": c.archive.interval_s,
+    }
+    for key, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"{key}: must be greater than 0, not {value}")
+    for f in fields(RetryConfig):
+        if getattr(c.retry, f.name) < 0:
+            raise ConfigError(f"retry.{f.name}: must not be negative")
+    if c.limits.search_page_size > c.limits.search_page_size_max:
+        raise ConfigError("limits.search_page_size: larger than limits.search_page_size_max")
+    if c.archive.purge_files_after_days < c.archive.archive_after_days:
+        raise ConfigError("archive.purge_files_after_days: must not be shorter than archive_after_days")

@@ -1,0 +1,52 @@
+"""Running the daemon: the web app on its socket, signals, an orderly stop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+
+from faxgw.api.app import create_app
+from faxgw.config import Config
+
+log = logging.getLogger("faxgw")
+
+
+def run(config: Config) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(config))
+    return 0
+
+
+async def serve(config: Config, app: web.Application | None = None) -> None:
+    app = app or create_app(config)
+    # lingering_time=0: after a 413 the rest of an oversized body is not read (or drained);
+    # the connection is closed instead. access_log=None: a line per request costs throughput.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, lingering_time=0)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
+        await site.start()
+        host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked
+        # One line on stdout that scripts (and tests) wait for.
+        print(f"faxgw listening on http://{host}:{port}", flush=True)
+        await _until_signalled()
+        log.info("stopping")
+    finally:
+        await runner.cleanup()
+
+
+async def _until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)

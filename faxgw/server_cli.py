@@ -1,0 +1,121 @@
+"""Commands of the daemon: serve, tenant create / list, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+
+from faxgw import config as configuration
+from faxgw.config import Config, ConfigError
+
+DEFAULT_CONFIG = os.environ.get("FAXGW_CONFIG", "/etc/faxgw/faxgw.toml")
+DEMO_TENANT = "demo"
+DEMO_KEY_FILE = "demo-api-key"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    serve = subparsers.add_parser("serve", help="run the daemon")
+    serve.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
+    serve.set_defaults(func=cmd_serve)
+
+    tenant = subparsers.add_parser("tenant", help="manage tenants")
+    tsub = tenant.add_subparsers(dest="tenant_command", metavar="ACTION", required=True)
+    create = tsub.add_parser("create", help="create a tenant; prints its id and API key as JSON")
+    create.add_argument("name")
+    create.add_argument("--config", default=DEFAULT_CONFIG)
+    create.set_defaults(func=cmd_tenant_create)
+    lst = tsub.add_parser("list", help="list tenants as JSON")
+    lst.add_argument("--config", default=DEFAULT_CONFIG)
+    lst.set_defaults(func=cmd_tenant_list)
+
+    demo = subparsers.add_parser("demo", help="run the daemon with a demo tenant in ./state")
+    demo.add_argument("--state-dir", default="state", help="state directory (default: %(default)s)")
+    demo.add_argument("--listen", default="127.0.0.1:8025", help="HOST:PORT (default: %(default)s)")
+    demo.set_defaults(func=cmd_demo)
+
+
+def _load(path: str) -> Config | None:
+    try:
+        return configuration.load(path)
+    except ConfigError as exc:
+        print(f"faxgw: config error: {exc}", file=sys.stderr)
+        return None
+
+
+def cmd_serve(args) -> int:
+    from faxgw import daemon
+
+    config = _load(args.config)
+    return 2 if config is None else daemon.run(config)
+
+
+async def _with_store(config: Config, fn):
+    from faxgw.store import Store
+
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    store = await Store.open(config.state_dir, config.retry.max_automatic_retries)
+    try:
+        return await fn(store)
+    finally:
+        await store.close()
+
+
+def cmd_tenant_create(args) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    name = args.name.strip()
+    if not name or len(name) > 200:
+        print("faxgw: a tenant name is 1 to 200 characters", file=sys.stderr)
+        return 2
+    tenant_id, key = asyncio.run(_with_store(config, lambda s: s.create_tenant(name)))
+    print(json.dumps({"tenantId": tenant_id, "apiKey": key}))
+    return 0
+
+
+def cmd_tenant_list(args) -> int:
+    config = _load(args.config)
+    if config is None:
+        return 2
+    rows = asyncio.run(_with_store(config, lambda s: s.tenants()))
+    from faxgw.store.rows import iso
+
+    print(json.dumps([{"tenantId": r["id"], "name": r["name"], "createdOn": iso(r["created_ms"]),
+                       "apiKeys": r["key_count"]} for r in rows], indent=2))
+    return 0
+
+
+async def _demo_key(store, key_file: Path) -> str:
+    """Reuse the demo tenant's key kept in the state dir; create the tenant the first time."""
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        if await store.tenant_for_key(key):
+            return key
+    tenant = await store.tenant_by_name(DEMO_TENANT)
+    key = await store.add_api_key(tenant["id"]) if tenant else (await store.create_tenant(DEMO_TENANT))[1]
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key
+
+
+def cmd_demo(args) -> int:
+    from faxgw import daemon
+
+    state = Path(args.state_dir).resolve()
+    try:
+        config = configuration.from_dict({"server": {"listen": args.listen},
+                                          "storage": {"state_dir": str(state)}})
+    except ConfigError as exc:
+        print(f"faxgw: {exc}", file=sys.stderr)
+        return 2
+    key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
+    base = f"http://{args.listen}"
+    print(f"faxgw demo: state in {state}\nAPI key of tenant '{DEMO_TENANT}': {key}\n"
+          f"Try:\n  curl -H 'Authorization: Bearer {key}' -F phoneNumber=+15551234567 "
+          f"-F document=@some.pdf {base}/fax\nAPI docs: {base}/docs\n", flush=True)
+    return daemon.run(config)

@@ -1,0 +1,136 @@
+"""SQLite plumbing: connections, pragmas, numbered migrations, named queries, transactions.
+
+Two aiosqlite connections per process: one writer, used only inside ``write()`` transactions
+under an asyncio lock, and one reader. A read must never share the writer's connection: on
+one connection it would see another coroutine's uncommitted (and maybe rolled back) rows.
+WAL lets the reader run while the writer holds its transaction. Several processes (the
+daemon, ``faxgw tenant create``, a test) may open the same file: ``BEGIN IMMEDIATE`` plus a
+busy timeout serialises their writers, and conditional updates decide races.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import AsyncIterator
+
+import aiosqlite
+
+from faxgw import lifecycle
+
+BUSY_TIMEOUT_MS = 10_000
+_MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_FROM = re.compile(r"\{from:([a-z_]+)\}")
+_QUERY_HEADER = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
+
+
+def load_queries() -> dict[str, str]:
+    """The named queries of queries.sql: each block starts with ``-- name: <name>``."""
+    text = resources.files(__package__).joinpath("queries.sql").read_text("utf-8")
+    text = _FROM.sub(lambda m: _sql_list(lifecycle.sources(lifecycle.Action(m.group(1)))), text)
+    parts = _QUERY_HEADER.split(text)
+    return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
+
+
+def _sql_list(statuses: frozenset) -> str:
+    return "(" + ", ".join(f"'{s.value}'" for s in sorted(statuses)) + ")"
+
+
+def migrations() -> list[tuple[int, str]]:
+    folder = resources.files(__package__).joinpath("migrations")
+    found = []
+    for entry in folder.iterdir():
+        m = _MIGRATION_NAME.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+async def _connect(path: Path, *, readonly: bool) -> aiosqlite.Connection:
+    # isolation_level=None: no implicit transactions; every write says BEGIN IMMEDIATE.
+    conn = await aiosqlite.connect(path, isolation_level=None)
+    conn.row_factory = aiosqlite.Row
+    await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await conn.execute("PRAGMA foreign_keys = ON")
+    if readonly:
+        await conn.execute("PRAGMA query_only = ON")
+    else:
+        await conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a commit is on disk before we answer 201 (a power cut loses nothing acked).
+        await conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+async def _migrate(conn: aiosqlite.Connection) -> None:
+    await conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)"
+    )
+    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
+        (current,) = await cur.fetchone()
+    for version, script in migrations():
+        if version <= current:
+            continue
+        # executescript would commit on its own; the script runs inside our own transaction.
+        await conn.executescript(
+            "BEGIN IMMEDIATE;\n" + script + f"\nINSERT INTO schema_migrations VALUES ({version},"
+            " CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));\nCOMMIT;"
+        )
+
+
+class Database:
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._lock = asyncio.Lock()
+        self.q = load_queries()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> "Database":
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        writer = await _connect(path, readonly=False)
+        try:
+            await _migrate(writer)
+            reader = await _connect(path, readonly=True)
+        except BaseException:
+            await writer.close()
+            raise
+        return cls(path, writer, reader)
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction; commits on success, rolls back on any exception."""
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await asyncio.shield(self._writer.execute("ROLLBACK"))
+                raise
+            await asyncio.shield(self._writer.execute("COMMIT"))
+
+    async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+        async with self._reader.execute(sql, params) as cur:
+            return await cur.fetchone()
+
+    async def fetchall(self, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+        async with self._reader.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+
+async def one(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cur:
+        return await cur.fetchone()
+
+
+async def many(conn: aiosqlite.Connection, sql: str, params: tuple | dict = ()) -> list[aiosqlite.Row]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())

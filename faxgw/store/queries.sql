@@ -1,0 +1,193 @@
+-- Named queries of the store. `{from:<action>}` is replaced at load time by the statuses
+-- faxgw.lifecycle allows that action from, written as an SQL list: the lifecycle table stays
+-- the only place that says which move is legal, and the planner still sees literal values
+-- (so the partial indexes on status apply).
+
+-- name: tenant_insert
+INSERT INTO tenants (id, name, created_ms) VALUES (:id, :name, :now);
+
+-- name: api_key_insert
+INSERT INTO api_keys (key_hash, tenant_id, created_ms) VALUES (:key_hash, :tenant_id, :now);
+
+-- name: tenant_by_key
+SELECT tenant_id FROM api_keys WHERE key_hash = :key_hash;
+
+-- name: tenant_list
+SELECT t.id, t.name, t.created_ms, COUNT(k.key_hash) AS key_count
+FROM tenants t LEFT JOIN api_keys k ON k.tenant_id = t.id
+GROUP BY t.id ORDER BY t.created_ms, t.id;
+
+-- name: tenant_by_name
+SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms LIMIT 1;
+
+-- name: fax_insert
+INSERT INTO faxes (id, tenant_id, status, phone_number, metadata, resolution, header_line,
+                   cover_page, document_count, auto_retries_left, next_attempt_ms,
+                   idempotency_key, event_seq, created_ms, updated_ms)
+VALUES (:id, :tenant_id, 'FaxReceived', :phone_number, :metadata, :resolution, :header_line,
+        :cover_page, :document_count, :auto_retries_left, :now,
+        :idempotency_key, 1, :now, :now)
+RETURNING *;
+
+-- name: document_insert
+INSERT INTO fax_documents (fax_id, position, doc_type, filename, size_bytes, sha256, path)
+VALUES (:fax_id, :position, :doc_type, :filename, :size_bytes, :sha256, :path);
+
+-- name: fax_by_idempotency_key
+SELECT * FROM faxes WHERE tenant_id = :tenant_id AND idempotency_key = :key;
+
+-- name: fax_get
+SELECT * FROM faxes WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL;
+
+-- name: fax_get_any
+SELECT * FROM faxes WHERE id = :id;
+
+-- name: fax_documents
+SELECT * FROM fax_documents WHERE fax_id = :fax_id ORDER BY position;
+
+-- name: history_insert
+INSERT INTO fax_history (fax_id, status, at_ms, reason) VALUES (:fax_id, :status, :now, :reason);
+
+-- name: history_of
+SELECT * FROM fax_history WHERE fax_id = :fax_id ORDER BY id;
+
+-- name: outbox_insert
+INSERT INTO outbox (event_id, tenant_id, fax_id, seq, type, created_ms, payload)
+VALUES (:event_id, :tenant_id, :fax_id, :seq, :type, :now, :payload);
+
+-- name: outbox_after
+SELECT * FROM outbox WHERE id > :after_id ORDER BY id LIMIT :limit;
+
+-- name: fax_hold
+UPDATE faxes SET held_from = status, status = 'FaxHeld', updated_ms = :now,
+                 event_seq = event_seq + 1
+WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:hold}
+RETURNING *;
+
+-- name: fax_revive
+-- Back to the queued status it was held from, due at once; the retry budget is untouched.
+UPDATE faxes SET status = held_from, held_from = NULL, next_attempt_ms = :now,
+                 updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:revive}
+RETURNING *;
+
+-- name: fax_retry
+-- One manual attempt, queued now; the failure reason stays in the history.
+UPDATE faxes SET status = 'FaxRetry', manual_pending = 1, failed_reason = NULL,
+                 next_attempt_ms = :now, updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:retry}
+RETURNING *;
+
+-- name: fax_stop
+UPDATE faxes SET status = 'FaxReceivedForCancel', held_from = NULL, next_attempt_ms = NULL,
+                 updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:stop}
+RETURNING *;
+
+-- name: fax_cancel_done
+UPDATE faxes SET status = 'FaxCancelled', updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND status IN {from:cancel_done}
+RETURNING *;
+
+-- name: fax_status_of
+SELECT status, archived_ms FROM faxes WHERE id = :id AND tenant_id = :tenant_id;
+
+-- name: claim_next
+-- The oldest due fax, never a number already in a call. One statement: two claimers (or a
+-- claim racing a client's stop) cannot both take the same fax.
+UPDATE faxes SET status = 'FaxAttemptInitiated', attempt_count = attempt_count + 1,
+                 next_attempt_ms = NULL, updated_ms = :now, event_seq = event_seq + 1
+WHERE id = (
+    SELECT f.id FROM faxes f
+    WHERE f.status IN {from:claim} AND f.next_attempt_ms <= :now AND f.archived_ms IS NULL
+      AND (:tenant_id IS NULL OR f.tenant_id = :tenant_id)
+      AND f.phone_number NOT IN (SELECT phone_number FROM faxes WHERE status = 'FaxAttemptInitiated')
+    ORDER BY f.next_attempt_ms, f.created_ms LIMIT 1)
+  AND status IN {from:claim}
+RETURNING *;
+
+-- name: claim_one
+UPDATE faxes SET status = 'FaxAttemptInitiated', attempt_count = attempt_count + 1,
+                 next_attempt_ms = NULL, updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND archived_ms IS NULL AND status IN {from:claim}
+RETURNING *;
+
+-- name: ready_tenants
+SELECT DISTINCT tenant_id FROM faxes
+WHERE status IN {from:claim} AND next_attempt_ms <= :now AND archived_ms IS NULL;
+
+-- name: attempt_insert
+INSERT INTO attempts (id, fax_id, number, manual, modem, started_ms)
+VALUES (:id, :fax_id, :number, :manual, :modem, :now);
+
+-- name: attempt_get_open
+SELECT * FROM attempts WHERE id = :id AND ended_ms IS NULL;
+
+-- name: attempts_open
+SELECT id FROM attempts WHERE ended_ms IS NULL ORDER BY started_ms;
+
+-- name: attempt_end
+UPDATE attempts SET ended_ms = :now, outcome = :outcome, failed_reason = :failed_reason,
+       pages_total = :pages_total, remote_ident = :remote_ident, bit_rate = :bit_rate,
+       resolution = :resolution, coding = :coding, ecm = :ecm, details = :details,
+       pages_confirmed = (SELECT COUNT(*) FROM fax_pages_confirmed WHERE attempt_id = :id)
+WHERE id = :id AND ended_ms IS NULL;
+
+-- name: fax_attempt_end
+UPDATE faxes SET status = :status, failed_reason = :failed_reason,
+       auto_retries_left = auto_retries_left - :retry_spent, manual_pending = 0,
+       next_attempt_ms = :next_attempt_ms, updated_ms = :now, event_seq = event_seq + 1
+WHERE id = :id AND status = 'FaxAttemptInitiated'
+RETURNING *;
+
+-- name: page_confirm
+INSERT INTO fax_pages_confirmed (fax_id, page, attempt_id, confirmed_ms)
+SELECT fax_id, :page, id, :now FROM attempts WHERE id = :attempt_id AND ended_ms IS NULL
+ON CONFLICT (fax_id, page) DO NOTHING;
+
+-- name: attempt_pages_sync
+UPDATE attempts SET pages_confirmed =
+    (SELECT COUNT(*) FROM fax_pages_confirmed WHERE attempt_id = :attempt_id)
+WHERE id = :attempt_id;
+
+-- name: pages_confirmed_of
+SELECT page FROM fax_pages_confirmed WHERE fax_id = :fax_id ORDER BY page;
+
+-- name: attempts_of
+SELECT * FROM attempts WHERE fax_id = :fax_id ORDER BY number;
+
+-- name: attempt_of
+SELECT * FROM attempts WHERE fax_id = :fax_id AND id = :id;
+
+-- name: webhook_failed_mark
+UPDATE faxes SET webhook_failed = 1, updated_ms = :now
+WHERE id = :id AND webhook_failed = 0
+RETURNING id;
+
+-- name: endpoint_insert
+INSERT INTO webhook_endpoints (id, tenant_id, url, events, description, secret, created_ms)
+VALUES (:id, :tenant_id, :url, :events, :description, :secret, :now)
+RETURNING *;
+
+-- name: endpoint_count
+SELECT COUNT(*) FROM webhook_endpoints WHERE tenant_id = :tenant_id;
+
+-- name: endpoints_of
+SELECT * FROM webhook_endpoints WHERE tenant_id = :tenant_id ORDER BY created_ms, id;
+
+-- name: endpoint_delete
+DELETE FROM webhook_endpoints WHERE id = :id AND tenant_id = :tenant_id RETURNING *;
+
+-- name: archive_terminal
+UPDATE faxes SET archived_ms = :now
+WHERE id IN (SELECT id FROM faxes
+             WHERE archived_ms IS NULL AND status IN ('FaxSent', 'FaxFailed', 'FaxCancelled')
+               AND updated_ms < :before_ms LIMIT :batch);
+
+-- name: purge_candidates
+SELECT id FROM faxes
+WHERE archived_ms IS NOT NULL AND files_purged_ms IS NULL AND updated_ms < :before_ms
+LIMIT :batch;
+
+-- name: mark_purged
+UPDATE faxes SET files_purged_ms = :now WHERE id = :id;
