@@ -12,6 +12,7 @@ import asyncio
 from typing import AsyncIterator
 
 from aiohttp import web
+from aiohttp.resolver import ThreadedResolver
 
 from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
@@ -19,12 +20,14 @@ from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.views import _json_body  # the core's JSON body reader (its 415/400 rules)
 from faxgw.store.rows import endpoint_object, iso
 from faxgw.webhooks.events import UnknownEvent, fax_event_log, rotate_secret, tenant_events
+from faxgw.webhooks.url_policy import DestinationRefused
 from faxgw.webhooks.worker import WebhookWorker
 
 WEBHOOK_WORKER = web.AppKey("webhook_worker", WebhookWorker)
 EVENTS_PAGE_DEFAULT = 100
 EVENTS_PAGE_MAX = 1000
 MAX_GRACE_S = 7 * 24 * 3600
+URL_CHECK_TIMEOUT_S = 2.0
 
 
 def add_routes(app: web.Application) -> None:
@@ -78,6 +81,23 @@ async def rotate_endpoint_secret(request: web.Request) -> web.Response:
     body = endpoint_object(row, secret)
     body["previousSecretExpiresOn"] = iso(row["previous_expires_ms"])
     return web.json_response(body)
+
+
+async def check_endpoint_url(request: web.Request, url: str) -> None:
+    """Refuse at creation a URL the worker would refuse at every delivery (400 url_refused).
+
+    A name that does not resolve now is accepted: the LAN's DNS may learn it later, and
+    the worker checks the addresses again at every connection anyway.
+    """
+    config = request.app[CONFIG]
+    policy = config.webhooks.url_policy((config.server.port,) if config.server.port else ())
+    try:
+        async with asyncio.timeout(URL_CHECK_TIMEOUT_S):
+            await policy.check_url_resolved(url, ThreadedResolver())
+    except DestinationRefused as exc:
+        raise bad_request("url_refused", f"This webhook URL is not allowed: {exc}.", field="url")
+    except (OSError, asyncio.TimeoutError):
+        pass
 
 
 def _limit(raw: str | None) -> int:

@@ -78,16 +78,18 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(state_dir: Path, webhooks: dict | None = None) -> AsyncIterator[RunningApp]:
+async def running_app(
+    state_dir: Path, webhooks: dict | None = None, port: int = 0
+) -> AsyncIterator[RunningApp]:
     config = from_dict({
-        "server": {"listen": "127.0.0.1:0"},
+        "server": {"listen": f"127.0.0.1:{port}"},
         "storage": {"state_dir": str(state_dir)},
         "webhooks": {**FAST_RETRIES, **(webhooks or {})},
     })
     app = create_app(config)
     runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
     try:

@@ -1,6 +1,7 @@
 """GET /fax/events, GET /fax/{faxId}/events and the secret rotation, through the real API."""
 
 import asyncio
+import socket
 
 from faxgw.webhooks import signing
 from tests.integration.webhooks.harness import running_app, wait_for
@@ -115,3 +116,22 @@ async def test_rotation_refuses_unknown_endpoints_and_bad_grace(tmp_path):
         await api.call("POST", path, expect=400, json={"grace": 5})
         rotated = await api.call("POST", path)  # no body: the configured default grace
         assert rotated["secret"].startswith("whsec_")
+
+
+async def test_endpoint_urls_the_policy_refuses_are_refused_at_creation(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    async with running_app(tmp_path, {"own_ports": [2222]}, port=port) as ra:
+        api = await ra.tenant("clinic")
+        for url in (
+            f"http://127.0.0.1:{port}/fax",  # the API itself
+            f"http://localhost:{port}/fax",  # the same through a name
+            "http://127.0.0.1:2222/",  # a configured admin port
+            "http://169.254.169.254/latest/meta-data/",  # link-local
+            "http://[fe80::1]/hook",
+        ):
+            error = await api.call("POST", "/fax/webhook/endpoints", 400, json={"url": url})
+            assert error["code"] == "url_refused", (url, error)
+        assert (await api.call("GET", "/fax/webhook/endpoints"))["endpoints"] == []
+        await api.create_endpoint("http://127.0.0.1:2223/hook")
