@@ -1,9 +1,10 @@
 """The delivery ledger: which event goes to which endpoint, and how far it got.
 
-The worker is the ledger's only writer; every method is one short transaction. State
-lives in SQLite so a restart (even SIGKILL) loses nothing: an event is in the outbox (the
-core commits it with the status change), the fan-out cursor says whether it was turned
-into deliveries, and each delivery row says whether it is still pending.
+State lives in SQLite (migration 0002) so that a restart, even after SIGKILL, loses
+nothing: an event is in the outbox (the core commits it with the status change), the
+fan-out cursor says whether it was already turned into deliveries, and each delivery row
+says whether it is still pending. Every method is one short transaction on the store's
+single writer connection.
 """
 
 from __future__ import annotations
@@ -11,17 +12,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
-import aiosqlite
-
+from faxgw.store.changes import EVENT_TYPE_PREFIX
+from faxgw.store.db import Database, many, one
 from faxgw.webhooks.delivery import AttemptRecord
 from faxgw.webhooks.envelope import FaxEvent
 from faxgw.webhooks.sql import queries
 
 Q = queries()
 FAN_OUT_BATCH = 500
-FAR_FUTURE = 1e18
+FAR_FUTURE_MS = 2**62
 
 
 @dataclass(frozen=True)
@@ -29,138 +30,140 @@ class Claimed:
     """One delivery taken for an attempt now."""
 
     event: FaxEvent
+    outbox_id: int
     endpoint_id: str
     url: str
-    secrets: tuple[str, ...]
+    secrets: tuple[str, ...]  # current first; the rotated one while its grace period lasts
     attempts: int  # attempts made before this one
-    first_attempt_at: float | None
+    first_attempt_ms: int | None
 
 
 @dataclass(frozen=True)
 class Outcome:
     claimed: Claimed
     record: AttemptRecord
-    next_attempt_at: float | None  # when not delivered: None means given up
+    next_attempt_ms: int | None  # when not delivered: None means given up
 
     @property
     def given_up(self) -> bool:
-        return not self.record.delivered and self.next_attempt_at is None
-
-
-@dataclass(frozen=True)
-class FailedFax:
-    fax_id: str
-    tenant_id: str
-    event_id: int
+        return not self.record.delivered and self.next_attempt_ms is None
 
 
 class DeliveryLedger:
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
+        self._fanned_out_to = -1  # the cursor as last seen; -1: not read yet
 
     async def release_in_flight(self) -> None:
-        await self._db.execute(Q["release_in_flight"])
-        await self._db.commit()
+        async with self._db.write() as conn:
+            await conn.execute(Q["release_in_flight"])
 
-    async def fan_out(self, now: float) -> int:
-        """Turn the next batch of outbox events into deliveries; the number of events read."""
-        async with self._db.execute(Q["fanout_cursor"]) as cur:
-            (after,) = await cur.fetchone()
-        async with self._db.execute(Q["outbox_batch_end"], {"after": after, "limit": FAN_OUT_BATCH}) as cur:
-            (upto,) = await cur.fetchone()
-        if upto is None:
-            return 0
-        params = {"after": after, "upto": upto, "now": now}
-        await self._db.execute(Q["fan_out"], params)
-        await self._db.execute(Q["advance_cursor"], params)
-        await self._db.commit()
+    async def fan_out(self, now_ms: int) -> int:
+        """Turn the next batch of outbox events into deliveries; returns how many were read."""
+        if self._fanned_out_to >= 0:
+            (last,) = await self._db.fetchone(Q["outbox_last_id"])
+            if last <= self._fanned_out_to:
+                return 0  # nothing new: no write transaction at all
+        async with self._db.write() as conn:
+            (after,) = await one(conn, Q["fanout_cursor"])
+            (upto,) = await one(conn, Q["outbox_batch_end"], {"after": after, "limit": FAN_OUT_BATCH})
+            if upto is None:
+                self._fanned_out_to = after
+                return 0
+            params = {"after": after, "upto": upto, "now": now_ms,
+                      "prefix_len": len(EVENT_TYPE_PREFIX)}
+            await conn.execute(Q["fan_out"], params)
+            await conn.execute(Q["advance_cursor"], params)
+        self._fanned_out_to = upto
         return upto - after
 
-    async def claim(self, now: float, limit: int, per_endpoint: int) -> list[Claimed]:
-        keys = await self._claimable(now, limit, per_endpoint)
+    async def claim(self, now_ms: int, limit: int, per_endpoint: int) -> list[Claimed]:
         claimed = []
-        for event_id, endpoint_id, _ in keys:
-            params = {"event_id": event_id, "endpoint_id": endpoint_id, "now": now}
-            await self._db.execute(Q["mark_in_flight"], params)
-            async with self._db.execute(Q["claimed_details"], params) as cur:
-                row = await cur.fetchone()
-            if row is not None:
-                claimed.append(_claimed_from_row(row))
-        await self._db.commit()
+        async with self._db.write() as conn:
+            keys = await many(conn, Q["claimable"], _claimable_params(now_ms, limit, per_endpoint))
+            for event_id, endpoint_id, _ in keys:
+                params = {"event_id": event_id, "endpoint_id": endpoint_id, "now": now_ms}
+                row = await one(conn, Q["claimed_details"], params)
+                if row is None:  # its endpoint was deleted a moment ago
+                    await conn.execute(Q["drop_one"], params)
+                    continue
+                await conn.execute(Q["mark_in_flight"], params)
+                claimed.append(claimed_from_row(row))
         return claimed
 
-    async def next_due(self, per_endpoint: int) -> float | None:
-        """When the earliest head of line that could start becomes due (None: nothing pending)."""
-        keys = await self._claimable(FAR_FUTURE, 1, per_endpoint)
-        return keys[0][2] if keys else None
+    async def next_due_ms(self, per_endpoint: int) -> int | None:
+        """When the earliest head of line that could start is due (None: nothing pending)."""
+        row = await self._db.fetchone(Q["claimable"], _claimable_params(FAR_FUTURE_MS, 1, per_endpoint))
+        return None if row is None else row[2]
 
-    async def _claimable(self, due_before: float, limit: int, per_endpoint: int) -> list[tuple]:
-        params = {"due_before": due_before, "limit": limit, "per_endpoint": per_endpoint}
-        async with self._db.execute(Q["claimable"], params) as cur:
-            return list(await cur.fetchall())
+    async def drop_orphans(self, now_ms: int) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(Q["drop_orphans"], {"now": now_ms})
 
-    async def drop_orphans(self, now: float) -> None:
-        await self._db.execute(Q["drop_orphans"], {"now": now})
-        await self._db.commit()
-
-    async def record(self, outcomes: Iterable[Outcome], now: float) -> None:
+    async def record(self, outcomes: Iterable[Outcome], now_ms: int) -> None:
         """Write attempts and their consequences in one transaction."""
-        for outcome in outcomes:
-            params = _outcome_params(outcome, now)
-            await self._db.execute(Q["insert_attempt"], params)
-            if outcome.record.delivered:
-                await self._db.execute(Q["mark_delivered"], params)
-            elif outcome.given_up:
-                await self._db.execute(Q["give_up"], params)
-                await self._db.execute(Q["decide_fax_failed"], params)
-            else:
-                await self._db.execute(Q["reschedule"], params)
-        await self._db.commit()
-
-    async def unnotified_failures(self) -> list[FailedFax]:
-        async with self._db.execute(Q["unnotified_failures"]) as cur:
-            return [FailedFax(*row) for row in await cur.fetchall()]
-
-    async def mark_notified(self, fax_id: str) -> None:
-        await self._db.execute(Q["mark_notified"], {"fax_id": fax_id})
-        await self._db.commit()
+        async with self._db.write() as conn:
+            for outcome in outcomes:
+                params = _outcome_params(outcome, now_ms)
+                await conn.execute(Q["insert_attempt"], params)
+                if outcome.record.delivered:
+                    await conn.execute(Q["mark_delivered"], params)
+                elif outcome.given_up:
+                    await conn.execute(Q["give_up"], params)
+                else:
+                    await conn.execute(Q["reschedule"], params)
 
 
-def _outcome_params(outcome: Outcome, now: float) -> dict:
+def _claimable_params(due_before: int, limit: int, per_endpoint: int) -> dict:
+    return {"due_before": due_before, "limit": limit, "per_endpoint": per_endpoint}
+
+
+def _outcome_params(outcome: Outcome, now_ms: int) -> dict:
     claimed, record = outcome.claimed, outcome.record
     return {
-        "event_id": int(claimed.event.event_id),
+        "event_id": claimed.outbox_id,
         "endpoint_id": claimed.endpoint_id,
-        "tenant_id": claimed.event.tenant_id,
-        "fax_id": claimed.event.fax_id,
         "number": claimed.attempts + 1,
-        "started_at": record.started_at,
+        "started_ms": int(record.started_at * 1000),
         "duration_ms": record.duration_ms,
         "status_code": record.status_code,
         "error": record.error,
         "excerpt": record.response_excerpt,
-        "next_attempt_at": outcome.next_attempt_at,
-        "now": now,
+        "next_attempt_ms": outcome.next_attempt_ms,
+        "now": now_ms,
     }
 
 
-def _claimed_from_row(row: tuple) -> Claimed:
-    (event_id, endpoint_id, tenant_id, fax_id, attempts, first_attempt_at,
-     status, payload, created_at, sequence, url, secret, previous_secret) = row
-    event = FaxEvent(
-        event_id=str(event_id),
-        tenant_id=tenant_id,
-        fax_id=fax_id,
-        sequence=sequence,
-        status=status,
-        occurred_at=_parse_time(created_at),
-        fax=json.loads(payload),
+def event_from_row(row: Mapping[str, Any]) -> FaxEvent:
+    """An outbox row as the webhook layer sends it: ``data`` is the fax object of the change."""
+    payload = json.loads(row["payload"])
+    return FaxEvent(
+        event_id=row["cloud_event_id"],
+        tenant_id=row["tenant_id"],
+        fax_id=row["fax_id"],
+        sequence=row["seq"],
+        status=row["type"][len(EVENT_TYPE_PREFIX):],
+        occurred_at=_from_ms(row["created_ms"]),
+        fax=payload["data"],
     )
-    secrets = (secret,) if previous_secret is None else (secret, previous_secret)
-    return Claimed(event, endpoint_id, url, secrets, attempts, first_attempt_at)
 
 
-def _parse_time(value: str | float) -> datetime:
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, timezone.utc)
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+def _from_ms(ms: int) -> datetime:
+    # Integer arithmetic: ms / 1000 as a float can land a microsecond short of the millisecond.
+    whole = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return whole.replace(microsecond=(ms % 1000) * 1000)
+
+
+def claimed_from_row(row: Mapping[str, Any]) -> Claimed:
+    secrets = (row["secret"],)
+    if row["previous_secret"]:
+        secrets += (row["previous_secret"],)
+    return Claimed(
+        event=event_from_row(row),
+        outbox_id=row["event_id"],
+        endpoint_id=row["endpoint_id"],
+        url=row["url"],
+        secrets=secrets,
+        attempts=row["attempts"],
+        first_attempt_ms=row["first_attempt_ms"],
+    )

@@ -16,6 +16,7 @@
     own_ports = []                 # faxgw's API port is always added; add admin ports here
     secret_grace_s = 86400         # default grace period of a rotated signing secret
     source = "urn:faxgw"           # the CloudEvents "source" of every event
+    outbox_poll_s = 0.5            # look for events written by other processes this often
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class WebhooksSettings:
     own_ports: tuple[int, ...] = ()
     secret_grace_s: float = DAY_S
     source: str = DEFAULT_SOURCE
+    outbox_poll_s: float = 0.5
 
     def backoff(self) -> BackoffPolicy:
         return BackoffPolicy(
@@ -77,7 +79,7 @@ class WebhooksSettings:
 
 
 _NUMBERS = {"give_up_after_s", "backoff_base_s", "backoff_max_step_s", "connect_timeout_s",
-            "total_timeout_s", "secret_grace_s"}
+            "total_timeout_s", "secret_grace_s", "outbox_poll_s"}
 _COUNTS = {"concurrency", "per_endpoint_concurrency", "max_response_bytes"}
 _NETWORK_LISTS = {"allow_networks", "deny_networks", "own_networks"}
 
@@ -134,8 +136,9 @@ def _check_consistency(settings: WebhooksSettings) -> None:
         raise WebhooksConfigError("webhooks.backoff_base_s: must be greater than 0")
     if settings.backoff_max_step_s < settings.backoff_base_s:
         raise WebhooksConfigError("webhooks.backoff_max_step_s: must be at least backoff_base_s")
-    if settings.connect_timeout_s <= 0 or settings.total_timeout_s <= 0:
-        raise WebhooksConfigError("webhooks.total_timeout_s: timeouts must be greater than 0")
+    for key in ("connect_timeout_s", "total_timeout_s", "outbox_poll_s"):
+        if getattr(settings, key) <= 0:
+            raise WebhooksConfigError(f"webhooks.{key}: must be greater than 0")
     if settings.per_endpoint_concurrency > settings.concurrency:
         raise WebhooksConfigError(
             "webhooks.per_endpoint_concurrency: must not exceed webhooks.concurrency"

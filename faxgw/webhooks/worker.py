@@ -1,11 +1,11 @@
 """The delivery worker: outbox -> deliveries -> signed POSTs, retried until delivered or given up.
 
-One loop owns the ledger (the only writer of the webhook tables) and does, each turn:
-record finished attempts, fan new outbox events out to endpoints, start the heads of line
-that are due. Attempts run as tasks, at most ``concurrency`` at once and at most
-``per_endpoint_concurrency`` per endpoint, so an endpoint that hangs holds a few slots and
-every other endpoint keeps its pace. The loop sleeps until the next due retry, a finished
-attempt, or :meth:`WebhookWorker.notify` (the store calls it after committing an event).
+One loop owns the ledger and, each turn: records finished attempts, fans new outbox events
+out to endpoints, and starts the heads of line that are due. Attempts run as tasks, at most
+``concurrency`` at once and at most ``per_endpoint_concurrency`` per endpoint, so an
+endpoint that hangs holds a few slots while every other endpoint keeps its pace. The loop
+sleeps until the next due retry, a finished attempt, :meth:`WebhookWorker.notify` (called
+when the store commits), or ``outbox_poll_s`` (events written by another process).
 """
 
 from __future__ import annotations
@@ -15,10 +15,8 @@ import contextlib
 import logging
 import random
 import time
-from typing import Awaitable, Callable
 
-import aiosqlite
-
+from faxgw.store import Store
 from faxgw.webhooks.delivery import deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
 from faxgw.webhooks.ledger import Claimed, DeliveryLedger, Outcome
@@ -26,26 +24,26 @@ from faxgw.webhooks.settings import WebhooksSettings
 
 log = logging.getLogger(__name__)
 
-# Records FaxWebhookUpdateFailed on a fax: (tenant_id, fax_id) -> None. Must be idempotent.
-MarkFailed = Callable[[str, str], Awaitable[None]]
-
-# Even without notify() the loop looks at the outbox this often.
-IDLE_POLL_S = 1.0
 ORPHAN_SWEEP_S = 30.0
+# After an unexpected error a turn is retried after this pause, not in a tight loop.
+ERROR_PAUSE_S = 1.0
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
 
 
 class WebhookWorker:
     def __init__(
         self,
-        db_path: str,
+        store: Store,
         settings: WebhooksSettings,
-        mark_failed: MarkFailed,
         api_ports: tuple[int, ...] = (),
         rng: random.Random | None = None,
     ) -> None:
-        self._db_path = db_path
+        self._store = store
         self._settings = settings
-        self._mark_failed = mark_failed
+        self._ledger = DeliveryLedger(store.db)
         self._policy = settings.url_policy(api_ports)
         self._limits = settings.limits()
         self._backoff = settings.backoff()
@@ -54,76 +52,69 @@ class WebhookWorker:
         self._stopping = False
         self._results: list[Outcome] = []
         self._in_flight: set[asyncio.Task] = set()
-        self._db: aiosqlite.Connection | None = None
         self._loop_task: asyncio.Task | None = None
         self._last_sweep = 0.0
-        # Unfinished FaxWebhookUpdateFailed notifications may be left from a crash.
-        self._failures_to_notify = True
 
     def notify(self) -> None:
-        """Something new is in the outbox: look now instead of at the next poll."""
+        """Something may be new in the outbox: look now instead of at the next poll."""
         self._wake.set()
 
+    def commit_listener(self) -> None:
+        """For Database.commit_listeners: any commit may have added outbox rows."""
+        # The worker's own commits must not wake it, or an idle worker would spin.
+        if asyncio.current_task() is not self._loop_task:
+            self._wake.set()
+
     async def start(self) -> None:
-        self._db = await aiosqlite.connect(self._db_path)
-        await self._db.execute("PRAGMA busy_timeout = 5000")
-        self._ledger = DeliveryLedger(self._db)
         await self._ledger.release_in_flight()
         self._session = make_client_session(self._policy, self._limits)
         self._loop_task = asyncio.create_task(self._run(), name="webhook-worker")
 
     async def stop(self) -> None:
-        """Stop taking work, cancel attempts in flight (they are retried after the next start)."""
+        """Stop taking work; attempts still in flight are cancelled and retried after the next start."""
         self._stopping = True
         self._wake.set()
         if self._loop_task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+            await self._loop_task
         for task in list(self._in_flight):
             task.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
-        if self._db is not None:
-            await self._flush_results()
-            await self._session.close()
-            await self._db.close()
-            self._db = None
+        with contextlib.suppress(Exception):
+            await self._flush_results()  # what finished before the cancel is kept
+        await self._session.close()
 
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
             try:
                 await self._turn()
-            except asyncio.CancelledError:
-                raise
+                await self._sleep()
             except Exception:  # one bad turn must not end webhook delivery for good
-                log.exception("webhook worker turn failed; retrying")
-                await asyncio.sleep(IDLE_POLL_S)
-                continue
-            await self._sleep()
+                log.exception("webhook worker turn failed; trying again")
+                await asyncio.sleep(ERROR_PAUSE_S)
 
     async def _turn(self) -> None:
-        now = time.time()
+        now = now_ms()
         await self._flush_results()
-        if self._failures_to_notify:
-            await self._notify_failed_faxes()
         while await self._ledger.fan_out(now):
             pass
-        if now - self._last_sweep > ORPHAN_SWEEP_S:
+        if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
-            self._last_sweep = now
+            self._last_sweep = time.monotonic()
         free = self._settings.concurrency - len(self._in_flight)
         if free > 0:
-            for claimed in await self._ledger.claim(now, free, self._settings.per_endpoint_concurrency):
+            per_endpoint = self._settings.per_endpoint_concurrency
+            for claimed in await self._ledger.claim(now, free, per_endpoint):
                 self._start_attempt(claimed)
 
     async def _sleep(self) -> None:
-        if self._results:
+        if self._results or self._stopping:
             return
-        timeout = IDLE_POLL_S
+        timeout = self._settings.outbox_poll_s
         if len(self._in_flight) < self._settings.concurrency:
-            due = await self._ledger.next_due(self._settings.per_endpoint_concurrency)
+            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency)
             if due is not None:
-                timeout = min(timeout, max(0.0, due - time.time()))
+                timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
@@ -138,25 +129,37 @@ class WebhookWorker:
             self._session, self._policy, claimed.url, body,
             claimed.event.event_id, list(claimed.secrets), self._limits,
         )
-        next_at = None
+        next_ms = None
         if not record.delivered:
-            first = claimed.first_attempt_at or record.started_at
-            now = time.time()
-            next_at = self._backoff.next_attempt_at(claimed.attempts + 1, first, now, self._rng)
-        self._results.append(Outcome(claimed, record, next_at))
+            first_s = (claimed.first_attempt_ms or record.started_at * 1000) / 1000
+            next_s = self._backoff.next_attempt_at(claimed.attempts + 1, first_s, time.time(), self._rng)
+            next_ms = None if next_s is None else int(next_s * 1000)
+        self._results.append(Outcome(claimed, record, next_ms))
         self._wake.set()
 
     async def _flush_results(self) -> None:
         if not self._results:
             return
         outcomes, self._results = self._results, []
-        await self._ledger.record(outcomes, time.time())
-        if any(o.given_up for o in outcomes):
-            self._failures_to_notify = True
+        try:
+            await self._record(outcomes)
+        except BaseException:
+            self._results[:0] = outcomes  # keep them for the next turn
+            raise
 
-    async def _notify_failed_faxes(self) -> None:
-        """Record FaxWebhookUpdateFailed on each fax the ledger decided failed, once."""
-        for failed in await self._ledger.unnotified_failures():
-            await self._mark_failed(failed.tenant_id, failed.fax_id)
-            await self._ledger.mark_notified(failed.fax_id)
-        self._failures_to_notify = False
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        # FaxWebhookUpdateFailed first, the give-up second: after a crash in between, the
+        # delivery is still pending, is tried once more and given up again, and the store's
+        # conditional update keeps the fax's record to exactly one entry.
+        for outcome in outcomes:
+            if outcome.given_up:
+                await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
+        await self._ledger.record(outcomes, now_ms())
+
+
+def _reason(outcome: Outcome) -> str:
+    record = outcome.record
+    last = f"HTTP {record.status_code}" if record.status_code is not None else record.error
+    return (f"event {outcome.claimed.event.event_id} ({outcome.claimed.event.status}) not delivered "
+            f"to webhook endpoint {outcome.claimed.endpoint_id} after {outcome.claimed.attempts + 1} "
+            f"attempts; last: {last}")

@@ -1,44 +1,45 @@
 -- Named queries of the webhook delivery ledger. Each starts with "-- name: <name>".
--- Only this file knows the column names of the core's outbox and endpoint tables.
+-- Tables: webhook_* from migration 0002; outbox and webhook_endpoints from 0001 (read only,
+-- except the secret rotation).
 
 -- name: release_in_flight
--- At start nothing is in flight: whatever was, died with the previous process and is
--- tried again (at least once).
+-- At start nothing is in flight: whatever was died with the previous process and is tried
+-- again (at least once).
 UPDATE webhook_deliveries SET in_flight = 0 WHERE in_flight = 1;
 
 -- name: fanout_cursor
 SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1;
 
+-- name: outbox_last_id
+SELECT COALESCE(MAX(id), 0) FROM outbox;
+
 -- name: outbox_batch_end
--- The last event id of the next batch to fan out.
 SELECT MAX(id) FROM (SELECT id FROM outbox WHERE id > :after ORDER BY id LIMIT :limit);
 
 -- name: fan_out
--- One delivery per (event, endpoint of the event's tenant that wants its type). An
--- endpoint without a list of events wants them all.
+-- One delivery per (event, endpoint of the event's tenant that wants its status).
 INSERT OR IGNORE INTO webhook_deliveries
-    (event_id, endpoint_id, tenant_id, fax_id, created_at, next_attempt_at)
+    (event_id, endpoint_id, tenant_id, fax_id, created_ms, next_attempt_ms)
 SELECT o.id, e.id, o.tenant_id, o.fax_id, :now, :now
 FROM outbox AS o
 JOIN webhook_endpoints AS e ON e.tenant_id = o.tenant_id
 WHERE o.id > :after AND o.id <= :upto
-  AND (e.events IS NULL OR json_array_length(e.events) = 0 OR EXISTS (
-        SELECT 1 FROM json_each(e.events) AS wanted
-        WHERE wanted.value IN (o.status, 'com.faxgw.fax.' || o.status, '*')));
+  AND EXISTS (SELECT 1 FROM json_each(e.events) AS wanted
+              WHERE wanted.value = substr(o.type, :prefix_len + 1));
 
 -- name: advance_cursor
 UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
 
 -- name: claimable
--- Heads of line that may start now: the oldest pending event of each (endpoint, fax)
--- (a later event waits until the earlier one is delivered or given up), not in flight,
--- due before :due_before, at most as many per endpoint as it has free slots.
+-- Heads of line that may start: the oldest pending event of each (endpoint, fax) (a later
+-- event waits until the earlier one is delivered or given up), not in flight, due before
+-- :due_before, and no more per endpoint than it has free slots.
 WITH heads AS (
-    SELECT d.event_id, d.endpoint_id, d.next_attempt_at,
+    SELECT d.event_id, d.endpoint_id, d.next_attempt_ms,
            ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
-                              ORDER BY d.next_attempt_at, d.event_id) AS rank
+                              ORDER BY d.next_attempt_ms, d.event_id) AS rank
     FROM webhook_deliveries AS d
-    WHERE d.state = 'pending' AND d.in_flight = 0 AND d.next_attempt_at <= :due_before
+    WHERE d.state = 'pending' AND d.in_flight = 0 AND d.next_attempt_ms <= :due_before
       AND NOT EXISTS (
             SELECT 1 FROM webhook_deliveries AS earlier
             WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
@@ -48,10 +49,10 @@ busy AS (
     SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
     WHERE state = 'pending' AND in_flight = 1 GROUP BY endpoint_id
 )
-SELECT h.event_id, h.endpoint_id, h.next_attempt_at
+SELECT h.event_id, h.endpoint_id, h.next_attempt_ms
 FROM heads AS h LEFT JOIN busy AS b ON b.endpoint_id = h.endpoint_id
 WHERE h.rank + COALESCE(b.n, 0) <= :per_endpoint
-ORDER BY h.next_attempt_at, h.event_id
+ORDER BY h.next_attempt_ms, h.event_id
 LIMIT :limit;
 
 -- name: mark_in_flight
@@ -59,13 +60,11 @@ UPDATE webhook_deliveries SET in_flight = 1
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id AND state = 'pending';
 
 -- name: claimed_details
--- Everything one attempt needs; the endpoint's previous secret signs too until it expires.
-SELECT d.event_id, d.endpoint_id, d.tenant_id, d.fax_id, d.attempts, d.first_attempt_at,
-       o.status, o.payload, o.created_at,
-       (SELECT COUNT(*) FROM outbox AS o2 WHERE o2.fax_id = o.fax_id AND o2.id <= o.id) AS sequence,
+-- Everything one attempt needs; a rotated secret signs too until its grace period ends.
+SELECT d.event_id, d.endpoint_id, d.attempts, d.first_attempt_ms,
+       o.event_id AS cloud_event_id, o.tenant_id, o.fax_id, o.seq, o.type, o.created_ms, o.payload,
        e.url, e.secret,
-       (SELECT p.secret FROM webhook_previous_secrets AS p
-        WHERE p.endpoint_id = e.id AND p.expires_at > :now) AS previous_secret
+       CASE WHEN e.previous_expires_ms > :now THEN e.previous_secret END AS previous_secret
 FROM webhook_deliveries AS d
 JOIN outbox AS o ON o.id = d.event_id
 JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
@@ -73,39 +72,68 @@ WHERE d.event_id = :event_id AND d.endpoint_id = :endpoint_id;
 
 -- name: drop_orphans
 -- Deliveries to an endpoint the tenant deleted are dropped so they block no line.
-UPDATE webhook_deliveries SET state = 'dropped', in_flight = 0, finished_at = :now
+UPDATE webhook_deliveries SET state = 'dropped', in_flight = 0, finished_ms = :now
 WHERE state = 'pending'
   AND NOT EXISTS (SELECT 1 FROM webhook_endpoints AS e WHERE e.id = webhook_deliveries.endpoint_id);
 
+-- name: drop_one
+UPDATE webhook_deliveries SET state = 'dropped', in_flight = 0, finished_ms = :now
+WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
+
 -- name: insert_attempt
 INSERT INTO webhook_attempts
-    (event_id, endpoint_id, number, started_at, duration_ms, status_code, error, response_excerpt)
-VALUES (:event_id, :endpoint_id, :number, :started_at, :duration_ms, :status_code, :error, :excerpt);
+    (event_id, endpoint_id, number, started_ms, duration_ms, status_code, error, response_excerpt)
+VALUES (:event_id, :endpoint_id, :number, :started_ms, :duration_ms, :status_code, :error, :excerpt);
 
 -- name: mark_delivered
 UPDATE webhook_deliveries
-SET state = 'delivered', in_flight = 0, attempts = :number, finished_at = :now,
-    first_attempt_at = COALESCE(first_attempt_at, :started_at)
+SET state = 'delivered', in_flight = 0, attempts = :number, finished_ms = :now,
+    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
 -- name: reschedule
 UPDATE webhook_deliveries
-SET in_flight = 0, attempts = :number, next_attempt_at = :next_attempt_at,
-    first_attempt_at = COALESCE(first_attempt_at, :started_at)
+SET in_flight = 0, attempts = :number, next_attempt_ms = :next_attempt_ms,
+    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
 -- name: give_up
 UPDATE webhook_deliveries
-SET state = 'given_up', in_flight = 0, attempts = :number, finished_at = :now,
-    first_attempt_at = COALESCE(first_attempt_at, :started_at)
+SET state = 'given_up', in_flight = 0, attempts = :number, finished_ms = :now,
+    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
--- name: decide_fax_failed
-INSERT OR IGNORE INTO webhook_failed_faxes (fax_id, tenant_id, event_id, decided_at)
-VALUES (:fax_id, :tenant_id, :event_id, :now);
+-- name: events_of_tenant
+-- GET /fax/events: the tenant's events in the order they happened, after a given event.
+SELECT id, event_id AS cloud_event_id, tenant_id, fax_id, seq, type, created_ms, payload
+FROM outbox
+WHERE tenant_id = :tenant_id AND id > :after_id
+ORDER BY id LIMIT :limit;
 
--- name: unnotified_failures
-SELECT fax_id, tenant_id, event_id FROM webhook_failed_faxes WHERE notified = 0;
+-- name: event_position
+SELECT id FROM outbox WHERE tenant_id = :tenant_id AND event_id = :cloud_event_id;
 
--- name: mark_notified
-UPDATE webhook_failed_faxes SET notified = 1 WHERE fax_id = :fax_id;
+-- name: events_of_fax
+SELECT id, event_id AS cloud_event_id, tenant_id, fax_id, seq, type, created_ms, payload
+FROM outbox WHERE fax_id = :fax_id AND tenant_id = :tenant_id ORDER BY id;
+
+-- name: deliveries_of_fax
+SELECT d.event_id, d.endpoint_id, d.state, d.in_flight, d.attempts, d.created_ms,
+       d.first_attempt_ms, d.next_attempt_ms, d.finished_ms, e.url
+FROM webhook_deliveries AS d LEFT JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
+WHERE d.fax_id = :fax_id ORDER BY d.event_id, d.endpoint_id;
+
+-- name: attempts_of_fax
+SELECT a.event_id, a.endpoint_id, a.number, a.started_ms, a.duration_ms, a.status_code,
+       a.error, a.response_excerpt
+FROM webhook_attempts AS a JOIN webhook_deliveries AS d
+  ON d.event_id = a.event_id AND d.endpoint_id = a.endpoint_id
+WHERE d.fax_id = :fax_id ORDER BY a.event_id, a.endpoint_id, a.number;
+
+-- name: rotate_secret
+-- The current secret becomes the previous one (replacing any older previous one) and
+-- keeps signing until :expires_ms.
+UPDATE webhook_endpoints
+SET previous_secret = secret, previous_expires_ms = :expires_ms, secret = :secret
+WHERE id = :id AND tenant_id = :tenant_id
+RETURNING *;

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class Receiver:
     mode: str = "ok"  # ok | fail | hang | redirect | stream
     redirect_to: str = ""
     clock_offset_s: float = 0.0  # to act as a receiver whose clock is ahead (replay tests)
+    max_latency_s: float = 0.0  # "ok" answers after a random pause up to this: shuffles arrivals
     accepted: list[Arrival] = field(default_factory=list)  # first delivery of each event
     duplicates: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # reasons signatures failed
@@ -87,6 +89,8 @@ class Receiver:
             raise web.HTTPTemporaryRedirect(self.redirect_to)
         if self.mode == "stream":
             return await self._stream_forever(request)
+        if self.max_latency_s:
+            await asyncio.sleep(random.uniform(0, self.max_latency_s))
         self._record(json.loads(body))
         return web.Response(status=204)
 
