@@ -3,9 +3,19 @@
 import asyncio
 import socket
 
+import jsonschema
+
+from faxgw.api.openapi import spec
 from faxgw.webhooks import signing
 from tests.integration.webhooks.harness import running_app, wait_for
 from tests.integration.webhooks.receiver import Receiver
+
+
+def assert_documented(body: dict, schema_name: str) -> None:
+    """The answer matches the schema /openapi.json gives for it."""
+    document = spec()
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+    jsonschema.Draft202012Validator(schema).validate(body)
 
 
 async def test_a_client_catches_up_with_after_in_order_and_pages(tmp_path):
@@ -18,6 +28,7 @@ async def test_a_client_catches_up_with_after_in_order_and_pages(tmp_path):
 
         everything = await api.call("GET", "/fax/events?limit=1000")
         assert everything["hasMore"] is False
+        assert_documented(everything, "EventList")
         events = everything["events"]
         assert len(events) == 6
         assert {e["tenantid"] for e in events} == {faxes[0]["tenantId"]}
@@ -52,6 +63,7 @@ async def test_fax_events_show_each_attempt_and_outcome(tmp_path):
             await asyncio.sleep(0.2)  # the worker records the outcome after the answer
 
             log = await api.call("GET", f"/fax/{fax['faxId']}/events")
+            assert_documented(log, "FaxEventLog")
             assert log["faxId"] == fax["faxId"]
             (entry,) = log["events"]
             assert entry["event"]["id"] == receiver.accepted[0].event_id
@@ -80,6 +92,7 @@ async def test_rotation_signs_with_both_secrets_during_the_grace_period(tmp_path
             rotated = await api.call(
                 "POST", f"/fax/webhook/endpoints/{endpoint['endpointId']}/rotate-secret",
                 json={"gracePeriodSeconds": 3600})
+            assert_documented(rotated, "RotatedEndpoint")
             new = rotated["secret"]
             assert new != old and rotated["previousSecretExpiresOn"]
             listed = await api.call("GET", "/fax/webhook/endpoints")
