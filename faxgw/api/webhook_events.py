@@ -33,6 +33,9 @@ URL_CHECK_TIMEOUT_S = 2.0
 def add_routes(app: web.Application) -> None:
     """Register before ``/fax/{faxId}``, which would otherwise take ``/fax/events``."""
     app.router.add_get("/fax/events", list_events, allow_head=False)
+    # Any other method must not fall through to /fax/{faxId} (a DELETE would try to stop a
+    # fax called "events"): 405 naming GET as the only method.
+    app.router.add_route("*", "/fax/events", _only_get)
     app.router.add_get("/fax/{faxId}/events", fax_events, allow_head=False)
     app.router.add_post("/fax/webhook/endpoints/{endpointId}/rotate-secret", rotate_endpoint_secret)
 
@@ -56,10 +59,15 @@ async def list_events(request: web.Request) -> web.Response:
     settings = request.app[CONFIG].webhooks
     try:
         events, more = await tenant_events(request.app[STORE].db, request[TENANT], after, limit, settings.source)
-    except UnknownEvent:
-        raise bad_request("unknown_event", "after must be the id of one of this tenant's events.", field="after")
+    except UnknownEvent:  # 404 like a fax: another tenant's event id is as unknown as a made-up one
+        raise ApiError(404, "event_not_found", "after must be the id of one of this tenant's events.",
+                       field="after")
     next_after = events[-1]["id"] if events else after
     return web.json_response({"events": events, "nextAfter": next_after, "hasMore": more})
+
+
+async def _only_get(request: web.Request) -> web.Response:
+    raise web.HTTPMethodNotAllowed(request.method, ["GET"])
 
 
 async def fax_events(request: web.Request) -> web.Response:

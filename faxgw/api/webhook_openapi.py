@@ -81,8 +81,8 @@ PATHS = {
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
         "responses": {**_ok("One page of events, oldest first.", "EventList"),
-                      "400": _error("after is not an event of this tenant, or a bad limit."),
-                      "401": _COMMON["401"]}}},
+                      "400": _error("A bad limit."), "401": _COMMON["401"],
+                      "404": _error("after is not an event of this tenant.")}}},
     "/fax/{faxId}/events": {"get": {
         "summary": "Get a fax's events and their deliveries", "operationId": "getFaxEvents",
         "description": "Each event of the fax with, per webhook endpoint, the delivery state "

@@ -43,10 +43,13 @@ async def test_a_client_catches_up_with_after_in_order_and_pages(tmp_path):
         # Another tenant's event id is as unknown as a made-up one.
         theirs = (await other.call("GET", "/fax/events"))["events"][0]["id"]
         for bad in (theirs, "not-an-event"):
-            error = await api.call("GET", f"/fax/events?after={bad}", expect=400)
-            assert error["code"] == "unknown_event"
+            error = await api.call("GET", f"/fax/events?after={bad}", expect=404)
+            assert error["code"] == "event_not_found"
         for bad_limit in ("0", "1001", "x"):
             await api.call("GET", f"/fax/events?limit={bad_limit}", expect=400)
+        for method in ("DELETE", "POST", "PUT"):
+            refused = await api.call(method, "/fax/events", expect=405)
+            assert refused["code"] == "method_not_allowed"
 
 
 async def test_fax_events_show_each_attempt_and_outcome(tmp_path):
