@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from faxgw.store.changes import EVENT_TYPE_PREFIX
 from faxgw.store.db import Database, many, one
@@ -77,45 +77,50 @@ class DeliveryLedger:
         self._fanned_out_to = upto
         return upto - after
 
-    async def claim(self, now_ms: int, limit: int, per_endpoint: int) -> list[Claimed]:
-        claimed = []
+    async def claim(
+        self, now_ms: int, limit: int, per_endpoint: int, busy: Mapping[str, int]
+    ) -> list[Claimed]:
+        """Take up to ``limit`` due heads of line; ``busy``: deliveries in flight per endpoint."""
         async with self._db.write() as conn:
-            keys = await many(conn, Q["claimable"], _claimable_params(now_ms, limit, per_endpoint))
-            for event_id, endpoint_id, _ in keys:
-                params = {"event_id": event_id, "endpoint_id": endpoint_id, "now": now_ms}
-                row = await one(conn, Q["claimed_details"], params)
-                if row is None:  # its endpoint was deleted a moment ago
-                    await conn.execute(Q["drop_one"], params)
-                    continue
-                await conn.execute(Q["mark_in_flight"], params)
-                claimed.append(claimed_from_row(row))
+            keys = await many(conn, Q["claimable"], _claimable_params(now_ms, limit, per_endpoint, busy))
+            if not keys:
+                return []
+            key_params = [{"event_id": k[0], "endpoint_id": k[1]} for k in keys]
+            await conn.executemany(Q["mark_in_flight"], key_params)
+            rows = await many(conn, Q["claimed_details"],
+                              {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
+        # A key without details lost its endpoint a moment ago; drop_orphans will drop it.
+        order = {(k[0], k[1]): i for i, k in enumerate(keys)}
+        claimed = [claimed_from_row(r) for r in rows]
+        claimed.sort(key=lambda c: order[(c.outbox_id, c.endpoint_id)])
         return claimed
 
-    async def next_due_ms(self, per_endpoint: int) -> int | None:
+    async def next_due_ms(self, per_endpoint: int, busy: Mapping[str, int]) -> int | None:
         """When the earliest head of line that could start is due (None: nothing pending)."""
-        row = await self._db.fetchone(Q["claimable"], _claimable_params(FAR_FUTURE_MS, 1, per_endpoint))
+        params = _claimable_params(FAR_FUTURE_MS, 1, per_endpoint, busy)
+        row = await self._db.fetchone(Q["claimable"], params)
         return None if row is None else row[2]
 
     async def drop_orphans(self, now_ms: int) -> None:
         async with self._db.write() as conn:
             await conn.execute(Q["drop_orphans"], {"now": now_ms})
 
-    async def record(self, outcomes: Iterable[Outcome], now_ms: int) -> None:
+    async def record(self, outcomes: list[Outcome], now_ms: int) -> None:
         """Write attempts and their consequences in one transaction."""
+        params = [_outcome_params(o, now_ms) for o in outcomes]
+        delivered = [p for p, o in zip(params, outcomes) if o.record.delivered]
+        given_up = [p for p, o in zip(params, outcomes) if o.given_up]
+        retried = [p for p, o in zip(params, outcomes) if not o.record.delivered and not o.given_up]
         async with self._db.write() as conn:
-            for outcome in outcomes:
-                params = _outcome_params(outcome, now_ms)
-                await conn.execute(Q["insert_attempt"], params)
-                if outcome.record.delivered:
-                    await conn.execute(Q["mark_delivered"], params)
-                elif outcome.given_up:
-                    await conn.execute(Q["give_up"], params)
-                else:
-                    await conn.execute(Q["reschedule"], params)
+            await conn.executemany(Q["insert_attempt"], params)
+            for query, batch in (("mark_delivered", delivered), ("give_up", given_up), ("reschedule", retried)):
+                if batch:
+                    await conn.executemany(Q[query], batch)
 
 
-def _claimable_params(due_before: int, limit: int, per_endpoint: int) -> dict:
-    return {"due_before": due_before, "limit": limit, "per_endpoint": per_endpoint}
+def _claimable_params(due_before: int, limit: int, per_endpoint: int, busy: Mapping[str, int]) -> dict:
+    return {"due_before": due_before, "limit": limit, "per_endpoint": per_endpoint,
+            "busy": json.dumps(dict(busy))}
 
 
 def _outcome_params(outcome: Outcome, now_ms: int) -> dict:

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import Counter
 
 from faxgw.store import Store
 from faxgw.webhooks.delivery import deliver, make_client_session
@@ -52,6 +53,7 @@ class WebhookWorker:
         self._stopping = False
         self._results: list[Outcome] = []
         self._in_flight: set[asyncio.Task] = set()
+        self._busy: Counter[str] = Counter()  # attempts in flight per endpoint
         self._loop_task: asyncio.Task | None = None
         self._last_sweep = 0.0
 
@@ -104,7 +106,7 @@ class WebhookWorker:
         free = self._settings.concurrency - len(self._in_flight)
         if free > 0:
             per_endpoint = self._settings.per_endpoint_concurrency
-            for claimed in await self._ledger.claim(now, free, per_endpoint):
+            for claimed in await self._ledger.claim(now, free, per_endpoint, self._busy):
                 self._start_attempt(claimed)
 
     async def _sleep(self) -> None:
@@ -112,7 +114,7 @@ class WebhookWorker:
             return
         timeout = self._settings.outbox_poll_s
         if len(self._in_flight) < self._settings.concurrency:
-            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency)
+            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._busy)
             if due is not None:
                 timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
         with contextlib.suppress(asyncio.TimeoutError):
@@ -121,7 +123,15 @@ class WebhookWorker:
     def _start_attempt(self, claimed: Claimed) -> None:
         task = asyncio.create_task(self._attempt(claimed))
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        self._busy[claimed.endpoint_id] += 1
+
+        def done(_task: asyncio.Task) -> None:
+            self._in_flight.discard(task)
+            self._busy[claimed.endpoint_id] -= 1
+            if self._busy[claimed.endpoint_id] <= 0:
+                del self._busy[claimed.endpoint_id]
+
+        task.add_done_callback(done)
 
     async def _attempt(self, claimed: Claimed) -> None:
         body = encode_envelope(claimed.event, self._settings.source)

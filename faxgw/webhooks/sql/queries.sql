@@ -33,26 +33,25 @@ UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
 -- name: claimable
 -- Heads of line that may start: the oldest pending event of each (endpoint, fax) (a later
 -- event waits until the earlier one is delivered or given up), not in flight, due before
--- :due_before, and no more per endpoint than it has free slots.
+-- :due_before, and no more per endpoint than its free slots. :busy is a JSON object
+-- {endpoint_id: deliveries in flight}, known exactly by the worker, the only writer.
 WITH heads AS (
+    SELECT endpoint_id, MIN(event_id) AS event_id
+    FROM webhook_deliveries WHERE state = 'pending'
+    GROUP BY endpoint_id, fax_id
+),
+ready AS (
     SELECT d.event_id, d.endpoint_id, d.next_attempt_ms,
            ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
                               ORDER BY d.next_attempt_ms, d.event_id) AS rank
-    FROM webhook_deliveries AS d
-    WHERE d.state = 'pending' AND d.in_flight = 0 AND d.next_attempt_ms <= :due_before
-      AND NOT EXISTS (
-            SELECT 1 FROM webhook_deliveries AS earlier
-            WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
-              AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
-),
-busy AS (
-    SELECT endpoint_id, COUNT(*) AS n FROM webhook_deliveries
-    WHERE state = 'pending' AND in_flight = 1 GROUP BY endpoint_id
+    FROM heads AS h
+    JOIN webhook_deliveries AS d ON d.event_id = h.event_id AND d.endpoint_id = h.endpoint_id
+    WHERE d.in_flight = 0 AND d.next_attempt_ms <= :due_before
 )
-SELECT h.event_id, h.endpoint_id, h.next_attempt_ms
-FROM heads AS h LEFT JOIN busy AS b ON b.endpoint_id = h.endpoint_id
-WHERE h.rank + COALESCE(b.n, 0) <= :per_endpoint
-ORDER BY h.next_attempt_ms, h.event_id
+SELECT r.event_id, r.endpoint_id, r.next_attempt_ms
+FROM ready AS r LEFT JOIN json_each(:busy) AS b ON b.key = r.endpoint_id
+WHERE r.rank + COALESCE(b.value, 0) <= :per_endpoint
+ORDER BY r.next_attempt_ms, r.event_id
 LIMIT :limit;
 
 -- name: mark_in_flight
@@ -60,15 +59,17 @@ UPDATE webhook_deliveries SET in_flight = 1
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id AND state = 'pending';
 
 -- name: claimed_details
--- Everything one attempt needs; a rotated secret signs too until its grace period ends.
+-- Everything the attempts need, for the deliveries in :keys (a JSON array of
+-- [event_id, endpoint_id]); a rotated secret signs too until its grace period ends.
 SELECT d.event_id, d.endpoint_id, d.attempts, d.first_attempt_ms,
        o.event_id AS cloud_event_id, o.tenant_id, o.fax_id, o.seq, o.type, o.created_ms, o.payload,
        e.url, e.secret,
        CASE WHEN e.previous_expires_ms > :now THEN e.previous_secret END AS previous_secret
-FROM webhook_deliveries AS d
+FROM json_each(:keys) AS k
+JOIN webhook_deliveries AS d
+  ON d.event_id = json_extract(k.value, '$[0]') AND d.endpoint_id = json_extract(k.value, '$[1]')
 JOIN outbox AS o ON o.id = d.event_id
-JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
-WHERE d.event_id = :event_id AND d.endpoint_id = :endpoint_id;
+JOIN webhook_endpoints AS e ON e.id = d.endpoint_id;
 
 -- name: drop_orphans
 -- Deliveries to an endpoint the tenant deleted are dropped so they block no line.
