@@ -40,12 +40,12 @@ DELIVERY_ATTEMPT_SCHEMA = {
 
 DELIVERY_SCHEMA = {
     "type": "object",
-    "required": ["endpointId", "url", "state", "inFlight", "attemptCount", "attempts"],
+    "required": ["endpointId", "url", "state", "attemptCount", "attempts"],
     "properties": {
         "endpointId": _UUID, "url": _nullable({"type": "string"}),
         "state": {"type": "string", "enum": ["pending", "delivered", "given_up", "dropped"],
                   "description": "dropped: the endpoint was deleted before delivery."},
-        "inFlight": {"type": "boolean"}, "attemptCount": {"type": "integer", "minimum": 0},
+        "attemptCount": {"type": "integer", "minimum": 0},
         "firstAttemptOn": _nullable(_TS), "nextAttemptOn": _nullable(_TS), "finishedOn": _nullable(_TS),
         "attempts": {"type": "array", "items": _ref("DeliveryAttempt")},
     },

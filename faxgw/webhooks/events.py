@@ -64,7 +64,6 @@ def _delivery(row: Any, attempts: list[dict]) -> dict:
         "endpointId": row["endpoint_id"],
         "url": row["url"],  # None once the endpoint was deleted
         "state": row["state"],
-        "inFlight": bool(row["in_flight"]),
         "attemptCount": row["attempts"],
         "firstAttemptOn": iso(row["first_attempt_ms"]),
         "nextAttemptOn": iso(row["next_attempt_ms"]) if pending else None,

@@ -10,12 +10,13 @@ single writer connection.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from faxgw.store.changes import EVENT_TYPE_PREFIX
-from faxgw.store.db import Database, many, one
+from faxgw.store.db import Database, one
 from faxgw.webhooks.delivery import AttemptRecord
 from faxgw.webhooks.envelope import FaxEvent
 from faxgw.webhooks.sql import queries
@@ -23,6 +24,7 @@ from faxgw.webhooks.sql import queries
 Q = queries()
 FAN_OUT_BATCH = 500
 FAR_FUTURE_MS = 2**62
+CANDIDATES_PER_SLOT = 4
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,6 @@ class DeliveryLedger:
         self._db = db
         self._fanned_out_to = -1  # the cursor as last seen; -1: not read yet
 
-    async def release_in_flight(self) -> None:
-        async with self._db.write() as conn:
-            await conn.execute(Q["release_in_flight"])
-
     async def fan_out(self, now_ms: int) -> int:
         """Turn the next batch of outbox events into deliveries; returns how many were read."""
         if self._fanned_out_to >= 0:
@@ -78,26 +76,30 @@ class DeliveryLedger:
         return upto - after
 
     async def claim(
-        self, now_ms: int, limit: int, per_endpoint: int, busy: Mapping[str, int]
+        self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight"
     ) -> list[Claimed]:
-        """Take up to ``limit`` due heads of line; ``busy``: deliveries in flight per endpoint."""
-        async with self._db.write() as conn:
-            keys = await many(conn, Q["claimable"], _claimable_params(now_ms, limit, per_endpoint, busy))
-            if not keys:
-                return []
-            key_params = [{"event_id": k[0], "endpoint_id": k[1]} for k in keys]
-            await conn.executemany(Q["mark_in_flight"], key_params)
-            rows = await many(conn, Q["claimed_details"],
-                              {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
+        """Up to ``limit`` due heads of line, not already in flight; read-only.
+
+        Nothing is written: only this worker claims, and it remembers what it took until
+        the outcome is recorded. The read runs on the store's reader connection, beside
+        (not behind) the API's write transactions.
+        """
+        # Read a few more than asked: some may be capped by their endpoint's free slots.
+        params = _claimable_params(now_ms, limit * CANDIDATES_PER_SLOT, per_endpoint, in_flight)
+        keys = _cap_per_endpoint(await self._db.fetchall(Q["claimable"], params), limit, per_endpoint, in_flight)
+        if not keys:
+            return []
+        rows = await self._db.fetchall(
+            Q["claimed_details"], {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
         # A key without details lost its endpoint a moment ago; drop_orphans will drop it.
         order = {(k[0], k[1]): i for i, k in enumerate(keys)}
         claimed = [claimed_from_row(r) for r in rows]
         claimed.sort(key=lambda c: order[(c.outbox_id, c.endpoint_id)])
         return claimed
 
-    async def next_due_ms(self, per_endpoint: int, busy: Mapping[str, int]) -> int | None:
+    async def next_due_ms(self, per_endpoint: int, in_flight: "InFlight") -> int | None:
         """When the earliest head of line that could start is due (None: nothing pending)."""
-        params = _claimable_params(FAR_FUTURE_MS, 1, per_endpoint, busy)
+        params = _claimable_params(FAR_FUTURE_MS, 1, per_endpoint, in_flight)
         row = await self._db.fetchone(Q["claimable"], params)
         return None if row is None else row[2]
 
@@ -118,9 +120,44 @@ class DeliveryLedger:
                     await conn.executemany(Q[query], batch)
 
 
-def _claimable_params(due_before: int, limit: int, per_endpoint: int, busy: Mapping[str, int]) -> dict:
-    return {"due_before": due_before, "limit": limit, "per_endpoint": per_endpoint,
-            "busy": json.dumps(dict(busy))}
+class InFlight:
+    """The deliveries the worker has taken and not yet recorded, and their count per endpoint."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, str]] = set()
+        self.per_endpoint: Counter[str] = Counter()
+
+    def add(self, outbox_id: int, endpoint_id: str) -> None:
+        self.keys.add((outbox_id, endpoint_id))
+        self.per_endpoint[endpoint_id] += 1
+
+    def remove(self, outbox_id: int, endpoint_id: str) -> None:
+        self.keys.discard((outbox_id, endpoint_id))
+        self.per_endpoint[endpoint_id] -= 1
+        if self.per_endpoint[endpoint_id] <= 0:
+            del self.per_endpoint[endpoint_id]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _claimable_params(due_before: int, limit: int, per_endpoint: int, in_flight: InFlight) -> dict:
+    saturated = [e for e, n in in_flight.per_endpoint.items() if n >= per_endpoint]
+    return {"due_before": due_before, "limit": limit, "saturated": json.dumps(saturated),
+            "in_flight": json.dumps([f"{e}|{p}" for e, p in in_flight.keys])}
+
+
+def _cap_per_endpoint(rows: list, limit: int, per_endpoint: int, in_flight: InFlight) -> list:
+    taken: Counter[str] = Counter()
+    keys = []
+    for row in rows:
+        endpoint_id = row[1]
+        if in_flight.per_endpoint[endpoint_id] + taken[endpoint_id] < per_endpoint:
+            taken[endpoint_id] += 1
+            keys.append(row)
+            if len(keys) == limit:
+                break
+    return keys
 
 
 def _outcome_params(outcome: Outcome, now_ms: int) -> dict:

@@ -15,12 +15,11 @@ import contextlib
 import logging
 import random
 import time
-from collections import Counter
 
 from faxgw.store import Store
 from faxgw.webhooks.delivery import deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
-from faxgw.webhooks.ledger import Claimed, DeliveryLedger, Outcome
+from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
 from faxgw.webhooks.settings import WebhooksSettings
 
 log = logging.getLogger(__name__)
@@ -52,23 +51,27 @@ class WebhookWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._results: list[Outcome] = []
-        self._in_flight: set[asyncio.Task] = set()
-        self._busy: Counter[str] = Counter()  # attempts in flight per endpoint
+        self._tasks: set[asyncio.Task] = set()
+        # Taken and not yet recorded: neither claimed again nor counted as free.
+        self._in_flight = InFlight()
         self._loop_task: asyncio.Task | None = None
         self._last_sweep = 0.0
+        self._recording: asyncio.Task | None = None
+        # Set by commits and by the poll timer; cleared when the fan-out looks at the outbox.
+        self._outbox_maybe_new = True
 
     def notify(self) -> None:
         """Something may be new in the outbox: look now instead of at the next poll."""
+        self._outbox_maybe_new = True
         self._wake.set()
 
     def commit_listener(self) -> None:
         """For Database.commit_listeners: any commit may have added outbox rows."""
         # The worker's own commits must not wake it, or an idle worker would spin.
-        if asyncio.current_task() is not self._loop_task:
-            self._wake.set()
+        if asyncio.current_task() not in (self._loop_task, self._recording):
+            self.notify()
 
     async def start(self) -> None:
-        await self._ledger.release_in_flight()
         self._session = make_client_session(self._policy, self._limits)
         self._loop_task = asyncio.create_task(self._run(), name="webhook-worker")
 
@@ -78,9 +81,11 @@ class WebhookWorker:
         self._wake.set()
         if self._loop_task is not None:
             await self._loop_task
-        for task in list(self._in_flight):
+        if self._recording is not None:
+            await asyncio.gather(self._recording, return_exceptions=True)
+        for task in list(self._tasks):
             task.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
@@ -97,41 +102,38 @@ class WebhookWorker:
 
     async def _turn(self) -> None:
         now = now_ms()
-        await self._flush_results()
-        while await self._ledger.fan_out(now):
-            pass
+        self._start_recording()
+        if self._outbox_maybe_new:
+            self._outbox_maybe_new = False
+            while await self._ledger.fan_out(now):
+                pass
         if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
             self._last_sweep = time.monotonic()
         free = self._settings.concurrency - len(self._in_flight)
         if free > 0:
             per_endpoint = self._settings.per_endpoint_concurrency
-            for claimed in await self._ledger.claim(now, free, per_endpoint, self._busy):
+            for claimed in await self._ledger.claim(now, free, per_endpoint, self._in_flight):
                 self._start_attempt(claimed)
 
     async def _sleep(self) -> None:
-        if self._results or self._stopping:
+        if self._stopping or (self._results and self._recording is None):
             return
         timeout = self._settings.outbox_poll_s
         if len(self._in_flight) < self._settings.concurrency:
-            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._busy)
+            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._in_flight)
             if due is not None:
                 timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
-        with contextlib.suppress(asyncio.TimeoutError):
+        try:
             await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            self._outbox_maybe_new = True  # another process may have written events
 
     def _start_attempt(self, claimed: Claimed) -> None:
+        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id)
         task = asyncio.create_task(self._attempt(claimed))
-        self._in_flight.add(task)
-        self._busy[claimed.endpoint_id] += 1
-
-        def done(_task: asyncio.Task) -> None:
-            self._in_flight.discard(task)
-            self._busy[claimed.endpoint_id] -= 1
-            if self._busy[claimed.endpoint_id] <= 0:
-                del self._busy[claimed.endpoint_id]
-
-        task.add_done_callback(done)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, claimed: Claimed) -> None:
         body = encode_envelope(claimed.event, self._settings.source)
@@ -146,6 +148,26 @@ class WebhookWorker:
             next_ms = None if next_s is None else int(next_s * 1000)
         self._results.append(Outcome(claimed, record, next_ms))
         self._wake.set()
+
+    def _start_recording(self) -> None:
+        """Record finished attempts in the background while the loop claims more.
+
+        Safe to overlap with a claim: a delivery leaves the in-flight set only after its
+        outcome is committed, so until then it is neither claimed again nor is the next
+        event of its fax (its line still starts with it).
+        """
+        if self._results and self._recording is None:
+            self._recording = asyncio.create_task(self._flush_in_background())
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self._flush_results()
+        except Exception:
+            log.exception("recording webhook attempts failed; trying again")
+            await asyncio.sleep(ERROR_PAUSE_S)
+        finally:
+            self._recording = None
+            self._wake.set()
 
     async def _flush_results(self) -> None:
         if not self._results:
@@ -165,6 +187,8 @@ class WebhookWorker:
             if outcome.given_up:
                 await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
         await self._ledger.record(outcomes, now_ms())
+        for outcome in outcomes:
+            self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
 
 
 def _reason(outcome: Outcome) -> str:

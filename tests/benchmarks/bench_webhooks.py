@@ -204,6 +204,8 @@ async def main(args) -> None:
             t = await throughput(store, tenant_id, settings, http, base, args.events)
             d = await delay(store, tenant_id, settings, http, base, args.rate, args.seconds, args.events)
             bad = (await _stats(http, base))["bad"]
+        attempts = await store.db.fetchall(
+            "SELECT COALESCE(error, 'HTTP ' || status_code), COUNT(*) FROM webhook_attempts GROUP BY 1")
         parent.send("stop")
         proc.join(10)
         await store.close()
@@ -212,7 +214,8 @@ async def main(args) -> None:
     print(f"delay at {d['rate_made']:.0f} status changes/s (asked {d['rate_asked']:.0f}), "
           f"{d['deliveries']} deliveries: p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, "
           f"max {d['max_ms']:.1f} ms")
-    print(f"signature failures at the receivers: {bad}")
+    print(f"signature failures at the receivers: {bad}; attempts by outcome: "
+          + ", ".join(f"{outcome} x{n}" for outcome, n in attempts))
     print("targets: 500 events/s; p99 < 200 ms")
 
 

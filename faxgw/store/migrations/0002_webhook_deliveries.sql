@@ -1,5 +1,7 @@
 -- Webhook delivery tracking (issue 10). One row per (outbox event, endpoint that wants it);
 -- the webhook worker is its only writer. Times are integer ms since the epoch, as in 0001.
+-- What is in flight lives only in the worker's memory: after a crash every pending row is
+-- simply tried again (at least once), with nothing to reset.
 
 CREATE TABLE webhook_deliveries (
     event_id          INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
@@ -8,7 +10,6 @@ CREATE TABLE webhook_deliveries (
     fax_id            TEXT    NOT NULL,
     state             TEXT    NOT NULL DEFAULT 'pending'
                       CHECK (state IN ('pending', 'delivered', 'given_up', 'dropped')),
-    in_flight         INTEGER NOT NULL DEFAULT 0,
     attempts          INTEGER NOT NULL DEFAULT 0,
     created_ms        INTEGER NOT NULL,
     first_attempt_ms  INTEGER,               -- the give-up clock starts here
@@ -19,7 +20,7 @@ CREATE TABLE webhook_deliveries (
 
 -- Only pending rows are indexed, so these stay small however long the history grows.
 CREATE INDEX webhook_deliveries_due
-    ON webhook_deliveries (next_attempt_ms) WHERE state = 'pending';
+    ON webhook_deliveries (next_attempt_ms, event_id) WHERE state = 'pending';
 -- The line of one fax at one endpoint: its head is the pending row with the lowest event_id.
 CREATE INDEX webhook_deliveries_line
     ON webhook_deliveries (endpoint_id, fax_id, event_id) WHERE state = 'pending';

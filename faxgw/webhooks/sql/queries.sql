@@ -2,11 +2,6 @@
 -- Tables: webhook_* from migration 0002; outbox and webhook_endpoints from 0001 (read only,
 -- except the secret rotation).
 
--- name: release_in_flight
--- At start nothing is in flight: whatever was died with the previous process and is tried
--- again (at least once).
-UPDATE webhook_deliveries SET in_flight = 0 WHERE in_flight = 1;
-
 -- name: fanout_cursor
 SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1;
 
@@ -31,32 +26,24 @@ WHERE o.id > :after AND o.id <= :upto
 UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
 
 -- name: claimable
--- Heads of line that may start: the oldest pending event of each (endpoint, fax) (a later
--- event waits until the earlier one is delivered or given up), not in flight, due before
--- :due_before, and no more per endpoint than its free slots. :busy is a JSON object
--- {endpoint_id: deliveries in flight}, known exactly by the worker, the only writer.
-WITH heads AS (
-    SELECT endpoint_id, MIN(event_id) AS event_id
-    FROM webhook_deliveries WHERE state = 'pending'
-    GROUP BY endpoint_id, fax_id
-),
-ready AS (
-    SELECT d.event_id, d.endpoint_id, d.next_attempt_ms,
-           ROW_NUMBER() OVER (PARTITION BY d.endpoint_id
-                              ORDER BY d.next_attempt_ms, d.event_id) AS rank
-    FROM heads AS h
-    JOIN webhook_deliveries AS d ON d.event_id = h.event_id AND d.endpoint_id = h.endpoint_id
-    WHERE d.in_flight = 0 AND d.next_attempt_ms <= :due_before
-)
-SELECT r.event_id, r.endpoint_id, r.next_attempt_ms
-FROM ready AS r LEFT JOIN json_each(:busy) AS b ON b.key = r.endpoint_id
-WHERE r.rank + COALESCE(b.value, 0) <= :per_endpoint
-ORDER BY r.next_attempt_ms, r.event_id
+-- Heads of line in the order they are due: the oldest pending event of its (endpoint, fax)
+-- (a later event waits until the earlier one is delivered or given up), due before
+-- :due_before, not in flight, at an endpoint with a free slot. The worker, the only
+-- writer, knows what it has in flight: :in_flight is a JSON array of "event_id|endpoint_id",
+-- :saturated a JSON array of endpoint ids without a free slot. It caps the rest per endpoint
+-- itself. Walks the due index in order and stops at :limit, so its cost does not grow with
+-- the number of pending deliveries behind the first few heads.
+SELECT d.event_id, d.endpoint_id, d.next_attempt_ms
+FROM webhook_deliveries AS d
+WHERE d.state = 'pending' AND d.next_attempt_ms <= :due_before
+  AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
+  AND d.event_id || '|' || d.endpoint_id NOT IN (SELECT value FROM json_each(:in_flight))
+  AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries AS earlier
+        WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
+          AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
+ORDER BY d.next_attempt_ms, d.event_id
 LIMIT :limit;
-
--- name: mark_in_flight
-UPDATE webhook_deliveries SET in_flight = 1
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id AND state = 'pending';
 
 -- name: claimed_details
 -- Everything the attempts need, for the deliveries in :keys (a JSON array of
@@ -73,13 +60,9 @@ JOIN webhook_endpoints AS e ON e.id = d.endpoint_id;
 
 -- name: drop_orphans
 -- Deliveries to an endpoint the tenant deleted are dropped so they block no line.
-UPDATE webhook_deliveries SET state = 'dropped', in_flight = 0, finished_ms = :now
+UPDATE webhook_deliveries SET state = 'dropped', finished_ms = :now
 WHERE state = 'pending'
   AND NOT EXISTS (SELECT 1 FROM webhook_endpoints AS e WHERE e.id = webhook_deliveries.endpoint_id);
-
--- name: drop_one
-UPDATE webhook_deliveries SET state = 'dropped', in_flight = 0, finished_ms = :now
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
 -- name: insert_attempt
 INSERT INTO webhook_attempts
@@ -88,19 +71,19 @@ VALUES (:event_id, :endpoint_id, :number, :started_ms, :duration_ms, :status_cod
 
 -- name: mark_delivered
 UPDATE webhook_deliveries
-SET state = 'delivered', in_flight = 0, attempts = :number, finished_ms = :now,
+SET state = 'delivered', attempts = :number, finished_ms = :now,
     first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
 -- name: reschedule
 UPDATE webhook_deliveries
-SET in_flight = 0, attempts = :number, next_attempt_ms = :next_attempt_ms,
+SET attempts = :number, next_attempt_ms = :next_attempt_ms,
     first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
 -- name: give_up
 UPDATE webhook_deliveries
-SET state = 'given_up', in_flight = 0, attempts = :number, finished_ms = :now,
+SET state = 'given_up', attempts = :number, finished_ms = :now,
     first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
@@ -119,7 +102,7 @@ SELECT id, event_id AS cloud_event_id, tenant_id, fax_id, seq, type, created_ms,
 FROM outbox WHERE fax_id = :fax_id AND tenant_id = :tenant_id ORDER BY id;
 
 -- name: deliveries_of_fax
-SELECT d.event_id, d.endpoint_id, d.state, d.in_flight, d.attempts, d.created_ms,
+SELECT d.event_id, d.endpoint_id, d.state, d.attempts, d.created_ms,
        d.first_attempt_ms, d.next_attempt_ms, d.finished_ms, e.url
 FROM webhook_deliveries AS d LEFT JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
 WHERE d.fax_id = :fax_id ORDER BY d.event_id, d.endpoint_id;
