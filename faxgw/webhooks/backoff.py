@@ -6,8 +6,11 @@ back as a synchronised wave of retries. Each step is capped (``max_step_s``) so 
 that was down for hours is retried soon after it returns, and a floor (``min_step_s``)
 keeps a zero draw from retrying in a busy loop.
 
-The give-up clock starts at the first attempt of a delivery. The last retry is placed at
-the give-up deadline rather than skipped, so a receiver gets the whole promised window.
+The give-up clock starts when the delivery is queued (``window_start`` is the caller's
+choice; the worker passes the time the event was fanned out, so events queued behind a
+failing one in their fax's line do not each get a fresh window). The last retry is placed
+at the give-up deadline rather than skipped, so a receiver gets the whole promised window;
+a delivery first tried after its deadline still gets that one attempt.
 """
 
 from __future__ import annotations
@@ -49,12 +52,12 @@ class BackoffPolicy:
     def next_attempt_at(
         self,
         failures: int,
-        first_attempt_at: float,
+        window_start: float,
         now: float,
         rng: random.Random | None = None,
     ) -> float | None:
         """When to try again after a failure at ``now``; None means give up now."""
-        deadline = first_attempt_at + self.give_up_after_s
+        deadline = window_start + self.give_up_after_s
         if now >= deadline:
             return None
         return min(now + self.delay(failures, rng), deadline)

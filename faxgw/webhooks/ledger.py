@@ -38,6 +38,7 @@ class Claimed:
     secrets: tuple[str, ...]  # current first; the rotated one while its grace period lasts
     attempts: int  # attempts made before this one
     first_attempt_ms: int | None
+    queued_ms: int  # when the delivery was created: the give-up clock starts here
 
 
 @dataclass(frozen=True)
@@ -208,4 +209,5 @@ def claimed_from_row(row: Mapping[str, Any]) -> Claimed:
         secrets=secrets,
         attempts=row["attempts"],
         first_attempt_ms=row["first_attempt_ms"],
+        queued_ms=row["queued_ms"],
     )

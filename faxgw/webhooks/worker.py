@@ -143,8 +143,10 @@ class WebhookWorker:
         )
         next_ms = None
         if not record.delivered:
-            first_s = (claimed.first_attempt_ms or record.started_at * 1000) / 1000
-            next_s = self._backoff.next_attempt_at(claimed.attempts + 1, first_s, time.time(), self._rng)
+            # From when the event was queued, not from its first attempt: events waiting
+            # behind a failing one in their fax's line do not each get a fresh day.
+            queued_s = claimed.queued_ms / 1000
+            next_s = self._backoff.next_attempt_at(claimed.attempts + 1, queued_s, time.time(), self._rng)
             next_ms = None if next_s is None else int(next_s * 1000)
         self._results.append(Outcome(claimed, record, next_ms))
         self._wake.set()

@@ -48,7 +48,7 @@ LIMIT :limit;
 -- name: claimed_details
 -- Everything the attempts need, for the deliveries in :keys (a JSON array of
 -- [event_id, endpoint_id]); a rotated secret signs too until its grace period ends.
-SELECT d.event_id, d.endpoint_id, d.attempts, d.first_attempt_ms,
+SELECT d.event_id, d.endpoint_id, d.attempts, d.first_attempt_ms, d.created_ms AS queued_ms,
        o.event_id AS cloud_event_id, o.tenant_id, o.fax_id, o.seq, o.type, o.created_ms, o.payload,
        e.url, e.secret,
        CASE WHEN e.previous_expires_ms > :now THEN e.previous_secret END AS previous_secret

@@ -33,24 +33,24 @@ def test_delays_are_full_jitter_within_floor_and_cap():
 def test_next_attempt_is_after_now_and_before_the_deadline():
     policy = BackoffPolicy(base_s=1, max_step_s=60, give_up_after_s=100)
     rng = random.Random(1)
-    at = policy.next_attempt_at(failures=3, first_attempt_at=0, now=10, rng=rng)
+    at = policy.next_attempt_at(failures=3, window_start=0, now=10, rng=rng)
     assert at is not None and 10 < at <= 10 + 4
 
 
 def test_last_retry_lands_on_the_deadline_not_past_it():
     policy = BackoffPolicy(base_s=50, max_step_s=50, give_up_after_s=100, min_step_s=50)
-    assert policy.next_attempt_at(failures=1, first_attempt_at=0, now=90) == 100
+    assert policy.next_attempt_at(failures=1, window_start=0, now=90) == 100
 
 
 def test_gives_up_once_the_deadline_is_reached():
     policy = BackoffPolicy(give_up_after_s=100)
-    assert policy.next_attempt_at(failures=9, first_attempt_at=0, now=100) is None
-    assert policy.next_attempt_at(failures=9, first_attempt_at=0, now=250) is None
+    assert policy.next_attempt_at(failures=9, window_start=0, now=100) is None
+    assert policy.next_attempt_at(failures=9, window_start=0, now=250) is None
 
 
 def test_zero_give_up_time_means_one_attempt_only():
     policy = BackoffPolicy(give_up_after_s=0)
-    assert policy.next_attempt_at(failures=1, first_attempt_at=5, now=5) is None
+    assert policy.next_attempt_at(failures=1, window_start=5, now=5) is None
 
 
 @pytest.mark.parametrize(
