@@ -66,6 +66,7 @@ class AtChannel:
         self._busy = False
         self._mode = Mode.COMMAND
         self._gone: ModemGone | None = None
+        self.lost = asyncio.Event()  # set when the port vanishes: a pool can await it while idle
         self._overflow = False
         self._lf_pending = False  # the CR of CONNECT was the last byte: its LF may follow
         self._desynced = False  # a command timed out: its answer may still come
@@ -139,6 +140,7 @@ class AtChannel:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gone = ModemGone(self.port, f"port lost: {exc}" if exc else "port closed")
+        self.lost.set()
         self._note("note", str(self._gone))
         self._arrived.set()
         self._xon.set()
