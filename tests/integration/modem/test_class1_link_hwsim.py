@@ -6,6 +6,7 @@ by an implementation that did not share our mistakes.
 
 import asyncio
 import json
+import random
 import time
 
 import pytest
@@ -286,3 +287,31 @@ async def _exchange(bank):
     assert [f.data for f in frames] == [CSI, DIS] and dcs.data == DCS and IMAGE in image
     # Paced by the modem's XON/XOFF at the line rate: no faster than the data's line time.
     assert elapsed >= len(IMAGE) * 8 / 14400
+
+
+async def test_large_page_is_flow_controlled_without_overrun(bank):
+    # Regression: a pty takes data at any speed; without pacing, and with credit built up
+    # during an XOFF, we flooded hw-sim's 16 KiB transmit buffer and it dropped data.
+    page = random.Random(6).randbytes(100_000)
+    async with open_modem(device(bank, "caller"), PROFILE) as a, \
+            open_modem(device(bank, "called"), PROFILE) as b:
+        caller = a.class1_link()
+
+        async def called_side():
+            link = await answer_when_ringing(b)
+            await link.send_frames([DIS])
+            data = await link.receive_image(Modulation.V29_9600, 10)
+            await link.hang_up()
+            return data
+
+        async def calling_side():
+            assert await caller.dial(CALLED, 30) is DialResult.CONNECTED
+            await caller.receive_frame(10)
+            await caller.send_silence(75)
+            await caller.send_image(Modulation.V29_9600, page)
+            await caller.hang_up()
+
+        received, _ = await asyncio.gather(called_side(), calling_side())
+    record = await bank.wait_for_call_async(CALLED, 10)
+    assert not [note for note in record.get("notes", []) if "overrun" in note]
+    assert page in received
