@@ -103,8 +103,7 @@ async def test_listening_on_the_wrong_modulation_is_wrong_carrier(bank):
             await link.send_frames([DIS])
             with pytest.raises(WrongCarrier):
                 await link.receive_image(Modulation.V17_14400, 10)
-            # Hang up only after the caller's page: hanging up under a transmitting
-            # hw-sim modem sometimes leaves it deaf (reported to hw-sim).
+            # Hang up only after the caller's page (the next test hangs up under it).
             async with asyncio.timeout(20):
                 await page_sent.wait()
             await link.hang_up()
@@ -116,6 +115,33 @@ async def test_listening_on_the_wrong_modulation_is_wrong_carrier(bank):
             await caller.send_image(Modulation.V29_9600, IMAGE)
             page_sent.set()
             await caller.hang_up()
+
+        await asyncio.gather(called_side(), calling_side())
+
+
+async def test_far_end_hanging_up_under_our_page_leaves_our_modem_usable(bank):
+    # Regression: we went on writing after NO CARRIER; a DC3 byte of the page, read by the
+    # modem in command state as XOFF, paused its output and it looked dead.
+    page = random.Random(7).randbytes(100_000)  # ~1 s to write at the hwsim port rate
+    async with open_modem(device(bank, "caller"), PROFILE) as a, \
+            open_modem(device(bank, "called"), PROFILE) as b:
+        caller = a.class1_link()
+
+        async def called_side():
+            link = await answer_when_ringing(b)
+            await link.send_frames([DIS])
+            with pytest.raises(WrongCarrier):
+                await link.receive_image(Modulation.V17_14400, 10)
+            await link.hang_up()
+
+        async def calling_side():
+            assert await caller.dial(CALLED, 30) is DialResult.CONNECTED
+            await caller.receive_frame(10)
+            await caller.send_silence(75)
+            with pytest.raises((CarrierLost, LineDropped)):
+                await caller.send_image(Modulation.V29_9600, page)
+            await caller.hang_up()
+            assert (await a.channel.command("AT")).info == ()
 
         await asyncio.gather(called_side(), calling_side())
 
