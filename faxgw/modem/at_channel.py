@@ -106,17 +106,19 @@ class AtChannel:
                 future.set_result(result)
 
         remove = self.add_listener(listener)
+        lost = asyncio.ensure_future(self.lost.wait())  # a vanishing port ends the wait too
         try:
             async with asyncio.timeout(timeout_s):
-                while not future.done():
-                    self._check_alive()
-                    await asyncio.wait({future}, timeout=0.5)  # re-check the port now and then
-                return future.result()
+                await asyncio.wait({future, lost}, return_when=asyncio.FIRST_COMPLETED)
+            self._check_alive()
+            return future.result()
         except TimeoutError:
             raise ATTimeout(f"wait for {kind.value}", timeout_s) from None
         finally:
             remove()
             future.cancel()
+            lost.cancel()
+            await asyncio.gather(lost, return_exceptions=True)
 
     def _notify(self, result: Result) -> None:
         self._note("urc", result.text)
