@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faxgw.modem.at_channel import AtChannel, Trace
@@ -37,6 +37,7 @@ class Modem:
     matched_by: str  # "named" (given by the caller), "identity" or "generic"
     fclass: str | None  # the +FCLASS value of the chosen service class
     info: ModemInfo | None
+    _link: AtClass1Link | None = field(default=None, repr=False)
 
     def class1_modulations(self) -> tuple[list[Modulation], list[Modulation]]:
         """(transmit, receive) image modulations this modem can really use: what the
@@ -48,9 +49,13 @@ class Modem:
         return await self.channel.wait_for(Kind.RING, timeout_s)
 
     def class1_link(self) -> AtClass1Link:
+        """The modem's one Class 1 link (the same object each time: it tracks whether a
+        carrier is up, which two links on one modem would disagree about)."""
         if self.fclass not in CLASS1_VALUES:
             raise ModemFault(f"{self.device}: no Class 1 (offers {self.info.classes if self.info else '?'})")
-        return AtClass1Link(self.channel, self.profile, self.fclass)
+        if self._link is None:
+            self._link = AtClass1Link(self.channel, self.profile, self.fclass)
+        return self._link
 
 
 @asynccontextmanager
