@@ -7,7 +7,7 @@
 * Lines that arrive while no transaction runs, and RING / caller-ID lines at any time in
   command state, go to listeners (``add_listener``).
 * Data state (after CONNECT): ``write_data`` paces the bytes by the modem's XON/XOFF
-  (T.31 clause 8.3.3 lets the DCE flow-control the DTE in-band); ``read_data`` unstuffs DLE
+  (the DCE flow-controls the DTE in-band, T.31 +FLO); ``read_data`` unstuffs DLE
   until <DLE><ETX>. ``recover`` gets a confused modem back to command state.
 """
 
@@ -149,7 +149,7 @@ class AtChannel:
 
     def _take_flow_control(self, data: bytes) -> bytes:
         """Act on XON/XOFF from the modem and drop them: in transmit data state the DCE
-        sends nothing else we need (T.31 clause 8.3.3)."""
+        sends nothing else we need (T.31 8.3.3 / 8.3.5, +FLO)."""
         for byte in data:
             if byte == dle.DC3:
                 self._xon.clear()

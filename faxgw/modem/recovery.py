@@ -1,8 +1,8 @@
 """Getting a confused modem back to a known command state.
 
 The ladder, each rung only if the one before did not work:
-  1. leave data state the way T.31 says: <DLE><ETX> ends our transmit data (clause 8.3.3),
-     any character aborts a receive (+FRH/+FRM/+FRS, clause 8.3.4);
+  1. leave data state the way T.31 says: <DLE><ETX> ends our transmit data (clauses 8.3.3, 8.3.5),
+     any character aborts a receive (+FRS/+FRM/+FRH, clauses 8.3.2, 8.3.4, 8.3.6);
   2. XON, in case stray data paused the modem's output; ``AT`` must answer OK; if not, the V.250 escape: guard silence, ``+++``, guard silence
      (for a modem left in online data state);
   3. hang up (``ATH0``) and reset (``ATZ`` plus the profile's init commands).

@@ -150,7 +150,7 @@ class Transaction:
         ``payload`` is sent as given: the caller stuffs it and appends <DLE><ETX>.
         Chunks leave no faster than the port's character rate (baudrate / 10): a UART
         imposes that on a real port, and on a pty, which has no rate, it gives the modem's
-        XOFF time to arrive before we have flooded its buffer (T.31 8.4 flow control).
+        XOFF time to arrive before we have flooded its buffer (T.31 +FLO flow control).
         """
         ch, settings = self._ch, self._ch.settings
         ch._note("data>", f"{len(payload)} bytes")
