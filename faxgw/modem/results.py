@@ -130,7 +130,7 @@ def caller_id_field(text: str) -> tuple[str, str]:
 def parse_number_list(text: str) -> tuple[int, ...]:
     """Parse a ``=?`` answer such as ``24,48,72`` or ``(0-3),96`` into sorted integers.
 
-    T.31 clause 8.2 answers are comma-separated values; V.250 clause 5.7.3 allows ranges
+    T.31 answers to =? are comma-separated values; V.250 clause 5.7.3 allows ranges
     and parentheses. Garbage raises ValueError naming the bad token.
     """
     values: set[int] = set()
