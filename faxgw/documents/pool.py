@@ -13,6 +13,8 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import select
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -23,12 +25,33 @@ from .errors import DocumentError, ErrorCode
 _PRELOAD = ["faxgw.documents._preload"]
 
 
-def _init_worker(max_bytes: int | None, nice: int) -> None:
+def _init_worker(max_bytes: int | None, nice: int, daemon_pid: int) -> None:
     """A hostile document should kill its worker, not the box: cap the address space."""
+    _exit_with(daemon_pid)
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
         os.nice(nice)
+
+
+def _exit_with(daemon_pid: int) -> None:
+    """End this worker when the daemon ends, however it ends (SIGKILL, power-cut restart).
+
+    A ProcessPoolExecutor worker never notices its parent dying: it holds both ends of its
+    own call-queue pipe, so it waits forever, and it keeps the fork server alive with it.
+    Every crashed daemon would leave its render processes (and the daemon's stdout) behind.
+    A pidfd becomes readable when that exact process exits, with no PID-reuse race.
+    """
+    try:
+        pidfd = os.pidfd_open(daemon_pid)
+    except ProcessLookupError:  # gone before we started
+        os._exit(0)
+
+    def wait_for_daemon() -> None:
+        select.select([pidfd], [], [])
+        os._exit(0)
+
+    threading.Thread(target=wait_for_daemon, name="exit-with-daemon", daemon=True).start()
 
 
 class RenderPool:
@@ -50,7 +73,8 @@ class RenderPool:
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self._context,
-                                   initializer=_init_worker, initargs=(self._memory, self._nice))
+                                   initializer=_init_worker,
+                                   initargs=(self._memory, self._nice, os.getpid()))
 
     def warm_up(self, fn: Callable[[], Any] = os.getpid) -> None:
         """Start every worker now and run ``fn`` in it (call at daemon start, before the
