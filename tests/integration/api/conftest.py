@@ -30,7 +30,10 @@ class Daemon:
         self.state_dir = root / "state"
         self.config = root / "faxgw.toml"
         self.config.write_text(
-            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n{extra_toml}'
+            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n'
+            # These tests drive the lifecycle through the API alone: with the scheduler on, the
+            # built-in simulated modem bank would dial their faxes and move them under the test.
+            f'[scheduler]\nenabled = false\n{extra_toml}'
         )
         self.proc: subprocess.Popen | None = None
         self.url = ""

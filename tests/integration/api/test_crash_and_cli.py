@@ -10,6 +10,8 @@ import sys
 import aiohttp
 import pytest
 
+from tests.integration.api.conftest import PDF
+
 ROOT = __import__("pathlib").Path(__file__).parents[3]
 
 
@@ -30,7 +32,7 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     key = json.loads(created.stdout)["apiKey"]
     fresh.start()
     auth = {"Authorization": f"Bearer {key}"}
-    docs = [b"%PDF-1.4\n" + bytes(range(256)) * 40, b"Page two as text\n"]
+    docs = [PDF, b"Page two as text\n"]  # submit reads documents: they must be real
     form = aiohttp.FormData()
     form.add_field("phoneNumber", "+4930123456")
     form.add_field("metadata", '{"ref": "A-1"}')

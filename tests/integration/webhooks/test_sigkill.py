@@ -27,6 +27,8 @@ def write_config(tmp_path: Path) -> Path:
         f'[storage]\nstate_dir = "{tmp_path / "state"}"\n'
         "[webhooks]\nbackoff_base_s = 0.05\nbackoff_max_step_s = 0.3\ntotal_timeout_s = 2.0\n"
         "concurrency = 16\nper_endpoint_concurrency = 8\n"
+        # The events come from hold/revive cycles: no scheduler may dial these faxes meanwhile.
+        "[scheduler]\nenabled = false\n"
     )
     return config
 
