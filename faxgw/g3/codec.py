@@ -4,6 +4,7 @@ numba kernels (_encoder.py, _decoder.py)."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,7 +18,7 @@ CODINGS = {"MH": _encoder.CODING_MH, "MR": _encoder.CODING_MR, "MMR": _encoder.C
 K_FOR_RESOLUTION = {"standard": 2, "fine": 4, "superfine": 4}
 MIN_SCAN_TIMES_MS = (0, 5, 10, 20, 40)  # T.30 Table 2, DIS bits 21-23
 BIT_ORDERS = ("lsb", "msb")
-MAX_WIDTH = 1 << 15
+MAX_WIDTH = 8192  # T.4's widest page is 4864 pixels; bounds decode memory (x max_lines)
 INPUT_PADDING = 16  # zero bytes after the data: the kernels' read-ahead (see _lines.py)
 DEFAULT_MAX_LINES = 1 << 14  # longer than any page T.4 describes (A3 superfine ~ 6500 lines)
 ENDINGS = {
@@ -167,12 +168,12 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
 
     data: bytes-like, the coded page; decoding stops at RTC (MH/MR), EOFB (MMR), `height`
         lines or the end of data, whichever comes first; what follows is ignored.
-    width: pixels per line (1728, 2048, 2432 are the T.4 widths; any 1..32768 works).
+    width: pixels per line (1728, 2048, 2432 are the T.4 widths; any 1..8192 works).
     coding: "MH", "MR" (the tag bit after each EOL says 1-D or 2-D) or "MMR".
     bit_order: "lsb" (modem wire order, fax2tiff's default) or "msb" (TIFF FillOrder 1).
     height: expected number of lines (e.g. a TIFF strip); decoding stops there, and lines
         missing at the end are white and counted as bad lines.
-    max_lines: safety limit on the page length.
+    max_lines: safety limit on the page length (and memory: width x max_lines bytes).
 
     Damaged MH/MR lines are replaced by the line above and counted; decoding resumes after
     the next EOL. MMR cannot resynchronise: the damaged line is replaced and decoding stops
@@ -214,3 +215,17 @@ def _pixels_to_image(pixels: np.ndarray, decoded: int, lines: int, width: int) -
     if lines > decoded:
         rows = np.concatenate((rows, np.full((lines - decoded, width), 255, np.uint8)))
     return Image.frombytes("1", (width, lines), np.ascontiguousarray(rows), "raw", "1;8")
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) every kernel now; returns seconds.
+
+    The first compile takes seconds (see README); a daemon calls this at start-up, off
+    the event loop, so that the first fax does not wait for it.
+    """
+    start = time.perf_counter()
+    page = Image.new("1", (64, 4), 1)
+    page.putpixel((3, 1), 0)
+    for coding in CODINGS:
+        decode(encode(page, coding), 64, coding)
+    return time.perf_counter() - start

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from PIL import Image, ImageChops
 
-from .codec import DecodeReport, decode, encode
+from .codec import DEFAULT_MAX_LINES, MAX_WIDTH, DecodeReport, decode, encode
 from .errors import G3Error
 
 # TIFF tags used here (TIFF 6.0 Section 8, 11; TIFF Class F).
@@ -233,7 +233,7 @@ def _resolution(tags: dict) -> tuple[float, float]:
 
 def _read_page(reader: _Reader, tags: dict) -> Page:
     width, height = _first(tags, IMAGE_WIDTH), _first(tags, IMAGE_LENGTH)
-    if not width or not height or width > 1 << 15 or height > 1 << 16:
+    if not width or not height or width > MAX_WIDTH or height > DEFAULT_MAX_LINES:
         raise G3Error(f"TIFF page has an unusable size {width}x{height}")
     if _first(tags, BITS_PER_SAMPLE, 1) != 1 or _first(tags, SAMPLES_PER_PIXEL, 1) != 1:
         raise G3Error("TIFF page is not bilevel (BitsPerSample and SamplesPerPixel must be 1)")

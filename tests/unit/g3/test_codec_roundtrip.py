@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from faxgw.g3 import DecodeReport, G3Error, decode, encode, min_line_bits
+from faxgw.g3 import DecodeReport, G3Error, decode, encode, min_line_bits, warm_up
 from tests.unit.g3 import corpus
 from tests.unit.g3.streams import bit_string, eol_ends
 
@@ -163,6 +163,8 @@ def test_max_lines_limits_the_page():
     (lambda: encode(corpus.all_white(1728), "MMR", align_eol=True), "MMR"),
     (lambda: encode(corpus.all_white(1728), "MH", bit_order="big"), "bit_order"),
     (lambda: decode(b"", 0, "MH"), "width"),
+    (lambda: decode(b"", 8193, "MH"), "width"),
+    (lambda: encode(corpus.all_white(8193), "MH"), "size"),
     (lambda: decode(b"", 1728, "MH", height=-1), "height"),
     (lambda: decode("text", 1728, "MH"), "bytes-like"),
     (lambda: decode(b"", 1728, "T6"), "coding"),
@@ -170,3 +172,7 @@ def test_max_lines_limits_the_page():
 def test_bad_arguments_raise_g3error(call, message):
     with pytest.raises(G3Error, match=message):
         call()
+
+
+def test_warm_up_compiles_every_kernel_and_reports_its_time():
+    assert 0 < warm_up() < 120
