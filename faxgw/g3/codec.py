@@ -19,7 +19,7 @@ K_FOR_RESOLUTION = {"standard": 2, "fine": 4, "superfine": 4}
 MIN_SCAN_TIMES_MS = (0, 5, 10, 20, 40)  # T.30 Table 2, DIS bits 21-23
 BIT_ORDERS = ("lsb", "msb")
 MAX_WIDTH = 8192  # T.4's widest page is 4864 pixels; bounds decode memory (x max_lines)
-INPUT_PADDING = 16  # zero bytes after the data: the kernels' read-ahead (see _lines.py)
+INPUT_PADDING = 16  # zero bytes after the data: the kernels' read-ahead (see _decoder.py)
 DEFAULT_MAX_LINES = 1 << 14  # longer than any page T.4 describes (A3 superfine ~ 6500 lines)
 ENDINGS = {
     _decoder.END_RTC: "rtc",
