@@ -116,9 +116,9 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference):
     count = 0
     ri = 0
     while a0 < width:
-        while ri > 0 and reference[ri - 1] > a0:
+        while ri > 0 and reference[U(ri - 1)] > a0:
             ri -= 1
-        while reference[ri] <= a0 or (ri & 1) != colour:
+        while reference[U(ri)] <= a0 or (ri & 1) != colour:
             ri += 1
         if held < 32:
             word = ((np.int64(data[byte]) << 24) | (np.int64(data[byte + 1]) << 16)
@@ -138,7 +138,7 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference):
         mode = entry >> 5
         start = a0 if a0 > 0 else 0
         if mode == PASS:  # a0 moves under b2, colour unchanged
-            b2 = reference[ri + 1]
+            b2 = reference[U(ri + 1)]
             if b2 > width:
                 return LINE_TOO_LONG, (byte << 3) - held, count
             if colour:
@@ -189,7 +189,7 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference):
                 count += 1
             a0 = a2
         elif mode <= V_LAST:  # vertical: a1 = b1 + d, d in -3..3
-            a1 = reference[ri] + mode - V0
+            a1 = reference[U(ri)] + mode - V0
             if a1 <= a0 or a1 < 0 or a1 > width:
                 return LINE_BAD_CODE, (byte << 3) - held, count
             if colour:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from . import _decoder, _encoder, tables
+from . import _decoder, _encoder
+from ._bitorder import copy_reversing_bits
 from .errors import G3Error
 
 CODINGS = {"MH": _encoder.CODING_MH, "MR": _encoder.CODING_MR, "MMR": _encoder.CODING_MMR}
@@ -133,7 +134,7 @@ def encode(image: Image.Image, coding: str, *, k: int | None = None,
                                 bool(end_of_page), out)
     encoded = out[:size]
     if bit_order == "lsb":
-        encoded = tables.REVERSED_BITS[encoded]
+        copy_reversing_bits(encoded, encoded)
     return encoded.tobytes()
 
 
@@ -145,7 +146,7 @@ def _input_bits(data, bit_order: str) -> np.ndarray:
     # Zero padding lets the kernels read ahead past the end without bounds checks.
     bits = np.zeros(raw.size + INPUT_PADDING, dtype=np.uint8)
     if bit_order == "lsb":
-        np.take(tables.REVERSED_BITS, raw, out=bits[: raw.size])
+        copy_reversing_bits(raw, bits)
     else:
         bits[: raw.size] = raw
     return bits
