@@ -152,14 +152,10 @@ def _input_bits(data, bit_order: str) -> np.ndarray:
     return bits
 
 
-def _run_kernel(bits: np.ndarray, nbits: int, width: int, coding_id: int, capacity: int):
+def _run_kernel(bits: np.ndarray, width: int, coding_id: int, capacity: int):
     pixels = np.empty((capacity, width), dtype=np.uint8)  # the kernel whitens each row
     report = np.zeros(6, dtype=np.int64)
-    if coding_id == _encoder.CODING_MMR:
-        _decoder.decode_page_t6(bits, nbits, width, pixels, report)
-    else:
-        _decoder.decode_page_t4(bits, nbits, width, coding_id == _encoder.CODING_MR, pixels,
-                                report)
+    _decode_into(bits, width, coding_id, pixels, report)
     return pixels, report
 
 
@@ -187,11 +183,10 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
     if height is not None and (not isinstance(height, int) or not 0 <= height <= max_lines):
         raise G3Error(f"height must be an integer in 0..{max_lines}, not {height!r}")
     bits = _input_bits(data, bit_order)
-    nbits = (bits.size - INPUT_PADDING) * 8
     limit = max_lines if height is None else height
     capacity = min(limit, 2400)
     while True:
-        pixels, report = _run_kernel(bits, nbits, width, coding_id, capacity)
+        pixels, report = _run_kernel(bits, width, coding_id, capacity)
         if report[_decoder.R_END] != _decoder.END_LIMIT or capacity >= limit:
             break
         capacity = min(limit, capacity * 2)
@@ -207,6 +202,45 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
         lines = height
     image = _pixels_to_image(pixels, decoded, lines, width)
     return image, DecodeReport(lines, bad, longest, end, int(report[_decoder.R_BITS]))
+
+
+def decode_strips(strips, rows, width: int, coding: str, *, bit_order: str = "msb",
+                  min_is_black: bool = False) -> tuple[Image.Image, DecodeReport]:
+    """One image from consecutive strips (a TIFF page), each decoded on its own to exactly
+    its number of `rows`; missing lines are white and bad. `min_is_black` inverts the
+    picture (TIFF PhotometricInterpretation 1). The report sums the strips' bad lines;
+    longest_bad_run is the longest within one strip."""
+    coding_id = _coding_id(coding)
+    _check_bit_order(bit_order)
+    if not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+        raise G3Error(f"width must be an integer in 1..{MAX_WIDTH}, not {width!r}")
+    pixels = np.empty((sum(rows), width), dtype=np.uint8)
+    bad = longest = top = 0
+    end = "end_of_data"
+    for strip, count in zip(strips, rows):
+        bits = _input_bits(strip, bit_order)
+        report = np.zeros(6, dtype=np.int64)
+        _decode_into(bits, width, coding_id, pixels[top : top + count], report)
+        missing = count - int(report[_decoder.R_LINES])
+        pixels[top + count - missing : top + count] = 255
+        bad += int(report[_decoder.R_BAD]) + missing
+        longest = max(longest, int(report[_decoder.R_LONGEST_BAD]),
+                      int(report[_decoder.R_TRAILING_BAD]) + missing)
+        end = ENDINGS.get(int(report[_decoder.R_END]), "height")
+        top += count
+    if min_is_black:
+        np.bitwise_xor(pixels, 255, out=pixels)
+    image = Image.frombytes("1", (width, top), pixels, "raw", "1;8")
+    return image, DecodeReport(top, bad, longest, end, 0)
+
+
+def _decode_into(bits: np.ndarray, width: int, coding_id: int, pixels: np.ndarray, report):
+    nbits = (bits.size - INPUT_PADDING) * 8
+    if coding_id == _encoder.CODING_MMR:
+        _decoder.decode_page_t6(bits, nbits, width, pixels, report)
+    else:
+        _decoder.decode_page_t4(bits, nbits, width, coding_id == _encoder.CODING_MR, pixels,
+                                report)
 
 
 def _pixels_to_image(pixels: np.ndarray, decoded: int, lines: int, width: int) -> Image.Image:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageChops
+from PIL import Image
 
-from .codec import DEFAULT_MAX_LINES, MAX_WIDTH, DecodeReport, decode, encode
+from .codec import DEFAULT_MAX_LINES, MAX_WIDTH, DecodeReport, decode_strips, encode
 from .errors import G3Error
 
 # TIFF tags used here (TIFF 6.0 Section 8, 11; TIFF Class F).
@@ -243,29 +243,18 @@ def _read_page(reader: _Reader, tags: dict) -> Page:
     if not offsets or not sizes or len(offsets) != len(sizes):
         raise G3Error("TIFF page has no usable StripOffsets/StripByteCounts")
     rows_per_strip = min(_first(tags, ROWS_PER_STRIP, height) or height, height)
-    image = Image.new("1", (width, height))
-    bad = longest = 0
-    end = "end_of_data"
-    for index, (offset, size) in enumerate(zip(offsets, sizes)):
-        top = index * rows_per_strip
-        if top >= height:
-            break
-        rows = min(rows_per_strip, height - top)
-        strip_image, report = decode(reader.strip(offset, size), width, coding,
-                                     bit_order=bit_order, height=rows)
-        image.paste(strip_image, (0, top))
-        bad += report.bad_lines
-        longest = max(longest, report.longest_bad_run)
-        end = report.end
-    missing = max(0, height - len(offsets) * rows_per_strip)
-    if missing:  # fewer strips than the page needs: the rest stays white and counts as bad
-        image.paste(1, (0, height - missing, width, height))
-        bad += missing
-        longest = max(longest, missing)
-    if _first(tags, PHOTOMETRIC, 0) == 1:  # min-is-black: a 1 bit in the data is white
-        image = ImageChops.invert(image.convert("L")).convert("1")
+    strips, rows = [], []
+    for top in range(0, height, rows_per_strip):
+        index = top // rows_per_strip
+        # Fewer strips than the page needs: the rest decodes as empty (white, bad) lines.
+        strip = reader.strip(offsets[index], sizes[index]) if index < len(offsets) else b""
+        strips.append(strip)
+        rows.append(min(rows_per_strip, height - top))
+    min_is_black = _first(tags, PHOTOMETRIC, 0) == 1  # a 1 bit in the data is white
+    image, report = decode_strips(strips, rows, width, coding, bit_order=bit_order,
+                                  min_is_black=min_is_black)
     x_dpi, y_dpi = _resolution(tags)
-    return Page(image, x_dpi, y_dpi, DecodeReport(height, bad, longest, end, 0))
+    return Page(image, x_dpi, y_dpi, report)
 
 
 def read_tiff(data: bytes) -> list[Page]:

@@ -5,6 +5,8 @@
 For a fine-resolution text page and a dithered photo (1728 x 2292) and each coding, times
 our encode() and decode() and libtiff's encode (Image.save as TIFF Group 3 1-D, Group 3 2-D
 (T4Options 1), Group 4) and decode (Image.open(...).load() of a file libtiff wrote).
+"decode" lines decode each coder's own output; "read" lines decode the very same bytes
+(libtiff's file) with faxgw.g3.tiff.read_tiff and with Pillow.
 The two are timed alternately, by this thread's CPU time (time.thread_time: both run in
 this thread, and other processes on the box's two shared cores then distort neither), and
 the median of N runs is printed; the ratio is libtiff's time over ours (above 1: we are
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 
 from faxgw import g3  # noqa: E402
+from faxgw.g3.tiff import read_tiff  # noqa: E402
 from tests.unit.g3 import corpus  # noqa: E402
 
 PILLOW_OPTIONS = {
@@ -73,6 +76,10 @@ def bench_page(name: str, image: Image.Image, repeat: int) -> None:
         ours, theirs = alternate_medians(lambda: g3.decode(ours_data, 1728, coding),
                                          lambda: libtiff_decode(theirs_tiff), repeat)
         report("decode", name, coding, ours, theirs, len(theirs_tiff))
+        # The same bytes for both: libtiff's file, read by read_tiff and by Pillow.
+        ours, theirs = alternate_medians(lambda: read_tiff(theirs_tiff),
+                                         lambda: libtiff_decode(theirs_tiff), repeat)
+        report("read", name, coding, ours, theirs, len(theirs_tiff))
 
 
 def report(what: str, page: str, coding: str, ours: float, theirs: float, size: int) -> None:
