@@ -34,7 +34,12 @@ RUN_DECODE = np.concatenate((tables.WHITE_DECODE, tables.BLACK_DECODE)).astype(n
 MODE_DECODE = tables.MODE_DECODE.astype(np.int64)
 PASS, HORIZONTAL, V0 = tables.MODE_PASS, tables.MODE_HORIZONTAL, tables.MODE_V0 + 3
 V_LAST, EXTENSION = tables.MODE_V0 + 6, tables.MODE_EXTENSION
-BLACK = 0
+WHITE, BLACK = 255, 0  # rows are Pillow "1;8" bytes
+CODING_MH, CODING_MR, CODING_MMR = 0, 1, 2
+END_RTC, END_EOFB, END_DATA, END_LIMIT, END_DAMAGED = range(5)
+# report slots
+R_LINES, R_BAD, R_LONGEST_BAD, R_END, R_TRAILING_BAD, R_BITS = range(6)
+EOL_ZEROS = 11  # an EOL is eleven (or more, with fill) zeros and a one (T.4 4.1.2, 4.1.3)
 # Indexing with an unsigned integer spares numba's test for negative (from the end) indices
 # in the hot loops: a dithered photo page decodes in 12 ms instead of 15 ms (MH).
 U = np.uint64
@@ -86,17 +91,17 @@ def decode_line_1d(data, pos, nbits, width, row, changes):
             run += entry >> 5
             if (entry >> 5) < 64:
                 break
-        pos = (byte << 3) - held
-        if pos > nbits:
-            return LINE_TRUNCATED, pos, count
         if a0 + run > width:
-            return LINE_TOO_LONG, pos, count
+            return LINE_TOO_LONG, (byte << 3) - held, count
         if colour:
             for x in range(a0, a0 + run):
                 row[U(x)] = BLACK
         a0 += run
         if a0 == width:
-            return LINE_OK, pos, count
+            pos = (byte << 3) - held
+            # Zero bytes follow the data and are no run code, so a line cut short fails on
+            # its own; only a line completed by bits past the end is caught here.
+            return (LINE_TRUNCATED if pos > nbits else LINE_OK), pos, count
         if run == 0 and count > 0 and changes[count - 1] == a0:
             count -= 1  # an empty run mid-line merges its neighbours; keeps `changes` bounded
         else:
@@ -206,17 +211,11 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference):
             return LINE_UNSUPPORTED, (byte << 3) - held, count  # uncompressed (T.4 Annex A)
         else:
             return LINE_EOL_INSIDE, (byte << 3) - held, count
-        if (byte << 3) - held > nbits:
-            return LINE_TRUNCATED, (byte << 3) - held, count
-    return LINE_OK, (byte << 3) - held, count
+    pos = (byte << 3) - held
+    # Zero bytes follow the data and are no mode or run code, so a line cut short fails on
+    # its own; only a line completed by bits past the end is caught here.
+    return (LINE_TRUNCATED if pos > nbits else LINE_OK), pos, count
 
-WHITE = 255  # rows are Pillow "1;8" bytes: 255 white, 0 black
-
-CODING_MH, CODING_MR, CODING_MMR = 0, 1, 2
-END_RTC, END_EOFB, END_DATA, END_LIMIT, END_DAMAGED = range(5)
-# report slots
-R_LINES, R_BAD, R_LONGEST_BAD, R_END, R_TRAILING_BAD, R_BITS = range(6)
-EOL_ZEROS = 11  # an EOL is eleven (or more, with fill) zeros and a one (T.4 4.1.2, 4.1.3)
 
 
 @njit(cache=True)
@@ -242,7 +241,7 @@ def _reset_white(reference, width):
 
 @njit(cache=True)
 def _close_changes(changes, count, width):
-    changes[U(count)] = width
+    changes[count] = width
     changes[count + 1] = width
     changes[count + 2] = width
 
