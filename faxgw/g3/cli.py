@@ -10,7 +10,6 @@ bad command lines, as argparse does).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 

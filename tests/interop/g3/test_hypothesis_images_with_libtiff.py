@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
 
 from faxgw.g3.tiff import Page, read_tiff, write_tiff
 from tests.interop.g3.tools import libtiff_black_masks
