@@ -208,14 +208,14 @@ def decode_strips(strips, rows, width: int, coding: str, *, bit_order: str = "ms
                   min_is_black: bool = False) -> tuple[Image.Image, DecodeReport]:
     """One image from consecutive strips (a TIFF page), each decoded on its own to exactly
     its number of `rows`; missing lines are white and bad. `min_is_black` inverts the
-    picture (TIFF PhotometricInterpretation 1). The report sums the strips' bad lines;
-    longest_bad_run is the longest within one strip."""
+    picture (TIFF PhotometricInterpretation 1). The report sums the strips' bad lines and
+    bits used; longest_bad_run is the longest within one strip; end is the last strip's."""
     coding_id = _coding_id(coding)
     _check_bit_order(bit_order)
     if not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
         raise G3Error(f"width must be an integer in 1..{MAX_WIDTH}, not {width!r}")
     pixels = np.empty((sum(rows), width), dtype=np.uint8)
-    bad = longest = top = 0
+    bad = longest = top = bits_used = 0
     end = "end_of_data"
     for strip, count in zip(strips, rows):
         bits = _input_bits(strip, bit_order)
@@ -227,11 +227,12 @@ def decode_strips(strips, rows, width: int, coding: str, *, bit_order: str = "ms
         longest = max(longest, int(report[_decoder.R_LONGEST_BAD]),
                       int(report[_decoder.R_TRAILING_BAD]) + missing)
         end = ENDINGS.get(int(report[_decoder.R_END]), "height")
+        bits_used += int(report[_decoder.R_BITS])
         top += count
     if min_is_black:
         np.bitwise_xor(pixels, 255, out=pixels)
     image = Image.frombytes("1", (width, top), pixels, "raw", "1;8")
-    return image, DecodeReport(top, bad, longest, end, 0)
+    return image, DecodeReport(top, bad, longest, end, bits_used)
 
 
 def _decode_into(bits: np.ndarray, width: int, coding_id: int, pixels: np.ndarray, report):
