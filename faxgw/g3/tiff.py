@@ -206,8 +206,19 @@ class _Reader:
         return self.data[offset : offset + size]
 
 
-def _first(tags: dict, tag: int, default=None):
+def _integers(tags: dict, tag: int) -> list[int] | None:
+    """A tag's values as non-negative integers; G3Error when a damaged file gives the tag
+    another type (floats, negative numbers)."""
     values = tags.get(tag)
+    if values is None:
+        return None
+    if not all(isinstance(v, int) and v >= 0 for v in values):
+        raise G3Error(f"TIFF tag {tag} does not hold non-negative integers")
+    return values
+
+
+def _first(tags: dict, tag: int, default=None):
+    values = _integers(tags, tag)
     return values[0] if values else default
 
 
@@ -226,8 +237,10 @@ def _coding_of(tags: dict) -> str:
 def _resolution(tags: dict) -> tuple[float, float]:
     per_cm = _first(tags, RESOLUTION_UNIT, 2) == 3
     scale = 2.54 if per_cm else 1.0
-    x = _first(tags, X_RESOLUTION, 204.0) * scale
-    y = _first(tags, Y_RESOLUTION, 196.0) * scale
+    x = (tags.get(X_RESOLUTION) or [204.0])[0] * scale
+    y = (tags.get(Y_RESOLUTION) or [196.0])[0] * scale
+    if not 0 < x < 10_000 or not 0 < y < 10_000:
+        raise G3Error(f"TIFF page has an unusable resolution {x} x {y} dpi")
     return round(x, 1), round(y, 1)
 
 
@@ -239,7 +252,7 @@ def _read_page(reader: _Reader, tags: dict) -> Page:
         raise G3Error("TIFF page is not bilevel (BitsPerSample and SamplesPerPixel must be 1)")
     coding = _coding_of(tags)
     bit_order = "lsb" if _first(tags, FILL_ORDER, 1) == 2 else "msb"
-    offsets, sizes = tags.get(STRIP_OFFSETS), tags.get(STRIP_BYTE_COUNTS)
+    offsets, sizes = _integers(tags, STRIP_OFFSETS), _integers(tags, STRIP_BYTE_COUNTS)
     if not offsets or not sizes or len(offsets) != len(sizes):
         raise G3Error("TIFF page has no usable StripOffsets/StripByteCounts")
     rows_per_strip = min(_first(tags, ROWS_PER_STRIP, height) or height, height)
