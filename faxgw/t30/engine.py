@@ -71,7 +71,10 @@ class Engine:
             self.heard_far_end = True
         name = self.HANDLERS.get((self.state, type(event)))
         if name is None and isinstance(event, LinkFailed):
-            # The link failed while we were sending: the modem did not do what it was told.
+            # While sending: NO CARRIER means the line went (a modem reports a dropped call
+            # so); anything else means the modem did not do what it was told.
+            if event.failure is LinkFailure.CARRIER_LOST:
+                return self._link_gone(LinkFailure.LINE_DROPPED)
             return self._finish(Outcome.MODEM_FAULT,
                                 f"{event.failure.value} while in {self.state.name}")
         if name is None:

@@ -339,3 +339,21 @@ def test_frames_after_hearing_the_far_end_wait_75_ms_of_silence_first():
     line(tx.handle(ev.FramesSent(5.3)))
     again = line(tx.handle(ev.LinkFailed(8.5, ev.LinkFailure.TIMEOUT)))
     assert sent_fcfs(again) == [FCF.EOP] and again.wait_silence_ms == 0  # nothing heard
+
+
+def test_no_carrier_while_sending_the_page_is_the_line_gone():
+    tx = new_tx(2)
+    to_wait_cfr(tx)
+    line(tx.handle(far(4.0, FCF.CFR)))
+    line(tx.handle(ev.SilenceDone(4.1)))
+    act = line(tx.handle(ev.LinkFailed(5.0, ev.LinkFailure.CARRIER_LOST)))
+    assert act.outcome is Outcome.FAR_END_HUNG_UP
+
+
+def test_a_send_that_times_out_is_a_modem_fault():
+    tx = new_tx(2)
+    to_wait_cfr(tx)
+    line(tx.handle(far(4.0, FCF.CFR)))
+    line(tx.handle(ev.SilenceDone(4.1)))
+    act = line(tx.handle(ev.LinkFailed(5.0, ev.LinkFailure.TIMEOUT)))
+    assert act.outcome is Outcome.MODEM_FAULT
