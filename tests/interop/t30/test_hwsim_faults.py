@@ -109,3 +109,16 @@ async def test_a_modem_that_stops_answering_is_a_modem_fault(bank):
     bank.freeze("a", False)
     got, _ = await receiving
     assert not got.success
+
+
+async def test_a_modem_that_disappears_mid_call_is_a_modem_fault(bank):
+    a, b = bank.add_modem("1001", name="a"), bank.add_modem("1002", name="b")
+    receiving = asyncio.ensure_future(faxgw_receive(b.device, ring_timeout_s=30))
+    await asyncio.sleep(0.5)
+    sending = asyncio.ensure_future(faxgw_send(a.device, "1002", pages(3), Resolution.FINE))
+    await asyncio.sleep(2.0)
+    bank.vanish("a")
+    result = await sending
+    assert result.outcome is Outcome.MODEM_FAULT
+    got, _ = await receiving
+    assert not got.success

@@ -234,3 +234,22 @@ def test_optional_frames_before_dcs_are_ignored(fcf):
     line(rx.handle(ev.Start(0.0)))
     line(rx.handle(ev.FramesSent(0.5)))
     assert isinstance(line(rx.handle(far(1.0, fcf, b"\x00\x00", final=False))), ev.ReceiveFrame)
+
+
+def test_eom_answered_then_phase_b_again_with_a_new_dis():
+    rx = new_rx()
+    to_page(rx)
+    marker, mcf = page_then(rx, 10.0, FCF.EOM, GOOD)
+    assert marker == ev.KeepPage(0) and sent_fcfs(mcf) == [FCF.MCF]
+    again = line(rx.handle(ev.FramesSent(10.6)))
+    assert sent_fcfs(again) == [FCF.CSI, FCF.DIS] and rx.report.phase.value == "B"
+    line(rx.handle(ev.FramesSent(11.0)))
+    assert line(rx.handle(far(11.5, FCF.DCS, dcs_fif(M.V29_9600), x_bit=True))).purpose == "tcf"
+
+
+def test_ppm_without_any_page_gets_rtn():
+    rx = new_rx()
+    to_page(rx)
+    line(rx.handle(ev.LinkFailed(3.0 + T2_S, ev.LinkFailure.TIMEOUT)))  # no page carrier
+    act = line(rx.handle(far(9.5, FCF.MPS, x_bit=True)))
+    assert sent_fcfs(act) == [FCF.RTN] and rx.report.pages == []
