@@ -317,8 +317,11 @@ async def _session(runner: _Runner, result: SessionResult, connect) -> SessionRe
     try:
         failed = await connect()
         finish = failed or await runner.run()
-    except asyncio.CancelledError:
-        runner.trace.add("event", "cancelled")
+    except BaseException as exc:
+        # Cancelled (the scheduler stops the call) or a bug: hang up all the same, then
+        # let it through; a CancelledError is never turned into an outcome.
+        runner.trace.add("event", "cancelled" if isinstance(exc, asyncio.CancelledError)
+                         else f"aborted: {exc!r}")
         await _hang_up(runner)
         await asyncio.shield(runner.settle())
         raise

@@ -276,3 +276,15 @@ async def test_standard_resolution_far_end_gets_standard_pages():
     # page 1 was first encoded as a guess (fine, while dialling), then for what DCS said
     assert pages.encoded[-1][1].resolution is Resolution.STANDARD
     assert received[0].fmt.resolution is Resolution.STANDARD
+
+
+async def test_an_engine_bug_still_hangs_up_and_is_not_swallowed():
+    pair = LinePair()
+
+    async def garbage(timeout_s):
+        raise RuntimeError("a bug below the engine")
+
+    pair.a.receive_frame = garbage
+    with pytest.raises(RuntimeError, match="a bug below"):
+        await send_fax(pair.a, "1", SyntheticPages(1), CALLER)
+    assert pair.a.hung_up
