@@ -379,8 +379,11 @@ async def _hang_up(runner: _Runner) -> None:
     """ATH, shielded from cancellation and bounded: a dead modem must not hang us."""
     runner.trace.add("cmd", "hang_up")
     task = asyncio.ensure_future(runner.link.hang_up())
+    # The link knows how long its own recovery ladder may take; stopping to wait before
+    # that would leave it running after we gave up on it.
+    budget = max(runner.config.hang_up_timeout_s, getattr(runner.link, "hang_up_budget_s", 0))
     try:
-        async with asyncio.timeout(runner.config.hang_up_timeout_s):
+        async with asyncio.timeout(budget):
             await asyncio.shield(task)
     except (TimeoutError, LinkError) as exc:
         task.cancel()

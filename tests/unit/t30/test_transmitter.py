@@ -357,3 +357,18 @@ def test_a_send_that_times_out_is_a_modem_fault():
     line(tx.handle(ev.SilenceDone(4.1)))
     act = line(tx.handle(ev.LinkFailed(5.0, ev.LinkFailure.TIMEOUT)))
     assert act.outcome is Outcome.MODEM_FAULT
+
+
+def test_dis_with_bad_fcs_is_skipped_and_the_repeated_dis_taken():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(far(1.0, FCF.DIS, DIS_V17, fcs_ok=False)))
+    assert isinstance(act, ev.ReceiveFrame) and tx.state is State.T_WAIT_DIS
+    assert sent_fcfs(line(tx.handle(far(4.5, FCF.DIS, DIS_V17)))) == [FCF.TSI, FCF.DCS]
+
+
+def test_a_garbled_dis_field_is_waited_past():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(far(1.0, FCF.DIS, b"\x00")))  # too short to be a DIS
+    assert isinstance(act, ev.ReceiveFrame) and tx.remote is None
