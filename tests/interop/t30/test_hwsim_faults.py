@@ -109,6 +109,12 @@ async def test_a_modem_that_stops_answering_is_a_modem_fault(bank):
     bank.freeze("a", False)
     got, _ = await receiving
     assert not got.success
+    # the port recovered: the same modem places the next call and it goes through
+    receiving = asyncio.ensure_future(faxgw_receive(b.device, ring_timeout_s=30))
+    await asyncio.sleep(0.5)
+    again = await faxgw_send(a.device, "1002", pages(1), Resolution.FINE)
+    got, received = await receiving
+    assert again.success and got.success and len(received) == 1
 
 
 async def test_a_modem_that_disappears_mid_call_is_a_modem_fault(bank):
