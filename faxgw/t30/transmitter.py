@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, PageOutcome, PageResult, Resolution, WIDTH_A4_PX
-from faxgw.t30.dis import DcsSettings, DisCapabilities
+from faxgw.t30.dis import DcsSettings, DisCapabilities, page_modulation
 from faxgw.t30.engine import Engine
 from faxgw.t30.events import (Action, FramesSent, FrameReceived, ImageSent, LinkFailed,
                               LinkFailure,
@@ -187,7 +187,7 @@ class Transmitter(Engine):
         page = self.report.pages[self.page]
         page.attempts += 1
         page.bit_rate = self.dcs.modulation.bit_rate
-        return [SendPage(self.dcs.modulation, self.page, self.fmt)]
+        return [SendPage(page_modulation(self.dcs.modulation), self.page, self.fmt)]
 
     def on_page_sent(self, event: ImageSent) -> list[Action]:
         self.goto(S.T_SILENCE_BEFORE_PPM)

@@ -5,7 +5,7 @@ import pytest
 from faxgw.outcome import Outcome
 from faxgw.session import Coding, PageOutcome, Resolution
 from faxgw.t30 import events as ev
-from faxgw.t30.dis import DcsSettings
+from faxgw.t30.dis import DcsSettings, page_modulation
 from faxgw.t30.frames import FCF
 from faxgw.t30.link import Modulation as M, ReceivedFrame
 from faxgw.t30.negotiate import LocalCapabilities, PageQuality
@@ -37,7 +37,9 @@ def to_page(rx: Receiver, at: float = 1.0, modulation=M.V17_14400):
     assert tcf == ev.ReceiveImage(modulation, T4_S, "tcf")
     cfr = line(rx.handle(ev.ImageReceived(at + 1.7, bytes(modulation.bit_rate * 3 // 16))))
     assert sent_fcfs(cfr) == [FCF.CFR]
-    assert line(rx.handle(ev.FramesSent(at + 2.0))) == ev.ReceiveImage(modulation, T2_S, "page")
+    # pages come with V.17's short training (the long one trained for TCF)
+    page = ev.ReceiveImage(page_modulation(modulation), T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(at + 2.0))) == page
 
 
 def page_then(rx: Receiver, at: float, ppm: FCF, quality: PageQuality):
@@ -65,7 +67,7 @@ def test_dis_says_what_we_can_and_two_pages_arrive():
     marker, mcf = page_then(rx, 10.0, FCF.MPS, GOOD)
     assert marker == ev.KeepPage(0) and sent_fcfs(mcf) == [FCF.MCF]
     assert mcf.frames[0][2] == 0x8C  # no X bit: we sent the DIS
-    assert line(rx.handle(ev.FramesSent(10.6))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(10.6))) == ev.ReceiveImage(M.V17_14400_SHORT, T2_S, "page")
     marker, mcf = page_then(rx, 20.0, FCF.EOP, GOOD)
     assert marker == ev.KeepPage(1)
     assert line(rx.handle(ev.FramesSent(20.6))) == ev.ReceiveFrame(T2_S)
@@ -134,7 +136,7 @@ def test_repeated_ppm_after_our_mcf_was_lost_gets_mcf_again():
     assert isinstance(act, ev.ReceiveFrame)
     again = line(rx.handle(far(13.7, FCF.MPS, x_bit=True)))
     assert sent_fcfs(again) == [FCF.MCF]
-    assert line(rx.handle(ev.FramesSent(13.9))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(13.9))) == ev.ReceiveImage(M.V17_14400_SHORT, T2_S, "page")
     assert len(rx.report.pages) == 1
 
 
@@ -151,7 +153,7 @@ def test_v21_right_after_our_cfr_is_echo_and_we_keep_listening_for_the_page():
     rx = new_rx()
     to_page(rx)  # page wait started at 3.0, T2 until 3.0 + T2_S
     act = line(rx.handle(ev.LinkFailed(3.1, ev.LinkFailure.WRONG_CARRIER)))
-    assert act == ev.ReceiveImage(M.V17_14400, pytest.approx(T2_S - 0.1), "page")
+    assert act == ev.ReceiveImage(M.V17_14400_SHORT, pytest.approx(T2_S - 0.1), "page")
     actions = rx.handle(ev.ImageReceived(5.0, b"page data"))
     assert of_type(actions, ev.DecodePage)[0].index == 0
 

@@ -133,7 +133,7 @@ async def test_lost_dcs_makes_the_far_end_repeat_dis_and_we_send_dcs_again():
 
     # The answerer's T4 a little shorter than ours (both are 3 s ± 15 %): its DIS repeat
     # comes while we still wait for CFR, which is the case this test is about.
-    quick = Class1Config(local=ANSWERER.local, timers=Timers().scaled(SCALE * 0.8))
+    quick = Class1Config(local=ANSWERER.local, timers=Timers().scaled(SCALE * 0.5))
     pair = LinePair(tamper)
     tx, rx, confirmed, _ = await call(pair, SyntheticPages(1), answerer=quick)
     assert tx.success and lost

@@ -6,6 +6,7 @@ from faxgw.outcome import Outcome
 from faxgw.session import PageOutcome, Resolution
 from faxgw.t30 import events as ev
 from faxgw.t30.frames import FCF
+from faxgw.t30.dis import page_modulation
 from faxgw.t30.link import Modulation as M
 from faxgw.t30.negotiate import LocalCapabilities
 from faxgw.t30.states import State, UnexpectedEvent
@@ -31,7 +32,9 @@ def to_wait_cfr(tx: Transmitter, at: float = 1.0, dis: bytes = DIS_V17):
 
 def to_page_sent(tx: Transmitter, at: float):
     """From CFR (or MCF) accepted: silence, page, silence, PPM; returns PPM and SendPage."""
-    assert isinstance(line(tx.handle(ev.SilenceDone(at))), ev.SendPage)
+    send = line(tx.handle(ev.SilenceDone(at)))
+    assert isinstance(send, ev.SendPage)
+    assert send.modulation is page_modulation(tx.dcs.modulation)  # V.17: short training
     page = tx.state
     assert page is State.T_SEND_PAGE
     assert isinstance(line(tx.handle(ev.ImageSent(at + 1))), ev.SendSilence)
@@ -372,3 +375,20 @@ def test_a_garbled_dis_field_is_waited_past():
     line(tx.handle(ev.Start(0.0)))
     act = line(tx.handle(far(1.0, FCF.DIS, b"\x00")))  # too short to be a DIS
     assert isinstance(act, ev.ReceiveFrame) and tx.remote is None
+
+
+def test_tcf_goes_with_long_training_and_pages_with_short_training_on_v17_only():
+    tx = new_tx(1)
+    tcf = None
+    line(tx.handle(ev.Start(0.0)))
+    line(tx.handle(far(1.0, FCF.DIS, DIS_V17)))
+    line(tx.handle(ev.FramesSent(1.2)))
+    tcf = line(tx.handle(ev.SilenceDone(1.3)))
+    assert tcf.modulation is M.V17_14400
+    line(tx.handle(ev.ImageSent(2.8)))
+    line(tx.handle(far(3.0, FCF.CFR)))
+    assert line(tx.handle(ev.SilenceDone(3.1))).modulation is M.V17_14400_SHORT
+    tx = new_tx(1)
+    to_wait_cfr(tx, dis=DIS_V29)
+    line(tx.handle(far(3.0, FCF.CFR)))
+    assert line(tx.handle(ev.SilenceDone(3.1))).modulation is M.V29_9600
