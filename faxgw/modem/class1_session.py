@@ -57,6 +57,7 @@ class Class1Config:
     # A page of 2400 bit/s data can take minutes; beyond this it is not a page.
     max_page_s: float = 900.0
     hang_up_timeout_s: float = 10.0
+    callback_grace_s: float = 10.0  # page callbacks awaited this long before the result
     timers: Timers = field(default_factory=Timers)  # scaled only in accelerated simulation
 
 
@@ -231,7 +232,13 @@ class _Runner:
     async def settle(self) -> None:
         """Await the callbacks (shielded) and stop the page workers."""
         if self.callbacks:
-            done = await asyncio.shield(asyncio.gather(*self.callbacks, return_exceptions=True))
+            gathered = asyncio.gather(*self.callbacks, return_exceptions=True)
+            try:
+                async with asyncio.timeout(self.config.callback_grace_s):
+                    done = await asyncio.shield(gathered)
+            except TimeoutError:
+                self.trace.add("note", "page callbacks still running; not waited for")
+                done = []
             for result in done:
                 if isinstance(result, Exception):
                     self.trace.add("note", "callback failed", repr(result))
