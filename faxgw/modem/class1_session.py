@@ -14,7 +14,7 @@ import inspect
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome

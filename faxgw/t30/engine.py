@@ -8,7 +8,7 @@ checked transitions, listening with bounded re-listens, and the running report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from faxgw.outcome import Outcome
 from faxgw.session import PageResult
@@ -38,9 +38,6 @@ class EngineReport:
     @property
     def pages_confirmed(self) -> int:
         return sum(1 for p in self.pages if p.outcome.value.startswith("confirmed"))
-
-
-Handler = Callable[..., list[Action]]
 
 
 class Engine:
