@@ -59,7 +59,7 @@ class Engine:
     def handle(self, event: Event) -> list[Action]:
         if self.state is State.DONE:
             raise UnexpectedEvent(f"session already finished, got {event!r}")
-        if isinstance(event, Abort):
+        if isinstance(event, Abort) and (self.state, Abort) not in self.HANDLERS:
             return self._finish(event.outcome, event.detail)
         if isinstance(event, LinkFailed) and event.failure in (LinkFailure.LINE_DROPPED,
                                                                LinkFailure.MODEM_FAULT):

@@ -77,7 +77,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.T_WAIT_CFR: frozenset({S.T_WAIT_CFR, S.T_SEND_DCS, S.T_SILENCE_BEFORE_PAGE,
                              S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PAGE: frozenset({S.T_SEND_PAGE}),
-    S.T_SEND_PAGE: frozenset({S.T_SILENCE_BEFORE_PPM}),
+    S.T_SEND_PAGE: frozenset({S.T_SILENCE_BEFORE_PPM, S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PPM: frozenset({S.T_SEND_PPM}),
     S.T_SEND_PPM: frozenset({S.T_WAIT_PPM_RESPONSE}),
     S.T_WAIT_PPM_RESPONSE: frozenset({S.T_WAIT_PPM_RESPONSE, S.T_SEND_PPM,

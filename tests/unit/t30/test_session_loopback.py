@@ -237,6 +237,10 @@ async def test_a_page_that_cannot_be_encoded_is_a_document_error():
     tx, rx, *_ = await asyncio.gather(send_fax(pair.a, "1", Broken(1), CALLER),
                                       receive_fax(pair.b, ANSWERER, SyntheticDecoder()))
     assert tx.outcome is Outcome.DOCUMENT_ERROR and "not a fax page" in tx.detail
+    assert fcfs_sent(pair.a, FCF.DCN) == 1  # the receiver is told, not left to time out
+    # (it listens for the page then, so it hears the DCN as a wrong carrier, then the
+    # line going: either way it does not count the fax as received)
+    assert rx.outcome is Outcome.FAR_END_HUNG_UP
 
 
 async def test_cancel_hangs_up_and_reraises_without_leaking_tasks():

@@ -322,8 +322,18 @@ def test_abort_from_the_runner():
     tx = new_tx()
     to_wait_cfr(tx)
     line(tx.handle(far(4.0, FCF.CFR)))
-    act = line(tx.handle(ev.Abort(4.1, Outcome.DOCUMENT_ERROR, "page 1: broken")))
-    assert act == ev.Finish(Outcome.DOCUMENT_ERROR, "page 1: broken")
+    line(tx.handle(ev.SilenceDone(4.1)))  # the runner was asked for page 1...
+    act = line(tx.handle(ev.Abort(4.2, Outcome.DOCUMENT_ERROR, "page 1: broken")))
+    assert sent_fcfs(act) == [FCF.DCN]  # ...could not make it: DCN, then the end
+    assert line(tx.handle(ev.FramesSent(4.5))) == ev.Finish(Outcome.DOCUMENT_ERROR,
+                                                            "page 1: broken")
+
+
+def test_abort_where_no_dcn_fits_ends_at_once():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(ev.Abort(1.0, Outcome.DOCUMENT_ERROR, "x")))
+    assert act == ev.Finish(Outcome.DOCUMENT_ERROR, "x")
 
 
 def test_frames_after_hearing_the_far_end_wait_75_ms_of_silence_first():
