@@ -347,6 +347,8 @@ async def _dial(runner: _Runner, number: str) -> ev.Finish | None:
             outcome = await runner.link.dial(number, runner.config.dial_timeout_s)
     except TimeoutError:
         return _phase_a_end(runner, Outcome.MODEM_FAULT, "dial never returned")
+    except ValueError as exc:  # the link refuses characters a modem cannot dial
+        return _phase_a_end(runner, Outcome.BAD_NUMBER, str(exc))
     except LinkError as exc:
         return _phase_a_end(runner, _phase_a_outcome(exc), str(exc))
     runner.trace.add("event", f"dial: {outcome.name}")

@@ -292,3 +292,15 @@ async def test_an_engine_bug_still_hangs_up_and_is_not_swallowed():
     with pytest.raises(RuntimeError, match="a bug below"):
         await send_fax(pair.a, "1", SyntheticPages(1), CALLER)
     assert pair.a.hung_up
+
+
+async def test_a_number_the_link_refuses_is_a_bad_number_not_a_crash():
+    pair = LinePair()
+
+    async def refuse(number, timeout_s):
+        raise ValueError(f"not a diallable number: {number!r}")
+
+    pair.a.dial = refuse
+    tx = await send_fax(pair.a, "555;ATZ", SyntheticPages(1), CALLER)
+    assert tx.outcome is Outcome.BAD_NUMBER and tx.outcome.retry.value == "permanent"
+    assert pair.a.hung_up and "diallable" in tx.detail
