@@ -43,6 +43,17 @@ def make_page(directory: Path, lines: int) -> Path:
     return directory / "dense.001"
 
 
+def wait_ready(logs: list[Path], timeout: float = 60) -> None:
+    """A call arriving while efax still sends its init commands is answered in the
+    middle of them (as on a real line): start calling once every receiver listens."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all("waiting for activity" in log.read_text() for log in logs):
+            return
+        time.sleep(0.1)
+    raise RuntimeError("efax receivers did not start listening")
+
+
 def run_step(calls: int, page: Path, workdir: Path, max_lag_ms: float) -> dict:
     with ModemBank(timing="realtime") as bank:
         pairs = [(bank.add_modem(str(2000 + 2 * i)), bank.add_modem(str(2001 + 2 * i)))
@@ -50,17 +61,25 @@ def run_step(calls: int, page: Path, workdir: Path, max_lag_ms: float) -> dict:
         receivers = []
         for i, (_, callee) in enumerate(pairs):
             log = workdir / f"rx{i}.log"
-            receivers.append(subprocess.Popen(
-                ["efax", "-d", callee.device, "-o1", "-w", "-iS0=1", "-v", "e",
-                 "-r", str(workdir / f"rcv{i}")], stdout=open(log, "w"),
-                stderr=subprocess.STDOUT))
-        time.sleep(2.0 + calls * 0.05)  # let every receiver finish its init commands
+            with open(log, "w") as out:
+                receivers.append(subprocess.Popen(
+                    ["efax", "-d", callee.device, "-o1", "-w", "-iS0=1", "-v", "ewi",
+                     "-r", str(workdir / f"rcv{i}")], stdout=out, stderr=subprocess.STDOUT))
+        wait_ready([workdir / f"rx{i}.log" for i in range(calls)])
         cpu0, wall0 = time.process_time(), time.monotonic()
-        senders = [subprocess.Popen(
-            ["efax", "-d", caller.device, "-o1", "-h", "", "-v", "e", "-t", callee.number,
-             str(page)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for caller, callee in pairs]
+        senders = []
+        for i, (caller, callee) in enumerate(pairs):
+            with open(workdir / f"tx{i}.log", "w") as out:
+                senders.append(subprocess.Popen(
+                    ["efax", "-d", caller.device, "-o1", "-h", "", "-v", "ewi", "-t",
+                     callee.number, str(page)], stdout=out, stderr=subprocess.STDOUT))
         codes = [p.wait(300) for p in senders] + [p.wait(60) for p in receivers]
+        for i, code in enumerate(codes):
+            if code:
+                name = f"tx{i}.log" if i < calls else f"rx{i - calls}.log"
+                errors = [line for line in (workdir / name).read_text().splitlines()
+                          if "Error" in line][:3]
+                print(f"  efax {name} returned {code}: {errors}", flush=True)
         wall = time.monotonic() - wall0
         cpu = time.process_time() - cpu0
         records = [bank.wait_for_call(None, 10) for _ in range(calls)]

@@ -9,8 +9,6 @@ import time
 import pytest
 import serial
 
-from hwsim import Faults
-
 from .dte import Dte
 from .test_modem import DIS, connect, frame_data
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import threading
 import time
 
 import pytest
-import serial
-
-from hwsim import Faults, ModemBank, Timing
+from hwsim import ModemBank, Timing
 from hwsim.hdlc import fcs_good, with_fcs
 
 from .dte import Dte
