@@ -240,7 +240,8 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
 
 # -- image transmit ---------------------------------------------------------------------
 class TxBuffer:
-    """The DCE's transmit buffer: bounded, with XOFF at the high mark (T.31 8.4)."""
+    """The DCE's transmit buffer: XOFF at the high mark (T.31 8.4), and at capacity the
+    port stops reading (the bytes wait in the pty, none is lost)."""
 
     def __init__(self, modem: "Modem", capacity: int) -> None:
         self.modem = modem
@@ -250,17 +251,16 @@ class TxBuffer:
         self.data = bytearray()
         self.ended = False
         self.xoff_sent = False
-        self.overrun = 0
         self.first_byte_at: float | None = None
         self.decoder = DleDecoder()
         self.changed = asyncio.Event()
 
     def sink(self, data: bytes) -> int:
         payload, ended, used = self.decoder.feed(data)
-        room = self.capacity - len(self.data)
-        if len(payload) > room:
-            self.overrun += len(payload) - room
-            payload = payload[:room]
+        # One read may overshoot the capacity by at most a read chunk; then the port stops
+        # reading, and the DTE's bytes queue in the pty like in a serial driver.
+        if len(self.data) + len(payload) >= self.capacity:
+            self.modem.port.pause_reading()
         if payload and self.first_byte_at is None:
             self.first_byte_at = now()
         self.data += payload
@@ -276,12 +276,15 @@ class TxBuffer:
     def take(self, limit: int) -> bytes:
         chunk = bytes(self.data[:limit])
         del self.data[:limit]
+        if len(self.data) < self.capacity // 2:
+            self.modem.port.resume_reading()
         if self.xoff_sent and len(self.data) <= self.low:
             self.modem.port.write_now(bytes((XON,)))
             self.xoff_sent = False
         return chunk
 
     def release(self) -> None:
+        self.modem.port.resume_reading()
         if self.xoff_sent:
             self.modem.port.write_now(bytes((XON,)))
             self.xoff_sent = False
@@ -301,9 +304,6 @@ async def image_transmit(modem: "Modem", modulation: Modulation) -> str:
         buffer.release()
         modem.set_sink(None)
         carrier.end(now())
-    if buffer.overrun:
-        call.record.notes.append(f"{modem.name}: transmit buffer overrun, "
-                                 f"{buffer.overrun} bytes lost")
     modem.result("OK")
     return DONE
 

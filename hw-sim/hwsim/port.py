@@ -40,6 +40,7 @@ class PtyPort:
         self.dte_paused = False  # the DTE sent XOFF
         self.lost_bytes = 0
         self.open = True
+        self.reading = True
         loop.add_reader(self.master, self._readable)
 
     @property
@@ -68,6 +69,19 @@ class PtyPort:
             except BlockingIOError:
                 self._out[:0] = data
                 self._flush()
+
+    def pause_reading(self) -> None:
+        """Stop taking bytes from the DTE: they wait in the kernel's pty queue, as they
+        would in a serial driver's transmit queue while the line runs at its baud rate,
+        until the DTE's writes block."""
+        if self.reading and self.open:
+            self.reading = False
+            self.loop.remove_reader(self.master)
+
+    def resume_reading(self) -> None:
+        if not self.reading and self.open:
+            self.reading = True
+            self.loop.add_reader(self.master, self._readable)
 
     def set_paused(self, paused: bool) -> None:
         self.dte_paused = paused
@@ -117,7 +131,8 @@ class PtyPort:
         if not self.open:
             return
         self.open = False
-        self.loop.remove_reader(self.master)
+        if self.reading:
+            self.loop.remove_reader(self.master)
         if self._writing:
             self.loop.remove_writer(self.master)
         for fd in (self.master, self._slave):
