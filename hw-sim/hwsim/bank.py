@@ -171,6 +171,14 @@ class ModemBank:
             raise ValueError("rate must be within [0, 1]")
         self._call(lambda: setattr(self._modem(modem), "garble_rate", rate))
 
+    def split_writes(self, modem: str, gap_s: float | None = 0.002) -> None:
+        """Send the DTE one byte per write, ``gap_s`` apart (None: back to normal)."""
+        def apply() -> None:
+            port = self._modem(modem).port
+            port.dribble_s = gap_s
+            port._flush()
+        self._call(apply)
+
     # -- the call log ---------------------------------------------------------------------
     def calls(self) -> list[dict]:
         """Every ended call, oldest first, as JSON-ready dicts."""

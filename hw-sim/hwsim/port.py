@@ -38,6 +38,8 @@ class PtyPort:
         self._out = bytearray()
         self._writing = False
         self.dte_paused = False  # the DTE sent XOFF
+        self.dribble_s: float | None = None  # fault: one byte per write, this far apart
+        self._dribble_handle: asyncio.TimerHandle | None = None
         self.lost_bytes = 0
         self.open = True
         self.reading = True
@@ -91,6 +93,9 @@ class PtyPort:
     def _flush(self) -> None:
         if not self.open or self.dte_paused:
             return
+        if self.dribble_s is not None:
+            self._dribble()
+            return
         while self._out:
             try:
                 written = os.write(self.master, self._out[:READ_CHUNK])
@@ -107,6 +112,22 @@ class PtyPort:
         if self._writing:
             self._writing = False
             self.loop.remove_writer(self.master)
+
+    def _dribble(self) -> None:
+        """Split output into single bytes with a gap: a DTE's parser must not assume
+        that a result line arrives in one read."""
+        if self._dribble_handle is not None or not self._out:
+            return
+        try:
+            written = os.write(self.master, self._out[:1])
+        except (BlockingIOError, OSError):
+            written = 0
+        del self._out[:written]
+        self._dribble_handle = self.loop.call_later(self.dribble_s or 0, self._dribble_next)
+
+    def _dribble_next(self) -> None:
+        self._dribble_handle = None
+        self._flush()
 
     def _writable(self) -> None:
         if self._writing:
@@ -131,6 +152,8 @@ class PtyPort:
         if not self.open:
             return
         self.open = False
+        if self._dribble_handle is not None:
+            self._dribble_handle.cancel()
         if self.reading:
             self.loop.remove_reader(self.master)
         if self._writing:

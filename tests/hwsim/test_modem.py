@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 from hwsim import ModemBank, Timing
@@ -249,3 +250,24 @@ def test_a_dte_that_outruns_the_line_loses_nothing_and_gains_no_speed():
         record = bank.wait_for_call("1002", 10)
     page_carrier = next(c for c in record["carriers"] if c["page"])
     assert page_carrier["duration_s"] >= 0.05 * len(page) * 8 / 14400
+
+
+def test_quirk_hdlc_dle_undoubled(bank, tmp_path):
+    profile = tmp_path / "quirky.toml"
+    profile.write_text((Path(__file__).resolve().parents[2] / "drivers" /
+                        "hwsim-class1.toml").read_text()
+                       .replace("hdlc_dle_undoubled = false", "hdlc_dle_undoubled = true"))
+    bank.add_modem("1001", profile=profile)
+    bank.add_modem("1002")
+    devices = [m.device for m in bank.modems()]
+    frame = bytes.fromhex("ff1380") + b"\x10\x10\x01"
+    with Dte(devices[0]) as a, Dte(devices[1]) as b:
+        a.at("E0+FCLASS=1")
+        b.at("E0+FCLASS=1")
+        a.send(b"ATD1002\r")
+        b.read_until(b"RING\r\n")
+        b.at("A")
+        b.send(frame_data(frame))
+        got = a.read_until(b"\r\nOK\r\n")
+    # The quirky modem passes DLE through undoubled inside +FRH data (see the profile).
+    assert got == b"\r\nCONNECT\r\n" + with_fcs(frame) + b"\x10\x03\r\nOK\r\n"
