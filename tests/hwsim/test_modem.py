@@ -271,3 +271,12 @@ def test_quirk_hdlc_dle_undoubled(bank, tmp_path):
         got = a.read_until(b"\r\nOK\r\n")
     # The quirky modem passes DLE through undoubled inside +FRH data (see the profile).
     assert got == b"\r\nCONNECT\r\n" + with_fcs(frame) + b"\x10\x03\r\nOK\r\n"
+
+
+def test_typed_ahead_lines_run_in_order_and_echo_once(dtes):
+    a, _ = dtes
+    a.send(b"ATS7=40\rATS7?\rATE0\r")
+    got = a.read_until(b"OK\r\nATE0\r\r\nOK\r\n")
+    assert got == b"ATS7=40\r\r\nOK\r\nATS7?\r\r\n040\r\n\r\nOK\r\nATE0\r\r\nOK\r\n"
+    a.send(b"A/")  # repeats the last line (ATE0) without a CR
+    assert a.read_until(b"OK\r\n") == b"\r\nOK\r\n"
