@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
@@ -111,8 +112,8 @@ async def _read_form(request: web.Request, staging: Staging, limits) -> Form:
             if not isinstance(part, BodyPartReader):
                 raise bad_request("malformed_multipart", "Nested multipart parts are not accepted.")
             await _read_part(part, form, staging, limits)
-    except (ValueError, AssertionError) as exc:
-        # aiohttp's multipart reader raises these on broken framing.
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
+        # aiohttp's multipart reader raises these on broken framing or part headers.
         raise bad_request("malformed_multipart", f"The multipart body is malformed: {exc}")
     if "phoneNumber" not in form.values:
         raise bad_request("invalid_phone_number", "phoneNumber is required: the number to fax to.")

@@ -48,3 +48,18 @@ def test_metadata_must_be_an_object_of_strings():
     for bad in ('"x"', "[]", '{"a": 1}', '{"a": null}', '{"a": ["b"]}', "{", '{"k": "' + "v" * 1001 + '"}'):
         with pytest.raises(ApiError):
             schemas.metadata(bad)
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(alphabet="0123456789+ -.()/x\t", max_size=24))
+def test_openapi_phone_pattern_accepts_exactly_what_the_server_accepts(text):
+    import re
+
+    try:
+        schemas.phone_number(text)
+        accepted = True
+    except ApiError:
+        accepted = False
+    assert accepted == bool(re.match(schemas.PHONE_PATTERN, text)), text
