@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faxgw.lifecycle import TransitionRefused
+from faxgw.store.batch import GroupCommit
 from faxgw.store.attempts import AttemptResult, AttemptStore
 from faxgw.store.db import Database
 from faxgw.store.faxes import FaxStore, NotFound, SearchQuery
@@ -27,6 +28,7 @@ class Store(FaxStore, AttemptStore, TenantStore):
     def __init__(self, db: Database, max_automatic_retries: int = 5):
         self.db = db
         self.max_automatic_retries = max_automatic_retries
+        self._submissions = GroupCommit(self._insert_batch)
 
     @classmethod
     async def open(cls, state_dir: str | Path, max_automatic_retries: int = 5) -> "Store":
@@ -34,4 +36,5 @@ class Store(FaxStore, AttemptStore, TenantStore):
         return cls(db, max_automatic_retries)
 
     async def close(self) -> None:
+        await self._submissions.drain()
         await self.db.close()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faxgw.lifecycle import Action, Status, TransitionRefused
+from faxgw.store.batch import GroupCommit
 from faxgw.store.changes import record_change
 from faxgw.store.db import Database, many, one
 from faxgw.store.rows import NewFax, now_ms
@@ -33,6 +34,7 @@ class SearchQuery:
 class FaxStore:
     db: Database
     max_automatic_retries: int
+    _submissions: GroupCommit
 
     async def submit(self, fax: NewFax) -> tuple[dict, bool]:
         """Insert a fax whose documents are on disk. Returns (row, created).
@@ -44,23 +46,37 @@ class FaxStore:
             existing = await self.fax_by_idempotency_key(fax.tenant_id, fax.idempotency_key)
             if existing:
                 return existing, False
-        now = now_ms()
         try:
-            async with self.db.write() as conn:
-                row = await one(conn, self.db.q["fax_insert"], self._fax_params(fax, now))
-                for doc in fax.documents:
-                    await conn.execute(
-                        self.db.q["document_insert"], {"fax_id": fax.fax_id, **doc.__dict__}
-                    )
-                await record_change(conn, self.db.q, row, now)
+            return await self._submissions.submit(fax), True
         except sqlite3.IntegrityError:
             existing = fax.idempotency_key and await self.fax_by_idempotency_key(
-                fax.tenant_id, fax.idempotency_key
-            )
+                fax.tenant_id, fax.idempotency_key)
             if existing:
                 return existing, False
             raise
-        return dict(row), True
+
+    async def _insert_batch(self, faxes: list[NewFax]) -> list[dict | Exception]:
+        """One transaction for several submissions, a savepoint each (see store/batch.py)."""
+        now = now_ms()
+        results: list[dict | Exception] = []
+        async with self.db.write() as conn:
+            for fax in faxes:
+                await conn.execute("SAVEPOINT fax")
+                try:
+                    results.append(await self._insert_one(conn, fax, now))
+                    await conn.execute("RELEASE fax")
+                except sqlite3.IntegrityError as exc:
+                    await conn.execute("ROLLBACK TO fax")
+                    await conn.execute("RELEASE fax")
+                    results.append(exc)
+        return results
+
+    async def _insert_one(self, conn, fax: NewFax, now: int) -> dict:
+        row = await one(conn, self.db.q["fax_insert"], self._fax_params(fax, now))
+        await conn.executemany(self.db.q["document_insert"],
+                               [{"fax_id": fax.fax_id, **doc.__dict__} for doc in fax.documents])
+        await record_change(conn, self.db.q, row, now)
+        return dict(row)
 
     def _fax_params(self, fax: NewFax, now: int) -> dict[str, Any]:
         return {
