@@ -9,8 +9,8 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from faxgw.api import docs, middlewares, submit, views, webhook_views
-from faxgw.api.keys import CONFIG, STORE
-from faxgw.api.uploads import clear_staging
+from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE
+from faxgw.api.uploads import FAXES_DIR, DirSync, clear_staging
 from faxgw.archive import archive_loop
 from faxgw.config import Config
 from faxgw.store import Store
@@ -51,6 +51,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     clear_staging(config.state_dir)
     store = await Store.open(config.state_dir, config.retry.max_automatic_retries)
     app[STORE] = store
+    app[FAXES_DIR_SYNC] = DirSync(config.state_dir / FAXES_DIR)
     yield
     await store.close()
 

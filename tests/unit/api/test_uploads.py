@@ -49,3 +49,18 @@ def test_text_longer_than_one_chunk_with_a_split_character(tmp_path):
     path = tmp_path / "t"
     path.write_bytes(b"a" * 65535 + "ü".encode() + b"b" * 10)  # the 2-byte character spans chunks
     assert detect_type(path) == "text"
+
+
+@pytest.mark.parametrize("header, expected", [
+    ('form-data; name="document"; filename="a b.pdf"', ("document", "a b.pdf")),
+    ("form-data; name=phoneNumber", ("phoneNumber", None)),
+    ('form-data; name="x\\"y"; filename*=utf-8\'\'%C3%BC.pdf', ('x"y', "ü.pdf")),
+    ('form-data; name="doc"; filename="a;b.pdf"', ("doc", "a;b.pdf")),
+    ("form-data; name=d; filename*=nosuchcharset''a.pdf", ("d", "a.pdf")),
+    ('attachment; name="x"', (None, None)),
+    ("", (None, None)),
+])
+def test_content_disposition(header, expected):
+    from faxgw.api.submit import disposition
+
+    assert disposition(header) == expected
