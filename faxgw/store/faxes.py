@@ -10,7 +10,7 @@ from typing import Any
 from faxgw.lifecycle import Action, Status, TransitionRefused
 from faxgw.store.batch import GroupCommit
 from faxgw.store.changes import record_change
-from faxgw.store.db import Database, many, one
+from faxgw.store.db import Database, one
 from faxgw.store.rows import NewFax, now_ms
 
 

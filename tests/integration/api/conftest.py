@@ -6,13 +6,11 @@ it opens the same SQLite file with the store's own API, as a second process woul
 
 from __future__ import annotations
 
-import os
 import random
 import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
