@@ -11,7 +11,7 @@ from aiohttp import web
 from faxgw.api import docs, middlewares, submit, views, webhook_views
 from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE
 from faxgw.api.uploads import FAXES_DIR, DirSync, clear_staging
-from faxgw.archive import archive_loop
+from faxgw.archive import archive_loop, sweep_orphans
 from faxgw.config import Config
 from faxgw.store import Store
 
@@ -52,6 +52,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = await Store.open(config.state_dir, config.retry.max_automatic_retries)
     app[STORE] = store
     app[FAXES_DIR_SYNC] = DirSync(config.state_dir / FAXES_DIR)
+    await sweep_orphans(store, config.state_dir)  # before the first request (see its docstring)
     yield
     await store.close()
 

@@ -111,6 +111,14 @@ class FaxStore:
         row = await self.db.fetchone(self.db.q["fax_get_any"], {"id": fax_id})
         return dict(row) if row else None
 
+    async def existing_fax_ids(self, fax_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(fax_ids), 500):  # bounded statement size
+            chunk = fax_ids[i:i + 500]
+            rows = await self.db.fetchall(f"SELECT id FROM faxes WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update(r["id"] for r in rows)
+        return found
+
     async def documents(self, fax_id: str) -> list[dict]:
         return [dict(r) for r in await self.db.fetchall(self.db.q["fax_documents"], {"fax_id": fax_id})]
 

@@ -55,6 +55,28 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     assert [hashlib.sha256(d).digest() for d in stored] == [hashlib.sha256(d).digest() for d in docs]
 
 
+async def test_restart_drops_half_done_uploads_and_uncommitted_folders(fresh):
+    created = faxgw("tenant", "create", "clinic", "--config", str(fresh.config))
+    key = json.loads(created.stdout)["apiKey"]
+    fresh.start()
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("phoneNumber", "+4930123456")
+    form.add_field("document", b"%PDF-1.4 kept", filename="a.pdf")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(fresh.url + "/fax", data=form, headers={"Authorization": f"Bearer {key}"}) as r:
+            kept = (await r.json())["faxId"]
+    fresh.kill()
+    # What a crash mid-request leaves: a staged upload, and a folder whose row never committed.
+    (fresh.state_dir / "tmp" / "deadbeef-1").write_bytes(b"%PDF half")
+    orphan = fresh.state_dir / "faxes" / "11111111-1111-4111-8111-111111111111"
+    orphan.mkdir()
+    (orphan / "1.pdf").write_bytes(b"%PDF never committed")
+    fresh.start()
+    assert list((fresh.state_dir / "tmp").iterdir()) == []
+    assert not orphan.exists()
+    assert (fresh.state_dir / "faxes" / kept / "1.pdf").read_bytes() == b"%PDF-1.4 kept"
+
+
 def test_tenant_create_prints_json_and_list_shows_it(tmp_path, daemon_class):
     d = daemon_class(tmp_path)
     out = faxgw("tenant", "create", "Praxis Nord", "--config", str(d.config))
