@@ -212,3 +212,19 @@ async def test_idempotency_key_is_unique_per_tenant(store):
     again, created2 = await store.submit(NewFax("00000000-0000-4000-8000-00000000bbbb", tenant, "+1555", [doc],
                                                 idempotency_key="k"))
     assert (created, created2) == (True, False) and again["id"] == first["id"]
+
+
+@pytest.mark.parametrize("query, params, index", [
+    ("claim_next", {"now": 1, "tenant_id": None}, "faxes_ready"),
+    ("ready_tenants", {"now": 1}, "faxes_ready"),
+    ("archive_terminal", {"now": 1, "before_ms": 1, "batch": 1}, "faxes_archivable"),
+    ("purge_candidates", {"before_ms": 1, "batch": 1}, "faxes_purgeable"),
+])
+async def test_queue_queries_use_their_partial_index(store, tmp_path, query, params, index):
+    # A partial index is used only if the query repeats its WHERE terms exactly; a reordered
+    # status list once made every claim a full scan of the faxes table.
+    with sqlite3.connect(tmp_path / "faxgw.sqlite3") as db:
+        plan = [r[3] for r in db.execute("EXPLAIN QUERY PLAN " + store.db.q[query], params)]
+    assert any(f"USING INDEX {index}" in step for step in plan), plan
+    # The only scan allowed is of the (small) index of faxes in a call.
+    assert all(not step.startswith("SCAN") or "faxes_in_call" in step for step in plan), plan
