@@ -79,6 +79,8 @@ def header_line(text: str) -> str:
 
 
 def cover_page(text: str) -> dict:
+    if len(text.encode()) > MAX_COVER_PAGE_BYTES:
+        raise bad_request("invalid_cover_page", f"coverPage must be at most {MAX_COVER_PAGE_BYTES} bytes of JSON.")
     try:
         value = json.loads(text)
     except ValueError:

@@ -63,3 +63,10 @@ def test_openapi_phone_pattern_accepts_exactly_what_the_server_accepts(text):
     except ApiError:
         accepted = False
     assert accepted == bool(re.match(schemas.PHONE_PATTERN, text)), text
+
+
+def test_cover_page_is_a_bounded_json_object():
+    assert schemas.cover_page('{"to": "Dr. Who"}') == {"to": "Dr. Who"}
+    for bad in ("[]", "{", '"x"', '{"a": "' + "x" * 17000 + '"}'):
+        with pytest.raises(ApiError):
+            schemas.cover_page(bad)
