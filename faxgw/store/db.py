@@ -24,6 +24,7 @@ from faxgw import lifecycle
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _FROM = re.compile(r"\{from:([a-z_]+)\}")
+_TO = re.compile(r"\{to:([a-z_]+)\}")
 _QUERY_HEADER = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
 
 
@@ -31,6 +32,7 @@ def load_queries() -> dict[str, str]:
     """The named queries of queries.sql: each block starts with ``-- name: <name>``."""
     text = resources.files(__package__).joinpath("queries.sql").read_text("utf-8")
     text = _FROM.sub(lambda m: _sql_list(lifecycle.sources(lifecycle.Action(m.group(1)))), text)
+    text = _TO.sub(lambda m: f"'{lifecycle.TRANSITIONS[lifecycle.Action(m.group(1))].target.value}'", text)
     parts = _QUERY_HEADER.split(text)
     return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
 

@@ -103,3 +103,9 @@ def test_bad_config_is_refused_naming_the_key(tmp_path, toml, key):
     cfg.write_text(toml)
     out = faxgw("serve", "--config", str(cfg))
     assert out.returncode == 2 and key in out.stderr, out.stderr
+
+
+def test_sigterm_stops_the_daemon_cleanly(fresh):
+    fresh.start()
+    fresh.proc.send_signal(__import__("signal").SIGTERM)
+    assert fresh.proc.wait(15) == 0
