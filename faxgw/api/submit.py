@@ -42,7 +42,7 @@ async def send_fax(request: web.Request) -> web.Response:
     if key:
         first = await store.fax_by_idempotency_key(tenant_id, key)
         if first:
-            await _drain(request)
+            await _drain(request, config.limits.max_upload_bytes)
             return _replayed(first)
     staging = Staging(config.state_dir, request.app[FAXES_DIR_SYNC])
     try:
@@ -55,9 +55,12 @@ async def send_fax(request: web.Request) -> web.Response:
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
             idempotency_key=key))
-    except BaseException:
+    except Exception:
         staging.discard()
         raise
+    # Not on cancellation: the group commit may still commit this fax after we stop waiting,
+    # and its row must not point at deleted files. What a cancelled request leaves behind is
+    # removed at the next start (clear_staging, sweep_orphans).
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _replayed(row)
@@ -89,11 +92,12 @@ def _replayed(row: dict) -> web.Response:
     return web.json_response(fax_object(row), status=200, headers={"Idempotent-Replayed": "true"})
 
 
-async def _drain(request: web.Request) -> None:
-    # The envelope check bounded the length; read the repeat's body so the client can finish
-    # sending it and read our answer on the same connection.
-    while await request.content.readany():
-        pass
+async def _drain(request: web.Request, limit: int) -> None:
+    # Read (and drop) the repeat's body so the client can finish sending it and read our
+    # answer on the same connection; never more than an accepted upload could be.
+    seen = 0
+    while seen <= limit + FORM_OVERHEAD_BYTES and (chunk := await request.content.readany()):
+        seen += len(chunk)
 
 
 def _check_envelope(request: web.Request, limit: int) -> None:
