@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -85,11 +86,24 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
         )
 
 
+class LookupBusy(Exception):
+    pass
+
+
+def _point_reader(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 0")  # never stall the event loop
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 class Database:
     def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection):
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._point = _point_reader(path)
         self._lock = asyncio.Lock()
         self.q = load_queries()
 
@@ -107,6 +121,7 @@ class Database:
         return cls(path, writer, reader)
 
     async def close(self) -> None:
+        self._point.close()
         await self._reader.close()
         await self._writer.close()
 
@@ -121,6 +136,22 @@ class Database:
                 await asyncio.shield(self._writer.execute("ROLLBACK"))
                 raise
             await asyncio.shield(self._writer.execute("COMMIT"))
+
+    def lookup(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
+        """A primary-key lookup, run right here on the event loop's thread.
+
+        Such a read takes tens of microseconds, less than the hand-off to and from an
+        aiosqlite thread costs; every GET makes one. Only for reads bounded to a row or a
+        few: a search goes through fetchall. If the file is briefly locked (WAL recovery),
+        the caller uses the thread reader instead (LookupBusy).
+        """
+        try:
+            rows = self._point.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise LookupBusy from exc
+            raise
+        return rows[0] if rows else None
 
     # execute_fetchall is one trip to the connection's thread; execute + fetch + close are three.
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:

@@ -10,7 +10,7 @@ from typing import Any
 from faxgw.lifecycle import Action, Status, TransitionRefused
 from faxgw.store.batch import GroupCommit
 from faxgw.store.changes import record_change
-from faxgw.store.db import Database, one
+from faxgw.store.db import Database, LookupBusy, one
 from faxgw.store.rows import NewFax, now_ms
 
 
@@ -101,7 +101,11 @@ class FaxStore:
 
     async def get_fax(self, tenant_id: str, fax_id: str) -> dict:
         """The fax as GET shows it: another tenant's or an archived fax is NotFound."""
-        row = await self.db.fetchone(self.db.q["fax_get"], {"id": fax_id, "tenant_id": tenant_id})
+        params = {"id": fax_id, "tenant_id": tenant_id}
+        try:
+            row = self.db.lookup(self.db.q["fax_get"], params)
+        except LookupBusy:
+            row = await self.db.fetchone(self.db.q["fax_get"], params)
         if row is None:
             raise NotFound(fax_id)
         return dict(row)
