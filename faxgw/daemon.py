@@ -23,13 +23,19 @@ def run(config: Config) -> int:
 
 
 async def serve(config: Config, app: web.Application | None = None) -> None:
-    app = app or create_app(config)
+    if app is None:
+        app = create_app(config)
+        from faxgw.scheduler.wiring import install as install_scheduler  # issue 8
+
+        install_scheduler(app)
     # Handlers first: a SIGTERM right after the "listening" line must stop us cleanly.
     stop = _stop_on_signals()
     # access_log=None: a line per request costs throughput; errors are still logged.
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
     try:
+        # Inside the try: when a context fails at start, the ones already entered (store,
+        # document workers) are still closed, or their threads keep the process alive.
+        await runner.setup()
         site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
         await site.start()
         host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked

@@ -11,7 +11,7 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from faxgw.api import schemas
+from faxgw.api import pages, schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE, TENANT
 from faxgw.api.uploads import Staging
@@ -47,6 +47,7 @@ async def send_fax(request: web.Request) -> web.Response:
     staging = Staging(config.state_dir, request.app[FAXES_DIR_SYNC])
     try:
         form = await _read_form(request, staging, config.limits)
+        await pages.validate_staging(request.app, staging)  # 4xx for unreadable documents
         fax_id = str(uuid.uuid4())
         documents = await staging.commit(fax_id)
         row, created = await store.submit(NewFax(
@@ -64,6 +65,7 @@ async def send_fax(request: web.Request) -> web.Response:
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _replayed(row)
+    await pages.prepare_after_submit(request.app, row)  # render and keep, in the background
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
 
 

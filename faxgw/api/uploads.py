@@ -123,6 +123,10 @@ class Staging:
         staged.name = f"{position}.{EXTENSIONS[staged.doc_type]}"
         return staged
 
+    def paths(self) -> list[Path]:
+        """Where the staged documents are now, in order (for validation before commit)."""
+        return [f.tmp for f in self.files]
+
     def _typed(self, staged: Staged) -> str:
         if staged.size == 0:
             raise ApiError(415, "empty_document", f"Document {staged.position} is empty.", document=staged.position)

@@ -16,7 +16,7 @@ import sqlite3
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import aiosqlite
 
@@ -106,6 +106,8 @@ class Database:
         self._point = _point_reader(path)
         self._lock = asyncio.Lock()
         self.q = load_queries()
+        # Called after every COMMIT of write(): the webhook worker wakes up on new outbox rows.
+        self.commit_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: str | Path) -> "Database":
@@ -136,6 +138,8 @@ class Database:
                 await asyncio.shield(self._writer.execute("ROLLBACK"))
                 raise
             await asyncio.shield(self._writer.execute("COMMIT"))
+            for listener in self.commit_listeners:
+                listener()
 
     def lookup(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         """A primary-key lookup, run right here on the event loop's thread.

@@ -89,6 +89,8 @@ class Daemon:
         self.config = workdir / "bench.toml"
         self.config.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{workdir / "state"}"\n'
                                "[limits]\nsearch_page_size_max = 1000\n"
+                               # The API alone: no modem bank dialling the submitted faxes.
+                               "[scheduler]\nenabled = false\n"
                                # The seeded faxes are old and terminal: keep them out of the archive.
                                "[archive]\narchive_after_days = 3650\npurge_files_after_days = 3650\n")
 

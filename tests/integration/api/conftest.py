@@ -18,7 +18,8 @@ import pytest
 
 from faxgw.store import Store
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")  # one blank A4 page: submit now really reads documents
 
 
 class Daemon:
@@ -26,8 +27,11 @@ class Daemon:
         self.root = root
         self.state_dir = root / "state"
         self.config = root / "faxgw.toml"
+        # The API alone: these tests write attempts themselves, and faxes must wait in the
+        # queue instead of being dialled by the scheduler's built-in modem bank.
         self.config.write_text(
-            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n{extra_toml}'
+            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n'
+            f'[scheduler]\nenabled = false\n{extra_toml}'
         )
         self.proc: subprocess.Popen | None = None
         self.url = ""

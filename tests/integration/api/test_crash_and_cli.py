@@ -10,6 +10,8 @@ import sys
 import aiohttp
 import pytest
 
+from tests.integration.api.conftest import PDF  # a real one-page PDF: submit reads documents
+
 ROOT = __import__("pathlib").Path(__file__).parents[3]
 
 
@@ -30,7 +32,7 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     key = json.loads(created.stdout)["apiKey"]
     fresh.start()
     auth = {"Authorization": f"Bearer {key}"}
-    docs = [b"%PDF-1.4\n" + bytes(range(256)) * 40, b"Page two as text\n"]
+    docs = [PDF, b"Page two as text\n"]
     form = aiohttp.FormData()
     form.add_field("phoneNumber", "+4930123456")
     form.add_field("metadata", '{"ref": "A-1"}')
@@ -61,7 +63,7 @@ async def test_restart_drops_half_done_uploads_and_uncommitted_folders(fresh):
     fresh.start()
     form = aiohttp.FormData(default_to_multipart=True)
     form.add_field("phoneNumber", "+4930123456")
-    form.add_field("document", b"%PDF-1.4 kept", filename="a.pdf")
+    form.add_field("document", PDF, filename="a.pdf")
     async with aiohttp.ClientSession() as http:
         async with http.post(fresh.url + "/fax", data=form, headers={"Authorization": f"Bearer {key}"}) as r:
             kept = (await r.json())["faxId"]
@@ -74,7 +76,7 @@ async def test_restart_drops_half_done_uploads_and_uncommitted_folders(fresh):
     fresh.start()
     assert list((fresh.state_dir / "tmp").iterdir()) == []
     assert not orphan.exists()
-    assert (fresh.state_dir / "faxes" / kept / "1.pdf").read_bytes() == b"%PDF-1.4 kept"
+    assert (fresh.state_dir / "faxes" / kept / "1.pdf").read_bytes() == PDF
 
 
 def test_tenant_create_prints_json_and_list_shows_it(tmp_path, daemon_class):

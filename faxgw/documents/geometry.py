@@ -1,0 +1,86 @@
+"""Fax page geometry (ITU-T T.4 §2): the pixel grid a page is rendered onto.
+
+A fax line is 1728 pixels across 215 mm (8.04 pixels/mm, which TIFF Class F and every fax
+program call 204 dpi). Vertical resolution is 3.85, 7.7 or 15.4 lines/mm: 98, 196 and 391
+lines per inch. Pages are scaled to fit the line width without distortion, never enlarged
+when they already fit, and keep their own length up to the longest page we allow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+LINE_WIDTH_PX = 1728
+LINE_WIDTH_MM = 215.0
+X_DPI = 204.0
+MM_PER_INCH = 25.4
+POINTS_PER_INCH = 72.0
+
+A4_MM = (210.0, 297.0)
+LETTER_MM = (215.9, 279.4)
+# T.4 lets a page be as long as the receiver accepts; B4 (364 mm) is the longest fixed size
+# it names, and receivers that do not announce "unlimited" may cut longer pages off.
+MAX_LENGTH_MM = 364.0
+
+
+class Resolution(str, Enum):
+    """Vertical resolution, named as the API names it."""
+
+    STANDARD = "standard"
+    FINE = "fine"
+    SUPERFINE = "superfine"
+
+    @property
+    def y_dpi(self) -> float:
+        return {"standard": 98.0, "fine": 196.0, "superfine": 391.0}[self.value]
+
+    @property
+    def x_dpi(self) -> float:
+        return X_DPI
+
+    @property
+    def dpi(self) -> tuple[float, float]:
+        return (X_DPI, self.y_dpi)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a source page of ``width`` x ``height`` inches lands on the fax page.
+
+    ``scale`` is the uniform factor applied to the source (≤ 1), ``rotate`` says whether a
+    landscape source is turned a quarter turn first, ``left_px`` centres it across the line,
+    and the page is ``height_px`` lines long.
+    """
+
+    rotate: bool
+    scale: float
+    content_width_px: int
+    content_height_px: int
+    left_px: int
+    height_px: int
+
+
+def place(width_in: float, height_in: float, resolution: Resolution,
+          max_length_mm: float = MAX_LENGTH_MM) -> Placement:
+    """Fit a source page (its size in inches, as displayed) onto the fax page."""
+    rotate = width_in > height_in
+    if rotate:
+        width_in, height_in = height_in, width_in
+    max_width_in = LINE_WIDTH_PX / X_DPI
+    max_height_in = max_length_mm / MM_PER_INCH
+    scale = min(1.0, max_width_in / width_in, max_height_in / height_in)
+    content_w = max(1, min(LINE_WIDTH_PX, round(width_in * scale * X_DPI)))
+    content_h = max(1, round(height_in * scale * resolution.y_dpi))
+    return Placement(
+        rotate=rotate,
+        scale=scale,
+        content_width_px=content_w,
+        content_height_px=content_h,
+        left_px=(LINE_WIDTH_PX - content_w) // 2,
+        height_px=content_h,
+    )
+
+
+def page_length_mm(height_px: int, resolution: Resolution) -> float:
+    return height_px / resolution.y_dpi * MM_PER_INCH

@@ -1,0 +1,244 @@
+"""The AT command channel: one command at a time over a serial transport.
+
+* A command runs inside a transaction (``async with channel.transaction() as tx``) that
+  holds the channel; the channel is marked busy *before* the command is written, so a fast
+  answer is never lost or mistaken for an unsolicited code (architecture habit 5).
+* Every wait has a timeout; ``ATTimeout``/``ATError``/``ModemGone`` say what went wrong.
+* Lines that arrive while no transaction runs, and RING / caller-ID lines at any time in
+  command state, go to listeners (``add_listener``).
+* Data state (after CONNECT): ``write_data`` paces the bytes by the modem's XON/XOFF
+  (T.31 clause 8.3.3 lets the DCE flow-control the DTE in-band); ``read_data`` unstuffs DLE
+  until <DLE><ETX>. ``recover`` gets a confused modem back to command state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Collection
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from faxgw.modem import dle
+from faxgw.modem.errors import ATTimeout, BufferOverflow, ModemGone
+from faxgw.modem.results import CR, Kind, Result, classify, decode_line, line_text
+from faxgw.modem.states import ONLY_OK, Mode
+from faxgw.modem.transaction import Reply, Transaction  # noqa: F401 (Reply re-exported)
+from faxgw.modem.transport import SerialTransport
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Result], None]
+Trace = Callable[[str, str], None]  # (what, text): "at>", "at<", "urc", "data>", "data<", "note"
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    """Timing and behaviour of one modem's AT channel; built from its profile."""
+
+    command_timeout_s: float = 3.0
+    reset_timeout_s: float = 10.0
+    reset_command: str = "ATZ"
+    init_commands: tuple[str, ...] = ("ATE0", "ATV1", "ATQ0")
+    hangup_command: str = "ATH0"
+    escape_guard_s: float = 1.0  # silence before and after "+++" (V.250 S12, 1 s default)
+    flow_control: bool = True  # honour XON/XOFF from the modem while we transmit data
+    tx_chunk_bytes: int = 128
+    stall_timeout_s: float = 10.0  # longest XOFF, or write blocked, before we give up
+    resync_quiet_s: float = 0.2  # after a timeout: silence that proves no late answer is due
+    max_buffer_bytes: int = 256 * 1024
+    baudrate: int = 115200
+
+
+class AtChannel:
+    """Open with ``await AtChannel.open(port, settings)``; close with ``await close()``."""
+
+    def __init__(self, port: str, settings: ChannelSettings, trace: Trace | None = None) -> None:
+        self.port = port
+        self.settings = settings
+        self._trace = trace
+        self._transport: SerialTransport | None = None
+        self._buffer = bytearray()
+        self._arrived = asyncio.Event()
+        self._xon = asyncio.Event()
+        self._xon.set()
+        self._lock = asyncio.Lock()
+        self._busy = False
+        self._mode = Mode.COMMAND
+        self._gone: ModemGone | None = None
+        self._overflow = False
+        self._lf_pending = False  # the CR of CONNECT was the last byte: its LF may follow
+        self._desynced = False  # a command timed out: its answer may still come
+        self._listeners: list[Listener] = []
+
+    @classmethod
+    async def open(cls, port: str, settings: ChannelSettings | None = None,
+                   trace: Trace | None = None) -> AtChannel:
+        channel = cls(port, settings or ChannelSettings(), trace)
+        channel._transport = await SerialTransport.open(port, channel, baudrate=channel.settings.baudrate)
+        return channel
+
+    async def close(self) -> None:
+        if self._transport is not None:
+            await self._transport.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self._gone is None and self._transport is not None and self._transport.is_open
+
+    @property
+    def mode(self) -> Mode:
+        return self._mode
+
+    # --- listeners for unsolicited codes ------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    async def wait_for(self, kind: Kind, timeout_s: float) -> Result:
+        """Wait for an unsolicited code (e.g. RING) routed to listeners."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+
+        def listener(result: Result) -> None:
+            if result.kind is kind and not future.done():
+                future.set_result(result)
+
+        remove = self.add_listener(listener)
+        try:
+            async with asyncio.timeout(timeout_s):
+                while not future.done():
+                    self._check_alive()
+                    await asyncio.wait({future}, timeout=0.5)  # re-check the port now and then
+                return future.result()
+        except TimeoutError:
+            raise ATTimeout(f"wait for {kind.value}", timeout_s) from None
+        finally:
+            remove()
+            future.cancel()
+
+    def _notify(self, result: Result) -> None:
+        self._note("urc", result.text)
+        for listener in list(self._listeners):
+            try:
+                listener(result)
+            except Exception:  # a listener's bug must not kill the channel
+                log.exception("listener failed on %r", result.text)
+
+    # --- ByteSink: called by the transport -----------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        if self._mode is Mode.DATA_TX and self.settings.flow_control:
+            data = self._take_flow_control(data)
+        self._buffer += data
+        if len(self._buffer) > self.settings.max_buffer_bytes:
+            self._overflow = True
+        if not self._busy:
+            self._dispatch_idle_lines()
+        self._arrived.set()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._gone = ModemGone(self.port, f"port lost: {exc}" if exc else "port closed")
+        self._note("note", str(self._gone))
+        self._arrived.set()
+        self._xon.set()
+
+    def _take_flow_control(self, data: bytes) -> bytes:
+        """Act on XON/XOFF from the modem and drop them: in transmit data state the DCE
+        sends nothing else we need (T.31 clause 8.3.3)."""
+        for byte in data:
+            if byte == dle.DC3:
+                self._xon.clear()
+            elif byte == dle.DC1:
+                self._xon.set()
+        return data.replace(b"\x11", b"").replace(b"\x13", b"")
+
+    def _dispatch_idle_lines(self) -> None:
+        while self._mode is Mode.COMMAND:
+            consumed, raw = decode_line(self._buffer)
+            del self._buffer[:consumed]
+            if raw is None:
+                return
+            text = line_text(raw)
+            if text:
+                self._notify(classify(text))
+
+    # --- transactions --------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._lock:
+            self._check_alive()
+            self._busy = True
+            try:
+                yield Transaction(self)
+            finally:
+                self._busy = False
+                self._dispatch_idle_lines()
+
+    async def command(self, command: str, *, timeout_s: float | None = None,
+                      accept: Collection[Kind] = ONLY_OK) -> Reply:
+        async with self.transaction() as tx:
+            return await tx.command(command, timeout_s=timeout_s, accept=accept)
+
+    async def reset(self) -> None:
+        """ATZ and the profile's init commands, as one transaction."""
+        async with self.transaction() as tx:
+            await tx.reset()
+
+    async def recover(self) -> None:
+        """Back to a known command state, or ModemUnresponsive. See ``Transaction.recover``."""
+        async with self.transaction() as tx:
+            await tx.recover()
+
+    def _check_alive(self) -> None:
+        if self._gone is not None:
+            raise self._gone
+        if self._overflow:
+            raise BufferOverflow(f"{self.port}: more than {self.settings.max_buffer_bytes} bytes unread")
+
+    def note(self, what: str, text: str) -> None:
+        """Add a line to the protocol trace (the link notes frames and image sizes)."""
+        self._note(what, text)
+
+    def _note(self, what: str, text: str) -> None:
+        log.debug("%s %s %s", self.port, what, text)
+        if self._trace is not None:
+            self._trace(what, text)
+
+    def _write(self, data: bytes, what: str, text: str) -> None:
+        self._check_alive()
+        assert self._transport is not None
+        self._note(what, text)
+        self._transport.write(data)
+
+    def _set_mode(self, mode: Mode) -> None:
+        """Switch state; bytes already buffered are re-read under the new state's rules."""
+        self._mode = mode
+        if mode is Mode.DATA_TX:
+            self._xon.set()
+            if self.settings.flow_control:
+                self._buffer[:] = self._take_flow_control(bytes(self._buffer))
+
+    async def _wait_arrival(self, deadline: float) -> None:
+        """Wait for more bytes until ``deadline`` (loop time); TimeoutError after it."""
+        self._check_alive()
+        self._arrived.clear()
+        async with asyncio.timeout_at(deadline):
+            await self._arrived.wait()
+        self._check_alive()
+
+    async def _next_line(self, deadline: float) -> str:
+        while True:
+            if self._lf_pending and self._buffer[:1] == b"\n":
+                del self._buffer[:1]
+            consumed, raw = decode_line(self._buffer)
+            ended_with_cr = consumed > 0 and consumed == len(self._buffer) and self._buffer[-1] == CR
+            del self._buffer[:consumed]
+            if raw is not None:
+                self._lf_pending = ended_with_cr
+                text = line_text(raw)
+                if text:
+                    return text
+                continue
+            await self._wait_arrival(deadline)

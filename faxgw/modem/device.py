@@ -1,0 +1,86 @@
+"""Open a modem by device path and profile: the one entry point for callers.
+
+    async with open_modem("/dev/ttyACM0", "hwsim-class1") as modem:
+        link = modem.class1_link()        # a faxgw.t30.link.Class1Link
+        ...
+        await link.hang_up()
+
+Without a profile the modem is probed and matched against ``drivers/``. The channel is
+closed on the way out, also on cancellation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from faxgw.modem.at_channel import AtChannel, Trace
+from faxgw.modem.class1_link import AtClass1Link
+from faxgw.modem.errors import ATChannelError
+from faxgw.modem.probe import CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe
+from faxgw.modem.profiles import Profile, find_profile, load_all, profile_dirs
+from faxgw.modem.results import Kind, Result
+from faxgw.t30.link import ModemFault
+
+GENERIC = "generic-class1"
+
+
+@dataclass
+class Modem:
+    device: str
+    channel: AtChannel
+    profile: Profile
+    matched_by: str  # "named" (given by the caller), "identity" or "generic"
+    fclass: str | None  # the +FCLASS value of the chosen service class
+    info: ModemInfo | None
+
+    async def wait_for_ring(self, timeout_s: float) -> Result:
+        """The next RING (ATTimeout if none): a receiver answers after it."""
+        return await self.channel.wait_for(Kind.RING, timeout_s)
+
+    def class1_link(self) -> AtClass1Link:
+        if self.fclass not in CLASS1_VALUES:
+            raise ModemFault(f"{self.device}: no Class 1 (offers {self.info.classes if self.info else '?'})")
+        return AtClass1Link(self.channel, self.profile, self.fclass)
+
+
+@asynccontextmanager
+async def open_modem(device: str, profile: str | Profile | None = None, *,
+                     trace: Trace | None = None, probe_modem: bool = True,
+                     dirs: list[Path] | None = None) -> AsyncIterator[Modem]:
+    dirs = dirs or profile_dirs()
+    chosen = _resolve(profile, dirs)
+    channel = await AtChannel.open(device, chosen.channel_settings(), trace)
+    try:
+        modem = await _prepare(channel, chosen, profile is not None, probe_modem, dirs)
+        yield modem
+    finally:
+        await channel.close()
+
+
+def _resolve(profile: str | Profile | None, dirs: list[Path]) -> Profile:
+    if isinstance(profile, Profile):
+        return profile
+    return find_profile(profile or GENERIC, dirs)
+
+
+async def _prepare(channel: AtChannel, chosen: Profile, named: bool, probe_modem: bool,
+                   dirs: list[Path]) -> Modem:
+    try:
+        await channel.reset()
+        info = await probe(channel) if probe_modem or not named else None
+        how = "named"
+        if not named:
+            assert info is not None
+            matched, how = match_profile(info, load_all(dirs))
+            if matched.channel_settings() != chosen.channel_settings():
+                channel.settings = matched.channel_settings()
+                await channel.reset()
+            chosen = matched
+    except ATChannelError as exc:
+        if isinstance(exc, ModemFault):
+            raise
+        raise ModemFault(f"{channel.port}: {exc}") from exc
+    return Modem(channel.port, channel, chosen, how, choose_class(info, chosen), info)

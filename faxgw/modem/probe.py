@@ -1,0 +1,152 @@
+"""Probe what a modem is and what it offers, and find the profile that fits it.
+
+Queries: ``ATI``, ``AT+FCLASS=?``, then in Class 1 the T.31 identification (``+FMI?``,
+``+FMM?``, ``+FMR?``; V.250 ``+GMI``/``+GMM``/``+GMR`` when refused) and capability
+queries (``+FTM=?``, ``+FRM=?``, ``+FTH=?``, ``+FRH=?``, T.31 clause 8.3). A query the
+modem refuses is recorded as absent, never guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from faxgw.modem.at_channel import AtChannel
+from faxgw.modem.errors import ATError
+from faxgw.modem.profiles import Profile, ProfileError
+from faxgw.modem.results import parse_number_list, strip_info_prefix
+from faxgw.t30.link import Modulation
+
+CLASS1_VALUES = ("1.0", "1")
+
+
+@dataclass(frozen=True)
+class ModemInfo:
+    device: str
+    ati: tuple[str, ...] = ()
+    manufacturer: str | None = None
+    model: str | None = None
+    revision: str | None = None
+    classes: tuple[str, ...] = ()
+    ftm: tuple[int, ...] = ()
+    frm: tuple[int, ...] = ()
+    fth: tuple[int, ...] = ()
+    frh: tuple[int, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def has_class1(self) -> bool:
+        return any(c in self.classes for c in CLASS1_VALUES)
+
+    def to_json(self) -> dict:
+        return {key: list(value) if isinstance(value, tuple) else value
+                for key, value in asdict(self).items()}
+
+
+async def probe(channel: AtChannel) -> ModemInfo:
+    """Ask the modem; leaves it in Class 0 (data), as after a reset."""
+    warnings: list[str] = []
+    ati = await _info_lines(channel, "ATI", warnings)
+    classes = _parse_classes(await _answer(channel, "AT+FCLASS=?", warnings))
+    class1 = next((c for c in CLASS1_VALUES if c in classes), None)
+    if class1 is not None:
+        await channel.command(f"AT+FCLASS={class1}")
+    identity = [await _identity(channel, fax, generic, warnings)
+                for fax, generic in (("AT+FMI?", "AT+GMI"), ("AT+FMM?", "AT+GMM"),
+                                     ("AT+FMR?", "AT+GMR"))]
+    lists = {}
+    for key in ("ftm", "frm", "fth", "frh"):
+        text = await _answer(channel, f"AT+{key.upper()}=?", warnings) if class1 else None
+        lists[key] = _numbers(text, key, warnings)
+    if class1 is not None:
+        await channel.command("AT+FCLASS=0")
+    return ModemInfo(channel.port, ati, *identity, classes=classes, **lists,
+                     warnings=tuple(warnings))
+
+
+async def _info_lines(channel: AtChannel, command: str, warnings: list[str]) -> tuple[str, ...]:
+    try:
+        return (await channel.command(command)).info
+    except ATError as exc:
+        warnings.append(f"{command} refused: {exc.response}")
+        return ()
+
+
+async def _answer(channel: AtChannel, command: str, warnings: list[str]) -> str | None:
+    lines = await _info_lines(channel, command, warnings)
+    return strip_info_prefix(" ".join(lines), command) if lines else None
+
+
+async def _identity(channel: AtChannel, fax: str, generic: str, warnings: list[str]) -> str | None:
+    quiet: list[str] = []
+    answer = await _answer(channel, fax, quiet) or await _answer(channel, generic, quiet)
+    if answer is None:
+        warnings.append(f"{fax} and {generic} gave nothing")
+    return answer
+
+
+def _parse_classes(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ()
+    return tuple(t.strip() for t in text.replace("(", "").replace(")", "").split(",") if t.strip())
+
+
+def _numbers(text: str | None, key: str, warnings: list[str]) -> tuple[int, ...]:
+    if text is None:
+        return ()
+    try:
+        return parse_number_list(text)
+    except ValueError as exc:
+        warnings.append(f"+{key.upper()}=?: {exc}")
+        return ()
+
+
+# --- matching a profile ----------------------------------------------------------------------
+
+def _same(a: str | None, b: str | None) -> bool:
+    return (a or "").strip().strip('"').casefold() == (b or "").strip().strip('"').casefold()
+
+
+def identity_score(info: ModemInfo, profile: Profile) -> int | None:
+    """How many identity fields of ``profile`` the modem matches; None if any differs."""
+    ident, score = profile.identity, 0
+    for wanted, got in ((ident.manufacturer, info.manufacturer), (ident.model, info.model),
+                        (ident.revision, info.revision)):
+        if wanted is not None:
+            if not _same(wanted, got):
+                return None
+            score += 1
+    for line in ident.ati:
+        if not any(_same(line, got) for got in info.ati):
+            return None
+        score += 1
+    return score
+
+
+def match_profile(info: ModemInfo, profiles: list[Profile]) -> tuple[Profile, str]:
+    """The best identity match, else a generic profile. Returns (profile, how)."""
+    scored = [(identity_score(info, p), p) for p in profiles if not p.is_generic]
+    matches = sorted(((s, p) for s, p in scored if s), key=lambda sp: (-sp[0], sp[1].name))
+    if matches:
+        return matches[0][1], "identity"
+    generic = sorted((p for p in profiles if p.is_generic),
+                     key=lambda p: (p.name != "generic-class1", p.name))
+    if not generic:
+        raise ProfileError("no profile matches this modem and there is no generic profile")
+    return generic[0], "generic"
+
+
+def choose_class(info: ModemInfo | None, profile: Profile) -> str | None:
+    """The first class of the profile's preference that the modem offers."""
+    if info is None or not info.classes:
+        return profile.classes[0]
+    return next((c for c in profile.classes if c in info.classes), None)
+
+
+def usable_modulations(info: ModemInfo, profile: Profile) -> dict[str, list[str]]:
+    """What the modem offers minus what its profile says it lies about, by name."""
+    def names(codes: tuple[int, ...], removed: tuple[int, ...]) -> list[str]:
+        known = {m.value: m.name for m in Modulation}
+        return [known[c] for c in codes if c in known and c not in removed]
+
+    return {"transmit": names(info.ftm, profile.ftm_remove),
+            "receive": names(info.frm, profile.frm_remove)}

@@ -1,0 +1,203 @@
+"""What the holder of an AT channel transaction may do: commands, data, resync, recovery.
+
+Split from ``at_channel`` for size; it works on the channel's buffer and state directly,
+which is safe because only one transaction runs at a time (the channel's lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from faxgw.modem import dle, recovery
+from faxgw.modem.errors import ATError, ATTimeout
+from faxgw.modem.results import Kind, Result, classify, decode_line, line_text
+from faxgw.modem.states import ONLY_OK, Mode
+
+if TYPE_CHECKING:
+    from faxgw.modem.at_channel import AtChannel
+
+
+@dataclass(frozen=True)
+class Reply:
+    command: str
+    result: Result
+    info: tuple[str, ...] = field(default=())
+
+    @property
+    def kind(self) -> Kind:
+        return self.result.kind
+
+
+
+class Transaction:
+    """What the holder of the channel may do; only valid inside ``channel.transaction()``."""
+
+    def __init__(self, channel: AtChannel) -> None:
+        self._ch = channel
+
+    @property
+    def channel(self) -> AtChannel:
+        return self._ch
+
+    def _deadline(self, timeout_s: float) -> float:
+        return asyncio.get_running_loop().time() + timeout_s
+
+    async def command(self, command: str, *, timeout_s: float | None = None,
+                      accept: Collection[Kind] = ONLY_OK, numeric: bool = False,
+                      data_mode: Mode | None = None) -> Reply:
+        """Write ``command`` and return its reply if the final result is in ``accept``.
+
+        ``data_mode``: the state to enter if the result is CONNECT (transmit or receive).
+        """
+        if self._ch._desynced:
+            await self.resync()
+        self._discard_stale()
+        self._ch._write(command.encode("latin-1") + b"\r", "at>", command)
+        return await self.read_final(command, timeout_s=timeout_s, accept=accept,
+                                     numeric=numeric, data_mode=data_mode)
+
+    async def read_final(self, label: str, *, timeout_s: float | None = None,
+                         accept: Collection[Kind] = ONLY_OK, numeric: bool = False,
+                         data_mode: Mode | None = None) -> Reply:
+        """Read lines up to a final result (without writing anything first)."""
+        timeout_s = self._ch.settings.command_timeout_s if timeout_s is None else timeout_s
+        deadline = self._deadline(timeout_s)
+        info: list[str] = []
+        try:
+            while True:
+                text = await self._ch._next_line(deadline)
+                result = classify(text, numeric=numeric)
+                if text.upper() == label.upper():
+                    self._ch._note("echo", text)
+                elif result.unsolicited:
+                    self._ch._notify(result)
+                elif not result.final:
+                    self._ch._note("at<", text)
+                    info.append(text)
+                else:
+                    self._ch._note("at<", text)
+                    return self._finish(label, result, tuple(info), accept, data_mode)
+        except TimeoutError:
+            self._ch._desynced = True
+            raise ATTimeout(label, timeout_s, tuple(info)) from None
+        except asyncio.CancelledError:
+            self._ch._desynced = True  # the answer may still come: resync before the next
+            raise
+
+    async def resync(self) -> None:
+        """After a timeout the answer may still come and would be taken for the next
+        command's. Send ``AT`` and read until an OK is followed by a quiet spell: then
+        every late answer has been consumed. ATTimeout if no OK comes."""
+        ch = self._ch
+        ch._desynced = True
+        self._discard_stale()
+        ch._write(b"AT\r", "at>", "AT (resync after timeout)")
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ch.settings.command_timeout_s
+        got_ok = False
+        while True:
+            quiet_until = loop.time() + ch.settings.resync_quiet_s
+            try:
+                text = await ch._next_line(quiet_until if got_ok else min(quiet_until, deadline))
+            except TimeoutError:
+                if got_ok:
+                    ch._desynced = False
+                    return
+                if loop.time() >= deadline:
+                    raise ATTimeout("AT (resync)", ch.settings.command_timeout_s) from None
+                continue
+            ch._note("stale", text)
+            got_ok = got_ok or classify(text, numeric=True).kind is Kind.OK
+
+    def _finish(self, label: str, result: Result, info: tuple[str, ...],
+                accept: Collection[Kind], data_mode: Mode | None) -> Reply:
+        if result.kind not in accept:
+            raise ATError(label, result.text, info)
+        if result.kind is Kind.CONNECT and data_mode is not None:
+            self._ch._set_mode(data_mode)
+        return Reply(label, result, info)
+
+    def _discard_stale(self) -> None:
+        """Before a command: lines still buffered belong to nobody (a late answer to a
+        command that timed out). Route RING to listeners, note the rest, drop it."""
+        ch = self._ch
+        while True:
+            consumed, raw = decode_line(ch._buffer)
+            del ch._buffer[:consumed]
+            if raw is None:
+                ch._buffer.clear()
+                return
+            text = line_text(raw)
+            result = classify(text)
+            if result.unsolicited:
+                ch._notify(result)
+            elif text:
+                ch._note("stale", text)
+
+    def mark_synced(self) -> None:
+        """The answer of a timed-out command has been read after all: no resync needed."""
+        self._ch._desynced = False
+
+    def write_raw(self, data: bytes, note: str) -> None:
+        self._ch._write(data, "raw>", note)
+
+    async def write_data(self, payload: bytes) -> None:
+        """Send bytes in transmit data state, pausing while the modem says XOFF.
+
+        ``payload`` is sent as given: the caller stuffs it and appends <DLE><ETX>.
+        """
+        ch, settings = self._ch, self._ch.settings
+        assert ch._transport is not None
+        ch._note("data>", f"{len(payload)} bytes")
+        step = max(1, settings.tx_chunk_bytes)
+        try:
+            for start in range(0, len(payload), step):
+                async with asyncio.timeout(settings.stall_timeout_s):
+                    await ch._xon.wait()
+                ch._check_alive()
+                ch._transport.write(payload[start:start + step])
+                async with asyncio.timeout(settings.stall_timeout_s):
+                    await ch._transport.drain()
+        except TimeoutError:
+            raise ATTimeout("data (modem held XOFF or stopped reading)", settings.stall_timeout_s) from None
+
+    def end_data(self) -> None:
+        """Back to command state after the data (we sent <DLE><ETX>, or it came)."""
+        self._ch._set_mode(Mode.COMMAND)
+
+    async def read_data(self, idle_timeout_s: float, *, doubled: bool = True) -> bytes:
+        """Receive data state: unstuff DLE until <DLE><ETX>; ATTimeout if the modem goes
+        quiet for ``idle_timeout_s``. Returns in command state."""
+        ch = self._ch
+        ch._set_mode(Mode.DATA_RX)
+        out = bytearray()
+        try:
+            while True:
+                if ch._lf_pending and ch._buffer[:1] == b"\n":
+                    del ch._buffer[:1]
+                if ch._buffer:
+                    ch._lf_pending = False
+                consumed, data, ended = dle.unstuff(ch._buffer, doubled=doubled)
+                del ch._buffer[:consumed]
+                out += data
+                if ended:
+                    ch._set_mode(Mode.COMMAND)
+                    ch._note("data<", f"{len(out)} bytes")
+                    return bytes(out)
+                await ch._wait_arrival(self._deadline(idle_timeout_s))
+        except TimeoutError:
+            ch._desynced = True
+            raise ATTimeout(f"data (after {len(out)} bytes)", idle_timeout_s) from None
+
+    async def reset(self) -> None:
+        settings = self._ch.settings
+        # Before ATV1 takes effect the modem may still answer with numeric codes.
+        await self.command(settings.reset_command, timeout_s=settings.reset_timeout_s, numeric=True)
+        for command in settings.init_commands:
+            await self.command(command, numeric=True)
+
+    async def recover(self) -> None:
+        await recovery.recover(self)
