@@ -37,7 +37,7 @@ def _api_error(exc: DocumentError, positions: list[int]) -> ApiError:
 async def validate_staging(app: web.Application, staging: Staging) -> None:
     """Before the fax exists: every uploaded document readable and within limits, or 4xx."""
     try:
-        await app[DOCUMENTS].validate([staging.dir / f.name for f in staging.files])
+        await app[DOCUMENTS].validate(staging.paths())
     except DocumentError as exc:
         raise _api_error(exc, [f.position for f in staging.files]) from None
 
