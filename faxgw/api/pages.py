@@ -25,6 +25,7 @@ DOCUMENTS = web.AppKey("documents", FaxDocuments)
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the renderer's process pool lives as long as the app."""
     app[DOCUMENTS] = FaxDocuments()
+    app[DOCUMENTS].warm_up_soon()
     yield
     await app[DOCUMENTS].close()
 

@@ -66,7 +66,8 @@ def _page_size_pt(doc: pdfium.PdfDocument, index: int) -> tuple[float, float]:
 
 def render_page(doc: pdfium.PdfDocument, index: int, placement: Placement,
                 resolution: Resolution) -> np.ndarray:
-    """Page ``index`` as grey pixels (rows x 1728, uint8), ``placement.height_px`` rows."""
+    """Page ``index`` as grey pixels (rows x 1728, uint8), ``placement.height_px`` rows.
+    The array is overwritten by the next call: binarise it first."""
     try:
         page = doc[index]
     except pdfium.PdfiumError:
@@ -89,10 +90,25 @@ def _device_matrix(width_pt: float, placement: Placement, resolution: Resolution
     return pdfium_c.FS_MATRIX(0, -ky, kx, 0, placement.left_px, width_pt * ky)
 
 
+# One grey page buffer per page length, reused: a fresh 4 MB array costs more in page faults
+# than PDFium takes to draw a text page. The caller is done with it (binarisation makes a
+# new image) before the next page is rendered.
+_BUFFERS: dict[int, np.ndarray] = {}
+
+
+def _reused_buffer(height_px: int) -> np.ndarray:
+    if height_px not in _BUFFERS:
+        if len(_BUFFERS) >= 4:
+            _BUFFERS.clear()
+        _BUFFERS[height_px] = np.empty((height_px, LINE_WIDTH_PX), dtype=np.uint8)
+    return _BUFFERS[height_px]
+
+
 def _render_grey(page: pdfium.PdfPage, matrix: pdfium_c.FS_MATRIX, height_px: int) -> np.ndarray:
     # PDFium draws into memory we own (white paper to start with), so the finished bitmap
     # becomes a Pillow image without a copy. 1728 is a multiple of 4: no row padding.
-    pixels = np.full((height_px, LINE_WIDTH_PX), 255, dtype=np.uint8)
+    pixels = _reused_buffer(height_px)
+    pixels.fill(255)
     buffer = (ctypes.c_ubyte * pixels.size).from_buffer(pixels)
     bitmap = pdfium_c.FPDFBitmap_CreateEx(LINE_WIDTH_PX, height_px, pdfium_c.FPDFBitmap_Gray,
                                           buffer, LINE_WIDTH_PX)

@@ -71,6 +71,7 @@ class FaxDocuments:
         self._rendering: dict[Path, asyncio.Future] = {}
         self._queue: asyncio.Queue | None = None
         self._background: asyncio.Task | None = None
+        self._warming: asyncio.Future | None = None
 
     @property
     def renderer(self) -> Renderer:
@@ -78,6 +79,11 @@ class FaxDocuments:
         if self._renderer is None:
             self._renderer = Renderer(workers=self._workers)
         return self._renderer
+
+    def warm_up_soon(self) -> None:
+        """Start the workers now, in the background (daemon start): the first submit then
+        does not wait for process start, imports and the codec's compiled kernels."""
+        self._warming = asyncio.ensure_future(asyncio.to_thread(self.renderer.warm_up))
 
     async def validate(self, paths: list[Path]) -> list[DocumentInfo]:
         return await self.renderer.pool.run(inspect_files, [Path(p) for p in paths], self.limits)
@@ -123,6 +129,8 @@ class FaxDocuments:
         return await self.renderer.pool.run(stored_page_png, target, number)
 
     async def close(self) -> None:
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         if self._background is not None:
             self._background.cancel()
             await asyncio.gather(self._background, return_exceptions=True)
