@@ -205,6 +205,8 @@ def _paths() -> dict:
 
 
 def spec() -> dict:
+    from faxgw.api import webhook_openapi  # issue 10's additions; it imports this module's helpers
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "faxgw REST API", "version": __version__,
@@ -213,10 +215,11 @@ def spec() -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **webhook_openapi.PATHS},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **webhook_openapi.SCHEMAS,
                 "Fax": FAX_SCHEMA, "Attempt": ATTEMPT_SCHEMA, "WebhookEndpoint": ENDPOINT_SCHEMA,
                 "StatusChange": {"type": "object", "required": ["faxStatus", "changedOn"], "properties": {
                     "faxStatus": {"type": "string", "enum": STATUSES}, "changedOn": _TS,
