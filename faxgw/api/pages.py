@@ -45,7 +45,7 @@ async def validate_staging(app: web.Application, staging: Staging) -> None:
 
 def _render_inputs(state_dir: Path, row, documents: list) -> tuple[Path, list[Path], object]:
     cover = None if row["cover_page"] is None else json.loads(row["cover_page"])
-    options = options_for(row["resolution"], row["header_line"], cover, row["phone_number"])
+    options = options_for(row["resolution"], row["header_line"], cover)
     paths = [state_dir / d["path"] for d in sorted(documents, key=lambda d: d["position"])]
     return state_dir / FAXES_DIR / row["id"], paths, options
 

@@ -13,6 +13,7 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -99,3 +100,28 @@ class RenderPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # --- one pool per process -----------------------------------------------------------
+    # The API (validation, previews) and the scheduler (pages before a call) each make a
+    # Renderer; two pools of two workers would put four renderers on the box's two cores.
+    # Renderers made without their own pool share this one; the last to close ends it.
+    _shared: "RenderPool | None" = None
+    _shared_users = 0
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def acquire_shared(cls) -> "RenderPool":
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            cls._shared_users += 1
+            return cls._shared
+
+    @classmethod
+    def release_shared(cls) -> None:
+        with cls._shared_lock:
+            cls._shared_users -= 1
+            if cls._shared_users > 0 or cls._shared is None:
+                return
+            pool, cls._shared = cls._shared, None
+        pool.shutdown()

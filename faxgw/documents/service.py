@@ -30,20 +30,33 @@ from .validate import DocumentInfo, inspect_all
 
 log = logging.getLogger(__name__)
 
-# coverPage JSON keys (the API takes a free JSON object) to CoverPage fields.
-COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "fromNumber": "sender_number",
+# coverPage JSON keys (the API takes a free JSON object) to CoverPage fields; the same
+# reading as the scheduler's, so that a preview is the page that is sent.
+COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "sender": "sender",
+              "fromNumber": "sender_number", "senderNumber": "sender_number",
               "subject": "subject", "message": "message"}
 
 
+def header_for(header_line: str | None) -> HeaderLine | None:
+    """The API's headerLine is the client's literal text (braces are not fields), followed
+    by the page count: "ACME Clinic +1 555 0100   Page 2 of 5"."""
+    if not header_line:
+        return None
+    literal = header_line.replace("{", "{{").replace("}", "}}")
+    return HeaderLine(format=literal + "   Page {page} of {pages}")
+
+
+def cover_for(cover_page: Mapping[str, Any] | None) -> CoverPage | None:
+    if cover_page is None:
+        return None
+    return CoverPage(**{COVER_KEYS[key]: str(value) for key, value in cover_page.items() if key in COVER_KEYS})
+
+
 def options_for(resolution: str, header_line: str | None, cover_page: Mapping[str, Any] | None,
-                phone_number: str = "", limits: Limits = Limits()) -> RenderOptions:
+                limits: Limits = Limits()) -> RenderOptions:
     """Render options from a fax's stored fields; the pages are kept as MMR strips."""
-    cover = None
-    if cover_page is not None:
-        cover = CoverPage(**{field: str(cover_page[key]) for key, field in COVER_KEYS.items()
-                             if cover_page.get(key) is not None})
-    header = None if header_line is None else HeaderLine(format=header_line, recipient_number=phone_number)
-    return RenderOptions(resolution=Resolution(resolution), cover=cover, header=header, limits=limits,
+    return RenderOptions(resolution=Resolution(resolution), cover=cover_for(cover_page),
+                         header=header_for(header_line), limits=limits,
                          coding=STORED_CODING, encode_options=tuple(STORED_ENCODE_OPTIONS.items()))
 
 

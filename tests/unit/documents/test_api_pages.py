@@ -3,6 +3,7 @@ their code, pages are rendered after the 201 and kept, GET /fax/{id}/pages/{n} s
 
 import asyncio
 import io
+import json
 import time
 
 import aiohttp
@@ -15,6 +16,7 @@ from faxgw.api.app import create_app
 from faxgw.api.keys import STORE
 from faxgw.config import load
 from faxgw.documents import CoverPage, HeaderLine, RenderOptions, render_all
+from faxgw.documents.service import options_for
 from faxgw.documents.stored import PAGES_FILE
 from tests.unit.documents import corpus
 from tests.unit.documents.pagecheck import black
@@ -52,7 +54,7 @@ async def get(client, key, path):
     (corpus.truncated_pdf(), 415, "document_corrupt"),
     (corpus.bomb_png(), 413, "image_too_large"),
     ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
-])
+], ids=["encrypted", "no-pages", "truncated", "bomb", "latin-1"])
 async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):
     client, (key, _), state = api
     answer, body = await send(client, key, [corpus.text_pdf(1), bad])
@@ -65,7 +67,7 @@ async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, 
 async def test_pages_are_kept_and_served_as_transmitted(api):
     client, (key, other), state = api
     documents = [corpus.text_pdf(2), b"hello from the text part\n"]
-    answer, fax = await send(client, key, documents, headerLine="ACME {page}/{pages}",
+    answer, fax = await send(client, key, documents, headerLine="ACME {literal}",
                              coverPage='{"to": "Ada", "subject": "Notes"}', resolution="fine")
     assert answer == 201
     fax_id = fax["faxId"]
@@ -73,10 +75,10 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
     assert (status, kind) == (200, "image/png")
     page = Image.open(io.BytesIO(png))
     assert page.size == (1728, 2292) and page.info["dpi"] == pytest.approx((204, 196), abs=0.1)
-    options = RenderOptions(header=HeaderLine(format="ACME {page}/{pages}", recipient_number="+15551234567"),
+    options = RenderOptions(header=HeaderLine(format="ACME {{literal}}   Page {page} of {pages}"),
                             cover=CoverPage(to="Ada", subject="Notes"))
     expected = render_all(documents, options)[1]
-    assert np.array_equal(black(page), black(expected.image))  # header "ACME 2/4" and all
+    assert np.array_equal(black(page), black(expected.image))  # "ACME {literal}   Page 2 of 4" and all
     assert (state / "faxes" / fax_id / PAGES_FILE).exists()
     for n in (1, 4):
         assert (await get(client, key, f"/fax/{fax_id}/pages/{n}"))[0] == 200
@@ -84,6 +86,19 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
     assert (await get(client, key, f"/fax/{fax_id}/pages/0"))[0] == 404
     foreign = await get(client, other, f"/fax/{fax_id}/pages/1")
     assert foreign[0] == 404 and b"fax_not_found" in foreign[2]
+
+
+def test_preview_uses_the_options_the_scheduler_sends_with():
+    """The preview must be the transmitted page: both read a fax's fields the same way."""
+    from faxgw.scheduler.pages import _options
+    from faxgw.store.rows import Claim
+
+    cover = {"to": "Ada", "fromNumber": "+1 555", "subject": "Notes", "colour": "red"}
+    for header_line in (None, "ACME {x} Clinic"):
+        claim = Claim("f", "t", "a", 1, False, "+15551234567", "superfine", header_line, [], frozenset())
+        theirs = _options(claim, json.dumps(cover))
+        ours = options_for("superfine", header_line, cover)
+        assert (ours.resolution, ours.header, ours.cover) == (theirs.resolution, theirs.header, theirs.cover)
 
 
 async def test_pages_render_in_the_background_after_the_201(api):

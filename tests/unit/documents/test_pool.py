@@ -103,3 +103,18 @@ async def test_a_worker_cannot_eat_the_box_memory():
             await pool.run(crashers.allocate, 2048)
     finally:
         pool.shutdown()
+
+
+def test_renderers_without_their_own_pool_share_one():
+    first, second = Renderer(), Renderer()
+    try:
+        assert first.pool is second.pool
+        own = Renderer(workers=1)
+        assert own.pool is not first.pool
+        own.close()
+    finally:
+        first.close()
+        pool = second.pool
+        assert RenderPool._shared is pool  # still used by the second renderer
+        second.close()
+        assert RenderPool._shared is None
