@@ -30,7 +30,9 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     key = json.loads(created.stdout)["apiKey"]
     fresh.start()
     auth = {"Authorization": f"Bearer {key}"}
-    docs = [b"%PDF-1.4\n" + bytes(range(256)) * 40, b"Page two as text\n"]
+    from tests.integration.api.conftest import PDF  # submit reads documents: a real one-page PDF
+
+    docs = [PDF.replace(b"\n", b"\n%" + b"x" * 10240 + b"\n", 1), b"Page two as text\n"]
     form = aiohttp.FormData()
     form.add_field("phoneNumber", "+4930123456")
     form.add_field("metadata", '{"ref": "A-1"}')
