@@ -136,7 +136,8 @@ def _finish(black_white: Image.Image, treatment: str, run: PageRun, offset: int,
                    document=run.document, source_page=run.first + offset + 1, treatment=treatment)
     if options.coding:
         page.coding = options.coding
-        page.encoded = encode_page(page, options.coding, **dict(options.encode_options))
+        page.encode_options = dict(options.encode_options)
+        page.encoded = encode_page(page, options.coding, **page.encode_options)
     return page
 
 
