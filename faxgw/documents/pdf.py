@@ -15,7 +15,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .errors import DocumentError, ErrorCode
-from .geometry import LINE_WIDTH_PX, POINTS_PER_INCH, Placement, Resolution
+from .geometry import LINE_WIDTH_PX, POINTS_PER_INCH, Placement, Resolution, place
 
 # A writer ends a PDF with %%EOF; readers look for it near the end (Acrobat: last 1 KiB).
 # Without it the file was cut short, and PDFium would quietly render whatever survived.
@@ -64,20 +64,30 @@ def _page_size_pt(doc: pdfium.PdfDocument, index: int) -> tuple[float, float]:
     return size.width, size.height
 
 
-def render_page(doc: pdfium.PdfDocument, index: int, placement: Placement,
-                resolution: Resolution) -> np.ndarray:
-    """Page ``index`` as grey pixels (rows x 1728, uint8), ``placement.height_px`` rows.
+def render_page(doc: pdfium.PdfDocument, index: int, resolution: Resolution,
+                max_length_mm: float) -> np.ndarray:
+    """Page ``index`` as grey pixels (rows x 1728, uint8), placed on the fax grid.
     The array is overwritten by the next call: binarise it first."""
     try:
         page = doc[index]
     except pdfium.PdfiumError:
         raise DocumentError(ErrorCode.CORRUPT, f"page {index + 1} of the PDF is damaged") from None
     try:
-        width_pt = page.get_width()
+        width_pt, height_pt = displayed_size_pt(page)
+        placement = place(width_pt / POINTS_PER_INCH, height_pt / POINTS_PER_INCH, resolution, max_length_mm)
         matrix = _device_matrix(width_pt, placement, resolution)
         return _render_grey(page, matrix, placement.height_px)
     finally:
         page.close()
+
+
+def displayed_size_pt(page: pdfium.PdfPage) -> tuple[float, float]:
+    """The page as a reader shows it. PDFium's page size ignores /Rotate, but its rendering
+    applies it: a portrait MediaBox turned by 90 degrees is drawn as a landscape page."""
+    width, height = page.get_size()
+    if page.get_rotation() % 180 == 90:
+        return height, width
+    return width, height
 
 
 def _device_matrix(width_pt: float, placement: Placement, resolution: Resolution) -> pdfium_c.FS_MATRIX:

@@ -21,7 +21,6 @@ from .cover import typeset_cover
 from .detect import DocType, detect_type
 from .encode import codec_available, encode_page
 from .errors import DocumentError, ErrorCode
-from .geometry import place
 from .header import header_text, stamp, strip_image
 from .options import Binarisation, CoverPage, RenderOptions
 from .page import FaxPage
@@ -66,12 +65,10 @@ def render_run(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[F
 
 def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datetime,
                 mode: Binarisation) -> list[FaxPage]:
-    doc, sizes = _open_pdf_cached(run.source_id, data)
+    doc = _open_pdf_cached(run.source_id, data)
     pages = []
     for offset in range(run.count):
-        index = run.first + offset
-        placement = place(*sizes[index], options.resolution, options.max_length_mm)
-        grey = pdf.render_page(doc, index, placement, options.resolution)
+        grey = pdf.render_page(doc, run.first + offset, options.resolution, options.max_length_mm)
         black_white, treatment = binarize(grey, mode)
         pages.append(_finish(black_white, treatment, run, offset, options, now))
     return pages
@@ -80,7 +77,7 @@ def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datet
 # The PDFs this worker opened last, by source_id. PDFium caches glyphs per open document;
 # the first page of a freshly opened one costs 2-3x a later page, so the runs of one
 # document that land on the same worker reuse it.
-_OPEN_PDFS: "OrderedDict[str, tuple]" = OrderedDict()
+_OPEN_PDFS: "OrderedDict[str, pdfium.PdfDocument]" = OrderedDict()
 _OPEN_PDFS_KEPT = 2
 
 
@@ -89,16 +86,15 @@ def _open_pdf_cached(source_id: str, data: bytes):
         _OPEN_PDFS.move_to_end(source_id)
         return _OPEN_PDFS[source_id]
     doc = pdf.open_pdf(data)
-    entry = (doc, pdf.page_sizes_in(doc))
-    _OPEN_PDFS[source_id or id(doc)] = entry
+    _OPEN_PDFS[source_id or id(doc)] = doc
     while len(_OPEN_PDFS) > _OPEN_PDFS_KEPT:
-        _OPEN_PDFS.popitem(last=False)[1][0].close()
-    return entry
+        _OPEN_PDFS.popitem(last=False)[1].close()
+    return doc
 
 
 def close_open_pdfs() -> None:
     while _OPEN_PDFS:
-        _OPEN_PDFS.popitem()[1][0].close()
+        _OPEN_PDFS.popitem()[1].close()
 
 
 def _render_image(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:

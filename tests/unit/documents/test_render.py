@@ -209,3 +209,25 @@ def test_page_png_is_the_page():
     assert png.info["dpi"] == pytest.approx((204, 196), abs=0.5)
     square = Image.open(io.BytesIO(page.to_png(square_pixels=True)))
     assert square.height == pytest.approx(page.height * 204 / 196, abs=1)
+
+
+def test_a_page_rotated_by_its_rotate_key_is_placed_as_displayed():
+    # A4 MediaBox with /Rotate 90 displays as landscape; turned back a quarter for the fax,
+    # the square drawn at (100, 600)-(150, 700) pt lands where the unrotated page has it.
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    out = _io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(595, 842))
+    pdf.setPageRotation(90)
+    pdf.rect(100, 600, 50, 100, stroke=0, fill=1)
+    pdf.showPage()
+    pdf.save()
+    page = render(out.getvalue())[0]
+    assert page.size == (1728, pytest.approx(2292, abs=1))
+    left = (1728 - round(595 / 72 * 204)) // 2
+    rows, cols = np.nonzero(black(page.image))
+    assert (cols.min(), cols.max() + 1) == (pytest.approx(left + 100 / 72 * 204, abs=2),
+                                            pytest.approx(left + 150 / 72 * 204, abs=2))
+    assert (rows.min(), rows.max() + 1) == (pytest.approx(142 / 72 * 196, abs=2), pytest.approx(242 / 72 * 196, abs=2))
