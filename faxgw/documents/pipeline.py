@@ -111,7 +111,7 @@ def _render_frames(run: PageRun, options: RenderOptions, now: dt.datetime) -> li
     max_height_px = round(options.max_length_mm / 25.4 * options.resolution.y_dpi)
     pages = []
     for offset in range(run.count):
-        frame = images.frame(image, kind, run.first + offset)
+        frame = images.upright(images.frame(image, kind, run.first + offset))
         if images.fax_ready(frame, options.resolution, max_height_px):
             black_white, treatment = images.passthrough(frame), "passthrough"
         else:

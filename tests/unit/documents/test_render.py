@@ -231,3 +231,17 @@ def test_a_page_rotated_by_its_rotate_key_is_placed_as_displayed():
     assert (cols.min(), cols.max() + 1) == (pytest.approx(left + 100 / 72 * 204, abs=2),
                                             pytest.approx(left + 150 / 72 * 204, abs=2))
     assert (rows.min(), rows.max() + 1) == (pytest.approx(142 / 72 * 196, abs=2), pytest.approx(242 / 72 * 196, abs=2))
+
+
+def test_a_camera_photo_is_turned_upright_by_its_exif_orientation():
+    # Stored 800 wide x 600 high with "rotate 90 clockwise to view": shown portrait, 600 x 800,
+    # with the black band that is on the stored left edge at the top.
+    stored = Image.new("L", (800, 600), 255)
+    stored.paste(0, (0, 0, 100, 600))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page = render(corpus.image_bytes(stored, "JPEG", exif=exif.tobytes(), quality=95))[0]
+    rows = np.flatnonzero(black(page.image).any(axis=1))
+    cols = np.flatnonzero(black(page.image).any(axis=0))
+    assert rows[0] < 10 and rows[-1] < page.height * 0.2  # the band runs across the top
+    assert cols[-1] - cols[0] > 1500
