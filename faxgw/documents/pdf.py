@@ -49,7 +49,8 @@ def _load_error(err_code: int | None) -> DocumentError:
 
 
 def page_sizes_in(doc: pdfium.PdfDocument) -> list[tuple[float, float]]:
-    """Each page's displayed size (after its /Rotate) in inches."""
+    """Each page's MediaBox size in inches (before its /Rotate: see displayed_size_pt); a
+    page without a usable size is damage, found here at submit time."""
     sizes = []
     for index in range(len(doc)):
         width, height = _page_size_pt(doc, index)
