@@ -25,7 +25,8 @@ _PRELOAD = ["faxgw.documents._preload"]
 
 
 def _init_worker(max_bytes: int | None, nice: int) -> None:
-    """A hostile document should kill its worker, not the box: cap the address space."""
+    """A hostile document should kill its worker, not the box: cap the address space
+    (1.5 GiB by default; a warm worker maps about 0.5 GiB, mostly the codec's compiler)."""
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
@@ -36,7 +37,7 @@ class RenderPool:
     """Runs picklable functions in worker processes; ``await pool.run(fn, *args)``."""
 
     def __init__(self, workers: int | None = None, task_timeout_s: float = 300.0,
-                 worker_memory_bytes: int | None = 1 << 30, nice: int = 0):
+                 worker_memory_bytes: int | None = 3 << 29, nice: int = 0):
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.task_timeout_s = task_timeout_s
         self._memory = worker_memory_bytes
@@ -71,6 +72,9 @@ class RenderPool:
         future = executor.submit(fn, *args)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.task_timeout_s)
+        except MemoryError:
+            raise DocumentError(ErrorCode.RENDER_CRASHED,
+                                "the document needs more memory than a render worker may use") from None
         except asyncio.TimeoutError:
             self._kill(executor)
             raise DocumentError(ErrorCode.RENDER_TIMEOUT,
