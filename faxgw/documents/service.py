@@ -2,22 +2,20 @@
 
     docs = FaxDocuments()                                  # at start; the pool starts lazily
     infos = await docs.validate(paths)                     # submit: DocumentError -> 4xx
-    docs.prepare_soon(fax_dir, paths, options)             # after 201: render in the background
-    path = await docs.prepare(fax_dir, paths, options)     # scheduler, before the first attempt
+    path = await docs.prepare(fax_dir, paths, options)     # before the first attempt, or a preview
     png = await docs.page_png(fax_dir, n)                  # GET /fax/{id}/pages/{n}
     source = StoredPages(path)                             # the session's PageSource
 
 ``prepare`` is idempotent: pages already on disk are used as they are, and a fax being
-rendered is awaited rather than rendered twice. Background renders run one fax at a time
-(each fax already uses every worker), so a burst of submissions queues instead of
-swamping the box; ``prepare`` for a fax about to be dialled does not wait in that queue.
+rendered is awaited rather than rendered twice. Nothing is rendered at submit time (only
+checked): rendering every submission at once would take a core from the API during a burst,
+and the pages are needed only before the first attempt or for a preview.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -27,8 +25,6 @@ from .options import CoverPage, HeaderLine, Limits, RenderOptions
 from .renderer import Renderer
 from .stored import PAGES_FILE, STORED_CODING, STORED_ENCODE_OPTIONS, read_pages, write_pages
 from .validate import DocumentInfo, inspect_all
-
-log = logging.getLogger(__name__)
 
 # coverPage JSON keys (the API takes a free JSON object) to CoverPage fields; the same
 # reading as the scheduler's, so that a preview is the page that is sent.
@@ -82,8 +78,6 @@ class FaxDocuments:
         self._workers = workers
         self._renderer: Renderer | None = None
         self._rendering: dict[Path, asyncio.Future] = {}
-        self._queue: asyncio.Queue | None = None
-        self._background: asyncio.Task | None = None
         self._warming: asyncio.Future | None = None
 
     @property
@@ -118,24 +112,6 @@ class FaxDocuments:
         pages = await self.renderer.render(documents, options)
         return await asyncio.to_thread(write_pages, fax_dir, pages)
 
-    def prepare_soon(self, fax_dir: Path, paths: list[Path], options: RenderOptions) -> None:
-        """Queue a background render (after a 201); failures are logged and raised again by
-        the ``prepare`` the scheduler makes before dialling."""
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-            self._background = asyncio.create_task(self._render_queued(), name="documents-prepare")
-        self._queue.put_nowait((fax_dir, paths, options))
-
-    async def _render_queued(self) -> None:
-        while True:
-            fax_dir, paths, options = await self._queue.get()
-            try:
-                await self.prepare(fax_dir, paths, options)
-            except DocumentError as exc:
-                log.warning("fax %s: pages could not be rendered: %s [%s]", Path(fax_dir).name, exc.reason, exc.code.value)
-            except Exception:
-                log.exception("fax %s: rendering failed", Path(fax_dir).name)
-
     async def page_png(self, fax_dir: Path, number: int, paths: list[Path], options: RenderOptions) -> bytes:
         """PNG of page ``number`` as it will be transmitted; IndexError when there is none."""
         target = await self.prepare(fax_dir, paths, options)
@@ -144,9 +120,6 @@ class FaxDocuments:
     async def close(self) -> None:
         if self._warming is not None:
             await asyncio.gather(self._warming, return_exceptions=True)
-        if self._background is not None:
-            self._background.cancel()
-            await asyncio.gather(self._background, return_exceptions=True)
         pending = list(self._rendering.values())
         for future in pending:
             future.cancel()

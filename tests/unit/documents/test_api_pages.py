@@ -101,15 +101,17 @@ def test_preview_uses_the_options_the_scheduler_sends_with():
         assert (ours.resolution, ours.header, ours.cover) == (theirs.resolution, theirs.header, theirs.cover)
 
 
-async def test_pages_render_in_the_background_after_the_201(api):
+async def test_pages_are_rendered_once_on_demand_and_kept(api):
     client, (key, _), state = api
     answer, fax = await send(client, key, [corpus.text_pdf(3)])
     assert answer == 201
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
-    deadline = time.monotonic() + 30
-    while not pages.exists() and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert getattr(Image.open(pages), "n_frames", 1) == 3
+    assert not pages.exists()  # submit only checks; nothing renders during a burst of uploads
+    first = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
+    assert first[0] == 200 and getattr(Image.open(pages), "n_frames", 1) == 3
+    kept = pages.stat().st_mtime_ns
+    assert (await get(client, key, f"/fax/{fax['faxId']}/pages/3"))[2] == first[2]
+    assert pages.stat().st_mtime_ns == kept
 
 
 async def test_api_answers_promptly_while_a_long_fax_renders(api):
@@ -117,10 +119,12 @@ async def test_api_answers_promptly_while_a_long_fax_renders(api):
     await send(client, key, [corpus.text_pdf(1)])  # start the pool
     answer, fax = await send(client, key, [corpus.text_pdf(50)])
     assert answer == 201
+    preview = asyncio.ensure_future(get(client, key, f"/fax/{fax['faxId']}/pages/50"))  # renders 50 pages
     latencies = []
-    for _ in range(20):
+    while not preview.done():
         started = time.perf_counter()
         assert (await get(client, key, f"/fax/{fax['faxId']}"))[0] == 200
         latencies.append(time.perf_counter() - started)
         await asyncio.sleep(0.01)
+    assert (await preview)[0] == 200 and len(latencies) >= 5  # many requests answered meanwhile
     assert max(latencies) < 0.25, latencies
