@@ -37,6 +37,10 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     if len(doc) == 0:
         doc.close()
         raise DocumentError(ErrorCode.NO_PAGES, "the PDF has no pages")
+    if pdfium_c.FPDF_GetFormType(raw) != pdfium_c.FORMTYPE_NONE:
+        # A filled-in form keeps its values in widgets, which PDFium draws only through a
+        # form environment (set up before any page is loaded; 10 ms, so only for forms).
+        doc.init_forms()
     return doc
 
 
@@ -69,10 +73,7 @@ def render_page(doc: pdfium.PdfDocument, index: int, resolution: Resolution,
                 max_length_mm: float) -> np.ndarray:
     """Page ``index`` as grey pixels (rows x 1728, uint8), placed on the fax grid.
     The array is overwritten by the next call: binarise it first."""
-    try:
-        page = doc[index]
-    except pdfium.PdfiumError:
-        raise DocumentError(ErrorCode.CORRUPT, f"page {index + 1} of the PDF is damaged") from None
+    page = _load_page(doc, index)
     try:
         width_pt, height_pt = displayed_size_pt(page)
         placement = place(width_pt / POINTS_PER_INCH, height_pt / POINTS_PER_INCH, resolution, max_length_mm)
@@ -80,6 +81,18 @@ def render_page(doc: pdfium.PdfDocument, index: int, resolution: Resolution,
         return _render_grey(page, matrix, placement.height_px)
     finally:
         page.close()
+
+
+def _load_page(doc: pdfium.PdfDocument, index: int) -> pdfium.PdfPage:
+    try:
+        page = doc[index]
+        if doc.formenv is not None and page.flatten(pdfium_c.FLAT_PRINT) == pdfium_c.FLATTEN_SUCCESS:
+            # Form fields are now page content (our matrix render has no form pass): reload.
+            page.close()
+            page = doc[index]
+    except pdfium.PdfiumError:
+        raise DocumentError(ErrorCode.CORRUPT, f"page {index + 1} of the PDF is damaged") from None
+    return page
 
 
 def displayed_size_pt(page: pdfium.PdfPage) -> tuple[float, float]:

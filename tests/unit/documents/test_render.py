@@ -245,3 +245,22 @@ def test_a_camera_photo_is_turned_upright_by_its_exif_orientation():
     cols = np.flatnonzero(black(page.image).any(axis=0))
     assert rows[0] < 10 and rows[-1] < page.height * 0.2  # the band runs across the top
     assert cols[-1] - cols[0] > 1500
+
+
+def test_filled_in_form_fields_are_printed():
+    # A referral form's answers live in form widgets, not in the page content.
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    out = _io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(595, 842))
+    pdf.drawString(100, 660, "Patient name:")
+    pdf.acroForm.textfield(name="patient", value="JOHN DOE 1234567", x=100, y=600, width=300, height=40,
+                           fontSize=24, borderWidth=0)
+    pdf.showPage()
+    pdf.save()
+    page = render(out.getvalue())[0]
+    ink = black(page.image)
+    field = ink[round((842 - 640) / 72 * 196):round((842 - 600) / 72 * 196), 20 + 283:20 + 1133]
+    assert field.sum() > 2000  # the typed value, not an empty box
