@@ -137,15 +137,23 @@ def _finish(black_white: Image.Image, treatment: str, run: PageRun, offset: int,
     return page
 
 
+# The first run of a document in a worker opens it, and PDFium then loads the document's
+# fonts: about 15 ms, the cost of three or four text pages. Later runs in that worker find
+# it open (see _OPEN_PDFS), so a long document is cut into runs of at most MAX_RUN_PAGES
+# that balance over the workers, while a very short one is not cut at all.
+MIN_PAGES_TO_SPLIT = 4
+MAX_RUN_PAGES = 8
+
+
 def split_runs(kinds_and_data: list[tuple[str, bytes]], page_counts: list[int], has_cover: bool,
-               workers: int, max_run: int = 8) -> list[PageRun]:
-    """Cut every source into runs that spread a document's pages over the workers."""
+               workers: int) -> list[PageRun]:
+    """Cut every source into runs that spread a long document's pages over the workers."""
     total = sum(page_counts) + (1 if has_cover else 0)
     fax_id = uuid.uuid4().hex
     runs = [PageRun(COVER, b"", None, 0, 1, 1, total)] if has_cover else []
     number = 2 if has_cover else 1
     for document, ((kind, data), count) in enumerate(zip(kinds_and_data, page_counts)):
-        pieces = min(count, max(workers, -(-count // max_run)))
+        pieces = 1 if count < MIN_PAGES_TO_SPLIT else max(workers, -(-count // MAX_RUN_PAGES))
         bounds = [count * i // pieces for i in range(pieces + 1)]
         for start, end in zip(bounds, bounds[1:]):
             runs.append(PageRun(kind, data, document, start, end - start, number + start, total,
