@@ -120,3 +120,8 @@ def test_renderers_without_their_own_pool_share_one():
         assert RenderPool._shared is pool  # still used by the second renderer
         second.close()
         assert RenderPool._shared is None
+
+
+def test_blocking_render_for_code_without_an_event_loop(renderer):
+    pages = renderer.render_blocking([corpus.text_pdf(5)], RenderOptions(coding="MMR"))
+    assert [p.number for p in pages] == [1, 2, 3, 4, 5] and all(p.encoded for p in pages)
