@@ -13,7 +13,9 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import select
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -24,13 +26,41 @@ from .errors import DocumentError, ErrorCode
 _PRELOAD = ["faxgw.documents._preload"]
 
 
-def _init_worker(max_bytes: int | None, nice: int) -> None:
+def _init_worker(max_bytes: int | None, nice: int, owner_pid: int) -> None:
     """A hostile document should kill its worker, not the box: cap the address space
     (1.5 GiB by default; a warm worker maps about 0.5 GiB, mostly the codec's compiler)."""
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
         os.nice(nice)
+    threading.Thread(target=_exit_with, args=(owner_pid,), daemon=True, name="owner-watch").start()
+
+
+def _exit_with(owner_pid: int) -> None:
+    """End this worker when the daemon that owns the pool dies (SIGKILL, power cut of the
+    process): concurrent.futures workers would otherwise wait for work forever, and keep the
+    fork server alive with them. The daemon is not our parent (the fork server is), so
+    PR_SET_PDEATHSIG cannot do it; a pidfd becomes readable when the process ends."""
+    try:
+        descriptor = os.pidfd_open(owner_pid)
+    except OSError:
+        descriptor = None  # it is gone already, or a kernel without pidfd (< 5.3)
+    if descriptor is not None:
+        select.select([descriptor], [], [])
+    else:
+        while _alive(owner_pid):
+            time.sleep(1.0)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class RenderPool:
@@ -52,7 +82,7 @@ class RenderPool:
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self._context,
-                                   initializer=_init_worker, initargs=(self._memory, self._nice))
+                                   initializer=_init_worker, initargs=(self._memory, self._nice, os.getpid()))
 
     def warm_up(self, fn: Callable[[], Any] = os.getpid) -> None:
         """Start every worker now and run ``fn`` in it (call at daemon start, before the

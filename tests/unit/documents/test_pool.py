@@ -125,3 +125,42 @@ def test_renderers_without_their_own_pool_share_one():
 def test_blocking_render_for_code_without_an_event_loop(renderer):
     pages = renderer.render_blocking([corpus.text_pdf(5)], RenderOptions(coding="MMR"))
     assert [p.number for p in pages] == [1, 2, 3, 4, 5] and all(p.encoded for p in pages)
+
+
+def test_workers_end_when_the_daemon_is_killed(tmp_path):
+    """SIGKILL of the daemon must not leave render workers (and their fork server) behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, os\n"
+        "from faxgw.documents.pool import RenderPool\n"
+        "from tests.unit.documents import crashers\n"
+        "if __name__ == '__main__':\n"
+        "    pool = RenderPool(workers=2)\n"
+        "    pids = [pool._executor.submit(crashers.own_pid).result() for _ in range(4)]\n"
+        "    print(' '.join(map(str, sorted(set(pids)))), flush=True)\n"
+        "    import time; time.sleep(60)\n")
+    path = tmp_path / "owner.py"
+    path.write_text(script)
+    root = str(__import__("pathlib").Path(__file__).resolve().parents[3])
+    owner = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, cwd=root,
+                             env={**os.environ, "PYTHONPATH": root})
+    workers = [int(p) for p in owner.stdout.readline().split()]
+    assert workers
+    owner.send_signal(signal.SIGKILL)
+    owner.wait()
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in workers)
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split()[2] != "Z"  # a zombie has ended; only reaping is left
+    except FileNotFoundError:
+        return False
