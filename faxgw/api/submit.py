@@ -65,7 +65,6 @@ async def send_fax(request: web.Request) -> web.Response:
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _replayed(row)
-    await pages.prepare_after_submit(request.app, row)  # render and keep, in the background
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
 
 

@@ -24,52 +24,34 @@ from pathlib import Path
 from aiohttp import BodyPartReader
 
 from faxgw.api.errors import ApiError
+from faxgw.documents import DocumentError
+from faxgw.documents import detect_type as documents_detect_type
 from faxgw.store.rows import Document
 
 CHUNK = 64 * 1024
 TMP_DIR = "tmp"
 FAXES_DIR = "faxes"
 
-# Magic numbers at the start of the file; checked in order.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"BM", "bmp"),
-)
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "png": "png", "jpeg": "jpg", "gif": "gif", "bmp": "bmp", "text": "txt"}
-# Text may carry tabs, line ends and form feeds (a page break); other controls mean binary.
-_TEXT_CONTROLS_OK = {"\t", "\n", "\r", "\f"}
+_HEAD_BYTES = 1024  # enough for every binary signature faxgw.documents knows
 
 
 def detect_type(path: Path) -> str | None:
-    """The document type from the file's bytes, or None when we cannot fax it."""
+    """The document type from the file's bytes, or None when we cannot fax it. The decision
+    is faxgw.documents.detect_type's, so upload and rendering never disagree; only a text
+    file is read whole (every byte of it must be UTF-8)."""
     with open(path, "rb") as fh:
-        head = fh.read(16)
-        for magic, kind in _MAGIC:
-            if head.startswith(magic):
-                return kind
-        if not head:
-            return None
-        fh.seek(0)
-        return "text" if _is_text(fh) else None
+        kind = _detected(fh.read(_HEAD_BYTES))
+    if kind is not None and kind != "text":
+        return kind
+    return _detected(path.read_bytes())
 
 
-def _is_text(fh) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+def _detected(data: bytes) -> str | None:
     try:
-        while chunk := fh.read(CHUNK):
-            text = decoder.decode(chunk)
-            if any(c < " " and c not in _TEXT_CONTROLS_OK for c in text) or "\x7f" in text:
-                return False
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+        return documents_detect_type(data).value
+    except DocumentError:
+        return None
 
 
 @dataclass

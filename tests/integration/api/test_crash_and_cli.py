@@ -32,7 +32,7 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     key = json.loads(created.stdout)["apiKey"]
     fresh.start()
     auth = {"Authorization": f"Bearer {key}"}
-    docs = [PDF, b"Page two as text\n"]
+    docs = [PDF.replace(b"\n", b"\n%" + b"x" * 10240 + b"\n", 1), b"Page two as text\n"]
     form = aiohttp.FormData()
     form.add_field("phoneNumber", "+4930123456")
     form.add_field("metadata", '{"ref": "A-1"}')
