@@ -92,7 +92,10 @@ class DeliveryLedger:
             return []
         rows = await self._db.fetchall(
             Q["claimed_details"], {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
-        # A key without details lost its endpoint a moment ago; drop_orphans will drop it.
+        if len(rows) < len(keys):
+            # Its endpoint was deleted a moment ago: drop now, or the same key would be
+            # found due again and again until the periodic sweep.
+            await self.drop_orphans(now_ms)
         order = {(k[0], k[1]): i for i, k in enumerate(keys)}
         claimed = [claimed_from_row(r) for r in rows]
         claimed.sort(key=lambda c: order[(c.outbox_id, c.endpoint_id)])

@@ -105,8 +105,12 @@ class WebhookWorker:
         self._start_recording()
         if self._outbox_maybe_new:
             self._outbox_maybe_new = False
-            while await self._ledger.fan_out(now):
-                pass
+            try:
+                while await self._ledger.fan_out(now):
+                    pass
+            except BaseException:
+                self._outbox_maybe_new = True
+                raise
         if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
             self._last_sweep = time.monotonic()
