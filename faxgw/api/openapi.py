@@ -199,6 +199,7 @@ def spec() -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": {**_paths(), **webhook_openapi.PATHS},
+        "webhooks": webhook_openapi.WEBHOOKS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
