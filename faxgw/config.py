@@ -32,7 +32,23 @@ interval_s = 3600                # how often the archive task runs
 [webhooks]                       # every key and default: faxgw/webhooks/settings.py
 give_up_after_s = 86400          # a failing delivery is retried this long, then given up
 
+[dialplan]                       # what the line dials for a fax's phoneNumber
+outside_line_prefix = ""         # e.g. "9," behind a PBX
+country_code = ""                # e.g. "1": "+1..." numbers are dialled nationally
+national_prefix = ""             # e.g. "1" (NANP) or "0" (Europe)
+international_prefix = ""        # e.g. "011" or "00"; "" dials the E.164 digits as they are
+
+[scheduler]
+enabled = true                   # false: the API only (nothing is dialled or answered)
+poll_interval_s = 1.0            # queue look-ups when nothing happens
+local_ident = "+1 555 0199"      # TSI/CSI sent to the far end (digits, + and spaces)
+modem_max_failures = 3           # failed calls in a row that take a modem offline
+modem_reprobe_s = 60             # an offline modem is probed again after this
+simulated_modems = 3             # without [[modem]]: outgoing modems of the built-in hw-sim bank
+simulated_timing = "accelerated"
+
 [[modem]]                        # one table per modem; used by the scheduler
+                                 # (none: a built-in hw-sim bank, see README "Scheduler and demo")
 name = "modem0"
 port = "/dev/ttyACM0"
 profile = "hwsim-class1"         # a drivers/*.toml profile name; "" = detect
@@ -112,6 +128,26 @@ class ModemConfig:
     receive: bool = False
 
 
+# --- scheduler (issue 8): the dial plan and the modem pool's policy ---------------------
+@dataclass(frozen=True)
+class DialPlanConfig:
+    outside_line_prefix: str = ""    # dialled first to reach the public network, e.g. "9,"
+    country_code: str = ""           # this line's country: "+<cc>..." is dialled nationally
+    national_prefix: str = ""        # before a national number ("0" in Europe, "1" in NANP)
+    international_prefix: str = ""   # before another country's number ("00", "011")
+
+
+@dataclass(frozen=True)
+class SchedulerConfig:
+    enabled: bool = True                     # false: API only, nothing is dialled or answered
+    poll_interval_s: float = 1.0             # how often the queue is looked at when idle
+    local_ident: str = ""                    # our TSI/CSI: digits, "+" and spaces, 20 at most
+    modem_max_failures: int = 3              # failed calls in a row before a modem goes offline
+    modem_reprobe_s: float = 60.0            # an offline modem is probed again after this
+    simulated_modems: int = 3                # outgoing modems of the built-in hw-sim bank
+    simulated_timing: str = "accelerated"    # its line timing: accelerated | realtime
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -121,6 +157,8 @@ class Config:
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     modems: tuple[ModemConfig, ...] = ()
     webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
+    dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
+    scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
     @property
     def state_dir(self) -> Path:
@@ -133,6 +171,8 @@ _SECTIONS = {
     "limits": LimitsConfig,
     "retry": RetryConfig,
     "archive": ArchiveConfig,
+    "dialplan": DialPlanConfig,
+    "scheduler": SchedulerConfig,
 }
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -241,7 +281,21 @@ def _check(c: Config) -> None:
     for f in fields(RetryConfig):
         if getattr(c.retry, f.name) < 0:
             raise ConfigError(f"retry.{f.name}: must not be negative")
+    _check_scheduler(c.scheduler)
     if c.limits.search_page_size > c.limits.search_page_size_max:
         raise ConfigError("limits.search_page_size: larger than limits.search_page_size_max")
     if c.archive.purge_files_after_days < c.archive.archive_after_days:
         raise ConfigError("archive.purge_files_after_days: must not be shorter than archive_after_days")
+
+
+def _check_scheduler(s: SchedulerConfig) -> None:
+    if s.poll_interval_s <= 0 or s.modem_reprobe_s <= 0:
+        raise ConfigError("scheduler.poll_interval_s: intervals must be greater than 0")
+    if s.modem_max_failures < 1:
+        raise ConfigError("scheduler.modem_max_failures: must be at least 1")
+    if not 1 <= s.simulated_modems <= 64:
+        raise ConfigError("scheduler.simulated_modems: must be within 1..64")
+    if s.simulated_timing not in ("accelerated", "realtime"):
+        raise ConfigError("scheduler.simulated_timing: accelerated or realtime")
+    if len(s.local_ident) > 20 or not re.fullmatch(r"[0-9+ ]*", s.local_ident):
+        raise ConfigError("scheduler.local_ident: digits, '+' and spaces, at most 20 (T.30 TSI/CSI)")

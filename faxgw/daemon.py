@@ -23,7 +23,11 @@ def run(config: Config) -> int:
 
 
 async def serve(config: Config, app: web.Application | None = None) -> None:
-    app = app or create_app(config)
+    if app is None:
+        app = create_app(config)
+        from faxgw.scheduler.wiring import install as install_scheduler  # issue 8
+
+        install_scheduler(app)
     # access_log=None: a line per request costs throughput; errors are still logged.
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()

@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from faxgw.api import docs, middlewares, submit, views, webhook_events, webhook_views
+from faxgw.api import docs, middlewares, pages, submit, views, webhook_events, webhook_views
 from faxgw.api.keys import CONFIG, STORE
 from faxgw.api.uploads import clear_staging
 from faxgw.archive import archive_loop
@@ -23,6 +23,7 @@ def create_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_archive_ctx)
+    app.cleanup_ctx.append(pages.documents_ctx)
     app.cleanup_ctx.append(webhook_events.worker_ctx)  # issue 10: needs the store's context
     add_routes(app)
     return app
@@ -40,6 +41,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_put("/fax/{faxId}/retry", views.retry_fax)
     app.router.add_put("/fax/{faxId}/hold", views.hold_fax)
     app.router.add_put("/fax/{faxId}/revive", views.revive_fax)
+    app.router.add_get("/fax/{faxId}/pages/{n}", pages.page_png, allow_head=False)
     app.router.add_get("/fax/{faxId}/attempts", views.list_attempts, allow_head=False)
     app.router.add_get("/fax/{faxId}/attempts/{attemptId}", views.get_attempt, allow_head=False)
     app.router.add_get("/openapi.json", docs.openapi_json, allow_head=False)

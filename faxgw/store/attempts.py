@@ -90,6 +90,11 @@ class AttemptStore:
                                {"attempt_id": attempt_id, "page": page, "now": now_ms()})
             await conn.execute(self.db.q["attempt_pages_sync"], {"attempt_id": attempt_id})
 
+    async def set_page_count(self, fax_id: str, pages: int) -> None:
+        """The number of pages once rendered (shown as pageCount); not a status change."""
+        async with self.db.write() as conn:
+            await conn.execute(self.db.q["fax_page_count_set"], {"id": fax_id, "pages": pages})
+
     async def finish_attempt(self, attempt_id: str, result: AttemptResult) -> dict:
         """Close an open attempt and move its fax as the lifecycle table says. Returns the fax row."""
         now = now_ms()

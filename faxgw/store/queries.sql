@@ -140,6 +140,10 @@ UPDATE faxes SET status = :status, failed_reason = :failed_reason,
 WHERE id = :id AND status = 'FaxAttemptInitiated'
 RETURNING *;
 
+-- name: fax_page_count_set
+-- The scheduler knows the page count once the documents are rendered (issue 8).
+UPDATE faxes SET page_count = :pages WHERE id = :id AND page_count IS NOT :pages;
+
 -- name: page_confirm
 INSERT INTO fax_pages_confirmed (fax_id, page, attempt_id, confirmed_ms)
 SELECT fax_id, :page, id, :now FROM attempts WHERE id = :attempt_id AND ended_ms IS NULL

@@ -1,0 +1,13 @@
+"""The scheduler: from a queued fax to a call on a modem, and back to the record.
+
+    dialplan   E.164 / national numbers -> the digits the line dials
+    policy     a SessionResult -> the store's AttemptResult (reason, backoff, give-up)
+    pages      a fax's documents -> rendered pages on disk -> a PageSource per attempt
+    pool       the modems: probe, idle/busy/offline/probing, take out and put back
+    attempt    one outgoing call: claim in, session, pages confirmed, result out
+    dispatcher the claim loop: round-robin between tenants, one call per number
+    receiver   modems that answer: T.30 receive, TIFF + PDF stored with the sender's ident
+    looplag    event-loop lag and modem idle-gap statistics (benchmark, status file)
+    simbank    the built-in hw-sim bank (demo, and configs without [[modem]])
+    wiring     the aiohttp cleanup_ctx that starts and stops all of it
+"""

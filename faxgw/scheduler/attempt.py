@@ -1,0 +1,119 @@
+"""One outgoing call, from a claim to its record.
+
+The claim (one conditional update in the store) has already opened the attempt and moved
+the fax to FaxAttemptInitiated. Here: the pages not confirmed yet are sent, each page the
+receiver confirms is written at once (a call that dies after page 3 of 5 leaves 3 on
+record), and the attempt is closed with the session's result. The closing write is
+shielded: a daemon that stops mid-call still records the attempt as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from faxgw.config import RetryConfig
+from faxgw.documents import DocumentError
+from faxgw.logs import log_context
+from faxgw.outcome import Outcome, RetryClass
+from faxgw.scheduler import policy
+from faxgw.scheduler.dialplan import DialPlan
+from faxgw.scheduler.pages import PageCache, RenderedPages
+from faxgw.scheduler.pool import PooledModem
+from faxgw.session import PageResult, SessionResult
+from faxgw.store import AttemptResult, Claim, Store
+
+log = logging.getLogger("faxgw.scheduler.attempt")
+
+# Outcomes for which the modem, not the line or the far end, is to blame.
+MODEM_BLAMED = frozenset(o for o in Outcome if o.retry is RetryClass.MODEM)
+
+
+@dataclass
+class AttemptContext:
+    store: Store
+    pages: PageCache
+    dial_plan: DialPlan
+    retry: RetryConfig
+
+
+@dataclass
+class CallEnd:
+    """What the pool needs to know after the call."""
+
+    modem_failed: bool
+    reason: str = ""
+
+
+async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> CallEnd:
+    with log_context(faxId=claim.fax_id, attemptId=claim.attempt_id, modem=modem.name,
+                     tenantId=claim.tenant_id):
+        log.info("attempt %d of fax %s on %s", claim.attempt_number, claim.fax_id, modem.name)
+        try:
+            record, end = await _call(ctx, claim, modem)
+        except asyncio.CancelledError:
+            await asyncio.shield(_finish(ctx, claim, policy.failure(
+                Outcome.INTERRUPTED, ctx.retry, "the daemon stopped during the call")))
+            raise
+        await asyncio.shield(_finish(ctx, claim, record))
+        return end
+
+
+async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
+                ) -> tuple[AttemptResult, CallEnd]:
+    fax = await ctx.store.fax_row(claim.fax_id)
+    try:
+        files = await ctx.pages.pages(claim, fax["cover_page"] if fax else None)
+    except DocumentError as exc:
+        return policy.failure(Outcome.DOCUMENT_ERROR, ctx.retry, str(exc)), CallEnd(False)
+    await ctx.store.set_page_count(claim.fax_id, len(files))
+    numbers = [n for n in range(1, len(files) + 1) if n not in claim.pages_confirmed]
+    if not numbers:
+        return AttemptResult(success=True, outcome=Outcome.SUCCESS.value,
+                             pages_total=len(files),
+                             details={"detail": policy.ALL_CONFIRMED_DETAIL}), CallEnd(False)
+    source = RenderedPages(files, numbers, claim.resolution)
+    dialled = ctx.dial_plan.dial_string(claim.phone_number)
+    try:
+        result = await modem.session().send(
+            dialled, source, _confirmer(ctx, claim, numbers))
+    except Exception as exc:  # noqa: BLE001 - an engine or link bug ends this call only
+        log.exception("session failed")
+        detail = f"{type(exc).__name__}: {exc}"
+        return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, len(files)), \
+            CallEnd(True, detail)
+    earlier = await _earlier_no_fax(ctx.store, claim)
+    record = policy.attempt_result(result, ctx.retry, len(files), earlier,
+                                   _details(result, numbers, dialled))
+    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence)
+
+
+def _confirmer(ctx: AttemptContext, claim: Claim, numbers: list[int]):
+    async def confirmed(page: PageResult) -> None:
+        await ctx.store.record_page_confirmed(claim.attempt_id, numbers[page.index])
+    return confirmed
+
+
+async def _earlier_no_fax(store: Store, claim: Claim) -> int:
+    attempts = await store.attempts(claim.fax_id)
+    codes = {o.value for o in policy.NO_FAX_OUTCOMES}
+    return sum(1 for a in attempts if a["id"] != claim.attempt_id and a["outcome"] in codes)
+
+
+def _details(result: SessionResult, numbers: list[int], dialled: str) -> dict:
+    data = result.to_dict()
+    data["pagesSent"] = [numbers[p.index] for p in result.pages if p.attempts > 0]
+    data["pagesAttempted"] = numbers
+    data["dialled"] = dialled
+    return data
+
+
+async def _finish(ctx: AttemptContext, claim: Claim, record: AttemptResult) -> None:
+    try:
+        row = await ctx.store.finish_attempt(claim.attempt_id, record)
+    except LookupError:
+        log.warning("attempt %s was already closed", claim.attempt_id)
+        return
+    log.info("attempt %d of fax %s ended %s; fax now %s", claim.attempt_number,
+             claim.fax_id, record.outcome, row["status"])

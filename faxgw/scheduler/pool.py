@@ -1,0 +1,223 @@
+"""The modem pool: every ``[[modem]]`` probed at start and kept in one of four states.
+
+idle -> busy (a call) -> idle; a modem that fails ``max_failures`` calls in a row for
+reasons of its own (modem faults, no dial tone) or stops answering goes offline, is closed,
+and is probed again every ``reprobe_s`` until it answers; probing -> idle puts it back.
+Calls only go to idle modems, so the jobs of an offline modem go to the others.
+Receive-capable modems listen for RING while idle and hand the call to ``on_ring``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+
+from faxgw.config import ModemConfig
+from faxgw.modem.device import Modem, open_modem
+from faxgw.modem.results import Kind, Result
+from faxgw.modem.class1_session import Class1Config, Class1Session
+from faxgw.t30.link import Modulation
+from faxgw.t30.negotiate import LocalCapabilities
+
+log = logging.getLogger("faxgw.scheduler.pool")
+
+PROBE_TIMEOUT_S = 30.0
+
+
+class ModemState(StrEnum):
+    IDLE = "idle"
+    BUSY = "busy"
+    OFFLINE = "offline"
+    PROBING = "probing"
+
+
+class PooledModem:
+    def __init__(self, config: ModemConfig, ident: str = "") -> None:
+        self.config = config
+        self.name = config.name
+        self.ident = ident  # TSI/CSI this modem's line sends
+        self.state = ModemState.OFFLINE
+        self.failures = 0  # calls in a row that failed because of this modem
+        self.reason = "not probed yet"
+        self.modem: Modem | None = None
+        self.idle_since = time.monotonic()
+        self.next_probe = 0.0
+        self._stack: contextlib.AsyncExitStack | None = None
+        self._remove_listener: Callable[[], None] | None = None
+
+    async def open(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
+        self.state, self.reason = ModemState.PROBING, "probing"
+        stack = contextlib.AsyncExitStack()
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                self.modem = await stack.enter_async_context(
+                    open_modem(self.config.port, self.config.profile or None))
+                self.modem.class1_link()  # refuses a modem without Class 1
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
+            await stack.aclose()
+            self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
+            log.warning("modem %s offline: %s", self.name, self.reason)
+            return False
+        self._stack = stack
+        self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
+        self.state, self.reason, self.failures = ModemState.IDLE, "", 0
+        self.idle_since = time.monotonic()
+        log.info("modem %s idle (profile %s)", self.name, self.modem.profile.name)
+        return True
+
+    async def close(self) -> None:
+        if self._remove_listener:
+            self._remove_listener()
+            self._remove_listener = None
+        stack, self._stack, self.modem = self._stack, None, None
+        if stack is not None:
+            with contextlib.suppress(Exception):
+                await stack.aclose()
+
+    def session(self) -> Class1Session:
+        assert self.modem is not None
+        local = LocalCapabilities(ident=self.ident, modulations=self._modulations())
+        return Class1Session(self.modem.class1_link(), Class1Config(local=local), _decoder())
+
+    def _modulations(self) -> tuple[Modulation, ...]:
+        info, profile = self.modem.info, self.modem.profile
+        if info is None or not info.ftm:
+            return LocalCapabilities().modulations
+        known = {m.value for m in Modulation} - {Modulation.V21.value}
+        both = [c for c in info.ftm if c in info.frm and c in known
+                and c not in profile.ftm_remove and c not in profile.frm_remove]
+        return tuple(Modulation(c) for c in both) or LocalCapabilities().modulations
+
+    def snapshot(self) -> dict:
+        return {"name": self.name, "port": self.config.port, "state": self.state.value,
+                "send": self.config.send, "receive": self.config.receive,
+                "failures": self.failures, "reason": self.reason}
+
+
+def _decoder():
+    from faxgw.scheduler.receiver import G3PageDecoder
+
+    return G3PageDecoder()
+
+
+class ModemPool:
+    def __init__(self, configs: tuple[ModemConfig, ...], max_failures: int, reprobe_s: float,
+                 on_ring: Callable[[PooledModem], Awaitable[None]] | None = None,
+                 idents: dict[str, str] | None = None, default_ident: str = "") -> None:
+        idents = idents or {}
+        self.modems = [PooledModem(c, idents.get(c.name, default_ident)) for c in configs]
+        self.max_failures = max_failures
+        self.reprobe_s = reprobe_s
+        self.on_ring = on_ring
+        self.changed = asyncio.Condition()
+        self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
+        self._tasks: set[asyncio.Task] = set()
+        self._reprober: asyncio.Task | None = None
+
+    async def start(self) -> None:
+        await asyncio.gather(*(self._open(m) for m in self.modems))
+        self._reprober = asyncio.create_task(self._reprobe_loop(), name="modem-reprobe")
+
+    async def stop(self) -> None:
+        if self._reprober:
+            self._reprober.cancel()
+            await asyncio.gather(self._reprober, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*(m.close() for m in self.modems))
+
+    async def _open(self, modem: PooledModem) -> None:
+        ok = await modem.open(self._unsolicited)
+        if not ok:
+            modem.next_probe = time.monotonic() + self.reprobe_s
+        await self._notify()
+
+    async def _notify(self) -> None:
+        async with self.changed:
+            self.changed.notify_all()
+
+    # --- sending --------------------------------------------------------------------------
+    def idle_sender(self) -> PooledModem | None:
+        """The send modem idle the longest, marked busy; None when all are taken."""
+        idle = [m for m in self.modems if m.state is ModemState.IDLE and m.config.send]
+        if not idle:
+            return None
+        modem = min(idle, key=lambda m: m.idle_since)
+        modem.state = ModemState.BUSY
+        self.gaps.append(time.monotonic() - modem.idle_since)
+        return modem
+
+    async def wait_for_change(self, timeout_s: float) -> None:
+        async with self.changed:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(timeout_s):
+                    await self.changed.wait()
+
+    def give_back(self, modem: PooledModem) -> None:
+        """Unused (nothing to send after all): idle again, the gap not counted as a call."""
+        self.gaps.pop()
+        modem.state = ModemState.IDLE
+        self._spawn(self._notify())
+
+    async def release(self, modem: PooledModem, modem_failed: bool, reason: str = "") -> None:
+        """After a call: ``modem_failed`` when the modem itself was at fault."""
+        modem.failures = modem.failures + 1 if modem_failed else 0
+        if modem.failures >= self.max_failures:
+            await self._take_offline(modem, f"{modem.failures} failed calls in a row: {reason}")
+        elif modem_failed and not await self._still_answers(modem):
+            await self._take_offline(modem, f"stopped answering after: {reason}")
+        else:
+            modem.state, modem.idle_since = ModemState.IDLE, time.monotonic()
+        await self._notify()
+
+    async def _still_answers(self, modem: PooledModem) -> bool:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await modem.modem.channel.recover()
+            return True
+        except Exception:  # noqa: BLE001 - any failure here means: not answering
+            return False
+
+    async def _take_offline(self, modem: PooledModem, reason: str) -> None:
+        log.warning("modem %s offline: %s", modem.name, reason)
+        modem.state, modem.reason = ModemState.OFFLINE, reason
+        modem.next_probe = time.monotonic() + self.reprobe_s
+        await modem.close()
+
+    async def _reprobe_loop(self) -> None:
+        while True:
+            await asyncio.sleep(min(self.reprobe_s, 1.0))
+            due = [m for m in self.modems
+                   if m.state is ModemState.OFFLINE and m.next_probe <= time.monotonic()]
+            await asyncio.gather(*(self._open(m) for m in due))
+
+    # --- receiving ------------------------------------------------------------------------
+    def _unsolicited(self, modem: PooledModem, result: Result) -> None:
+        if result.kind is not Kind.RING or not modem.config.receive or self.on_ring is None:
+            return
+        if modem.state is not ModemState.IDLE:
+            return
+        modem.state = ModemState.BUSY
+        self._spawn(self._answer(modem))
+
+    async def _answer(self, modem: PooledModem) -> None:
+        failed, reason = False, ""
+        try:
+            await self.on_ring(modem)
+        except Exception as exc:  # noqa: BLE001 - a failed receive must not stop the pool
+            log.exception("receive on %s failed", modem.name)
+            failed, reason = True, repr(exc)
+        await self.release(modem, failed, reason)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def snapshot(self) -> list[dict]:
+        return [m.snapshot() for m in self.modems]

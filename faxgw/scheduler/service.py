@@ -1,0 +1,114 @@
+"""The scheduler as one object the daemon starts and stops: recovery, the modem pool, the
+claim loop, the receivers, and the statistics file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from pathlib import Path
+
+from faxgw.config import Config
+from faxgw.documents import Renderer
+from faxgw.outcome import Outcome
+from faxgw.scheduler.attempt import AttemptContext
+from faxgw.scheduler.dialplan import DialPlan
+from faxgw.scheduler.dispatcher import Dispatcher
+from faxgw.scheduler.looplag import LoopLag, summary
+from faxgw.scheduler.pages import PageCache, warm_up_codec
+from faxgw.scheduler.policy import backoff_s
+from faxgw.scheduler.pool import ModemPool, PooledModem
+from faxgw.scheduler.receiver import receive_call
+from faxgw.store import Store
+
+log = logging.getLogger("faxgw.scheduler")
+
+STATS_FILE = "scheduler-stats.json"
+STATS_INTERVAL_S = 5.0
+
+
+class Scheduler:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config, self.store = config, store
+        self.bank = None  # the built-in hw-sim bank, when no [[modem]] is configured
+        self.renderer: Renderer | None = None
+        self.pool: ModemPool | None = None
+        self.dispatcher: Dispatcher | None = None
+        self.lag = LoopLag()
+        self._tasks: list[asyncio.Task] = []
+
+    async def start(self) -> None:
+        self.lag.start()
+        modems, dial_plan, idents = self.config.modems, self.config.dialplan, {}
+        if not modems:
+            from faxgw.scheduler.simbank import SimulatedBank
+
+            self.bank = await asyncio.to_thread(SimulatedBank, self.config)
+            modems, dial_plan = tuple(self.bank.modems), self.bank.dial_plan(dial_plan)
+            idents = self.bank.idents
+        started = time.monotonic()
+        await asyncio.to_thread(warm_up_codec)
+        log.info("codec ready in %.1f s", time.monotonic() - started)
+        self.renderer = Renderer()
+        self._tasks.append(asyncio.create_task(asyncio.to_thread(self.renderer.warm_up)))
+        await self.recover()
+        self.pool = ModemPool(modems, self.config.scheduler.modem_max_failures,
+                              self.config.scheduler.modem_reprobe_s, self._answer, idents,
+                              self.config.scheduler.local_ident)
+        await self.pool.start()
+        log.info("modem pool started in %.1f s", time.monotonic() - started)
+        ctx = AttemptContext(self.store, PageCache(self.config.state_dir, self.renderer),
+                             DialPlan.from_config(dial_plan), self.config.retry)
+        self.dispatcher = Dispatcher(self.store, self.pool, ctx,
+                                     self.config.scheduler.poll_interval_s)
+        self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
+        self._tasks.append(asyncio.create_task(self._write_stats_often(), name="stats"))
+
+    async def recover(self) -> list[str]:
+        """Attempts left open by a crash or power cut end as interrupted; their faxes go
+        back to the queue under the normal retry policy (or fail when none is left)."""
+        delay = backoff_s(Outcome.INTERRUPTED, self.config.retry)
+        closed = await self.store.close_interrupted_attempts(retry_delay_s=delay)
+        for attempt_id in closed:
+            log.warning("attempt %s was interrupted by a stop or crash; closed", attempt_id)
+        return closed
+
+    async def _answer(self, modem: PooledModem) -> None:
+        await receive_call(modem, self.config.state_dir)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.dispatcher:
+            await self.dispatcher.stop()
+        if self.pool:
+            await self.pool.stop()
+        await self.lag.stop()
+        await asyncio.to_thread(self.write_stats)
+        if self.renderer:
+            await asyncio.to_thread(self.renderer.close)
+        if self.bank:
+            await asyncio.to_thread(self.bank.close)
+
+    # --- statistics -----------------------------------------------------------------------
+    def stats(self) -> dict:
+        return {
+            "loopLag": self.lag.stats(),
+            "modemIdleGap": summary(self.pool.gaps if self.pool else [], "s"),
+            "modems": self.pool.snapshot() if self.pool else [],
+        }
+
+    def write_stats(self) -> None:
+        path = Path(self.config.state_dir) / STATS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.stats(), indent=2))
+        tmp.replace(path)
+
+    async def _write_stats_often(self) -> None:
+        while True:
+            await asyncio.sleep(STATS_INTERVAL_S)
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self.write_stats)

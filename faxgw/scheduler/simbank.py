@@ -1,0 +1,53 @@
+"""The built-in hw-sim bank: what ``faxgw demo`` and a config without ``[[modem]]`` get.
+
+Some simulated modems for faxgw to dial out on, and one more answering as a fax machine at
+``FAX_MACHINE_NUMBER`` (faxgw's own receiver on that modem: no root, no other program).
+The simulated exchange is a North American one: ``+1 555 0100`` and ``5550100`` both reach
+the fax machine. The bank runs in its own thread (hw-sim's design); the daemon opens its
+pseudo-terminals like any serial port.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from faxgw.config import Config, DialPlanConfig, ModemConfig
+
+log = logging.getLogger("faxgw.scheduler.simbank")
+
+FAX_MACHINE_NUMBER = "5550100"
+FAX_MACHINE_E164 = "+15550100"
+SIM_COUNTRY_CODE = "1"
+FIRST_LINE_NUMBER = 5550101
+PROFILE = "hwsim-class1"
+
+
+class SimulatedBank:
+    def __init__(self, config: Config) -> None:
+        from hwsim import ModemBank  # only when a simulated bank is wanted
+
+        self.bank = ModemBank(timing=config.scheduler.simulated_timing).start()
+        self.modems: list[ModemConfig] = []
+        self.idents: dict[str, str] = {}  # each simulated line sends its own number as TSI/CSI
+        for i in range(config.scheduler.simulated_modems):
+            info = self.bank.add_modem(str(FIRST_LINE_NUMBER + i), name=f"sim-out-{i + 1}")
+            self.modems.append(ModemConfig(info.name, info.device, PROFILE, send=True,
+                                           receive=False))
+            self.idents[info.name] = f"+1 {info.number}"
+        info = self.bank.add_modem(FAX_MACHINE_NUMBER, name="sim-fax")
+        self.modems.append(ModemConfig(info.name, info.device, PROFILE, send=False,
+                                       receive=True))
+        self.idents[info.name] = f"+1 {FAX_MACHINE_NUMBER}"
+        log.info("built-in hw-sim bank: %d outgoing modem(s), fax machine at %s (%s)",
+                 config.scheduler.simulated_modems, FAX_MACHINE_E164, FAX_MACHINE_NUMBER)
+
+    @staticmethod
+    def dial_plan(configured: DialPlanConfig) -> DialPlanConfig:
+        """The simulated exchange is in country 1 unless the config says otherwise."""
+        if configured.country_code:
+            return configured
+        return DialPlanConfig(configured.outside_line_prefix, SIM_COUNTRY_CODE,
+                              configured.national_prefix, configured.international_prefix)
+
+    def close(self) -> None:
+        self.bank.close()
