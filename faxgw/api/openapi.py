@@ -238,6 +238,7 @@ def spec(page_max: int = 1000) -> dict:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": {**_paths(page_max), **webhook_openapi.PATHS},
+        "webhooks": webhook_openapi.WEBHOOKS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
