@@ -153,6 +153,8 @@ class Transaction:
         assert ch._transport is not None
         ch._note("data>", f"{len(payload)} bytes")
         step = max(1, settings.tx_chunk_bytes)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             for start in range(0, len(payload), step):
                 async with asyncio.timeout(settings.stall_timeout_s):
@@ -161,6 +163,13 @@ class Transaction:
                 ch._transport.write(payload[start:start + step])
                 async with asyncio.timeout(settings.stall_timeout_s):
                     await ch._transport.drain()
+                # A UART cannot take bytes faster than its baud rate (10 bits a byte); a pty
+                # or USB-CDC port takes them at once, and neither wait above yields, so the
+                # modem's XOFF was read only after its buffer had overrun (pages over 16 KB
+                # lost their end on hw-sim). Pacing to the baud rate is what a serial line
+                # does anyway, and leaves the loop time to read XOFF.
+                due = started + (start + step) * 10 / settings.baudrate
+                await asyncio.sleep(max(0.0, due - loop.time()))
         except TimeoutError:
             raise ATTimeout("data (modem held XOFF or stopped reading)", settings.stall_timeout_s) from None
 
