@@ -24,8 +24,10 @@ def bank(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def daemon(bank, tmp_path_factory):
-    d = Daemon(tmp_path_factory.mktemp("daemon"), bank.modems()).start()
+def daemon(bank, tmp_path_factory, request):
+    """A module may set RETRY (a dict of [retry] keys) for its own backoffs."""
+    retry = getattr(request.module, "RETRY", {})
+    d = Daemon(tmp_path_factory.mktemp("daemon"), bank.modems(), retry=retry).start()
     yield d
     d.stop()
 

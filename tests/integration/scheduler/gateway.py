@@ -189,6 +189,11 @@ class EfaxAnswerer:
                 return
             time.sleep(0.03)
 
+    def wait_ready(self, timeout: float = 20) -> None:
+        """efax listens again (it restarts after every call)."""
+        if not self.ready.wait(timeout):
+            raise AssertionError("efax did not start listening again")
+
     def wait_calls(self, count: int, timeout: float = 60) -> list[EfaxCall]:
         with self.changed:
             if not self.changed.wait_for(lambda: len(self.calls) >= count, timeout):
