@@ -17,7 +17,11 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from faxgw.config import ModemConfig
-from faxgw.modem.device import Modem, open_modem
+from faxgw.modem.at_channel import AtChannel
+from faxgw.modem.device import GENERIC, Modem, open_modem
+from faxgw.modem.dle import DLE_ETX
+from faxgw.modem.profiles import find_profile, profile_dirs
+from faxgw.modem.states import CAN
 from faxgw.modem.results import Kind, Result
 from faxgw.modem.class1_session import Class1Config, Class1Session
 from faxgw.t30.link import Modulation
@@ -51,6 +55,14 @@ class PooledModem:
 
     async def open(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
         self.state, self.reason = ModemState.PROBING, "probing"
+        if await self._open_once(on_result):
+            return True
+        # A modem left in a call by a crashed daemon still waits for its data (ATZ is data
+        # to it): end the data the T.31 way, escape, hang up, then probe once more.
+        await rescue(self.config.port, self.config.profile)
+        return await self._open_once(on_result)
+
+    async def _open_once(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
         stack = contextlib.AsyncExitStack()
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
@@ -96,6 +108,26 @@ class PooledModem:
         return {"name": self.name, "port": self.config.port, "state": self.state.value,
                 "send": self.config.send, "receive": self.config.receive,
                 "failures": self.failures, "reason": self.reason}
+
+
+async def rescue(port: str, profile_name: str) -> None:
+    """Best effort: <DLE><ETX> (ends transmit data), CAN (aborts a receive), then the
+    channel's recovery ladder (AT, +++, ATH, ATZ). Failures are left to the next probe."""
+    try:
+        profile = find_profile(profile_name or GENERIC, profile_dirs())
+        channel = await AtChannel.open(port, profile.channel_settings())
+    except Exception:  # noqa: BLE001 - the probe that follows reports why
+        return
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            async with channel.transaction() as tx:
+                tx.write_raw(DLE_ETX + CAN, "end any data state left by a previous run")
+                await asyncio.sleep(0.3)
+            await channel.recover()
+    except Exception as exc:  # noqa: BLE001
+        log.info("rescue of %s failed: %s", port, exc)
+    finally:
+        await channel.close()
 
 
 def _decoder():

@@ -36,8 +36,10 @@ def toml_table(name: str, values: dict) -> str:
 
 class Daemon:
     def __init__(self, root: Path, modems: list, retry: dict | None = None,
-                 scheduler: dict | None = None) -> None:
+                 scheduler: dict | None = None, answering: list = ()) -> None:
+        """``modems`` dial out; ``answering`` only answer (faxgw as the fax machine)."""
         self.root = root
+        root.mkdir(parents=True, exist_ok=True)
         self.state_dir = root / "state"
         self.config = root / "faxgw.toml"
         text = (f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n'
@@ -46,6 +48,10 @@ class Daemon:
         for m in modems:
             text += toml_table("[modem]", {"name": m.name, "port": m.device,
                                             "profile": "hwsim-class1"})
+        for m in answering:
+            text += toml_table("[modem]", {"name": m.name, "port": m.device,
+                                            "profile": "hwsim-class1", "send": False,
+                                            "receive": True})
         self.config.write_text(text)
         self.proc: subprocess.Popen | None = None
         self.url = ""
@@ -79,6 +85,14 @@ class Daemon:
                 self.proc.wait()
         if not self.stderr.closed:
             self.stderr.close()
+
+    def received(self) -> list[dict]:
+        """The records of faxes this daemon received, oldest first."""
+        import json
+
+        records = [json.loads(p.read_text())
+                   for p in (self.state_dir / "received").glob("*/fax.json")]
+        return sorted(records, key=lambda r: r["startedOn"])
 
     def log(self) -> str:
         return (self.root / "daemon.stderr").read_text(errors="replace")
