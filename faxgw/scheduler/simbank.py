@@ -67,3 +67,14 @@ class SimulatedBank:
 
     def close(self) -> None:
         self.bank.close()
+
+
+def demo_instructions(base_url: str, key: str, state_dir: Path) -> str:
+    """What ``faxgw demo`` tells a newcomer: where to fax, how to watch, where it lands."""
+    return (
+        f"A simulated fax machine answers at {FAX_MACHINE_E164}. Send it a PDF:\n"
+        f"  curl -H 'Authorization: Bearer {key}' -F phoneNumber={FAX_MACHINE_E164} "
+        f"-F document=@some.pdf {base_url}/fax\n"
+        f"Watch it (FaxSent within a minute):\n"
+        f"  curl -H 'Authorization: Bearer {key}' {base_url}/fax/<faxId>\n"
+        f"What the fax machine printed: {state_dir}/received/<id>/fax.pdf (and fax.tif)\n")
