@@ -75,6 +75,7 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
                              details={"detail": policy.ALL_CONFIRMED_DETAIL}), CallEnd(False)
     source = RenderedPages(files, numbers, claim.resolution)
     dialled = ctx.dial_plan.dial_string(claim.phone_number)
+    modem.dialling()
     try:
         result = await modem.session().send(
             dialled, source, _confirmer(ctx, claim, numbers))

@@ -40,8 +40,10 @@ class ModemState(StrEnum):
 
 
 class PooledModem:
-    def __init__(self, config: ModemConfig, ident: str = "") -> None:
+    def __init__(self, config: ModemConfig, ident: str = "", gaps: list[float] | None = None
+                 ) -> None:
         self.config = config
+        self.gaps = gaps if gaps is not None else []  # the pool's idle-gap samples
         self.name = config.name
         self.ident = ident  # TSI/CSI this modem's line sends
         self.state = ModemState.OFFLINE
@@ -89,6 +91,11 @@ class PooledModem:
         if stack is not None:
             with contextlib.suppress(Exception):
                 await stack.aclose()
+
+    def dialling(self) -> None:
+        """The call starts now: the time since the last call ended was an idle gap (it
+        includes claiming and rendering, which a modem waits for as much as for work)."""
+        self.gaps.append(time.monotonic() - self.idle_since)
 
     def session(self) -> Class1Session:
         assert self.modem is not None
@@ -141,12 +148,13 @@ class ModemPool:
                  on_ring: Callable[[PooledModem], Awaitable[None]] | None = None,
                  idents: dict[str, str] | None = None, default_ident: str = "") -> None:
         idents = idents or {}
-        self.modems = [PooledModem(c, idents.get(c.name, default_ident)) for c in configs]
+        self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
+        self.modems = [PooledModem(c, idents.get(c.name, default_ident), self.gaps)
+                       for c in configs]
         self.max_failures = max_failures
         self.reprobe_s = reprobe_s
         self.on_ring = on_ring
         self.changed = asyncio.Condition()
-        self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
         self._tasks: set[asyncio.Task] = set()
         self._reprober: asyncio.Task | None = None
 
@@ -181,7 +189,6 @@ class ModemPool:
             return None
         modem = min(idle, key=lambda m: m.idle_since)
         modem.state = ModemState.BUSY
-        self.gaps.append(time.monotonic() - modem.idle_since)
         return modem
 
     async def wait_for_change(self, timeout_s: float) -> None:
@@ -191,8 +198,7 @@ class ModemPool:
                     await self.changed.wait()
 
     def give_back(self, modem: PooledModem) -> None:
-        """Unused (nothing to send after all): idle again, the gap not counted as a call."""
-        self.gaps.pop()
+        """Unused (nothing to send after all): idle again, still since its last call."""
         modem.state = ModemState.IDLE
         self._spawn(self._notify())
 

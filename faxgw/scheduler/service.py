@@ -63,6 +63,9 @@ class Scheduler:
                              DialPlan.from_config(dial_plan), self.config.retry)
         self.dispatcher = Dispatcher(self.store, self.pool, ctx,
                                      self.config.scheduler.poll_interval_s)
+        # Lag is measured from here: start-up (codec and renderer warm-up in threads that
+        # hold the GIL) is not what a client waiting for an answer meets.
+        self.lag.samples.clear()
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
         self._tasks.append(asyncio.create_task(self._write_stats_often(), name="stats"))
 
