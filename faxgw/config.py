@@ -29,6 +29,9 @@ archive_after_days = 30          # terminal faxes leave GET (search still finds 
 purge_files_after_days = 90      # their documents are deleted (records stay)
 interval_s = 3600                # how often the archive task runs
 
+[webhooks]                       # every key and default: faxgw/webhooks/settings.py
+give_up_after_s = 86400          # a failing delivery is retried this long, then given up
+
 [dialplan]                       # what the line dials for a fax's phoneNumber
 outside_line_prefix = ""         # e.g. "9," behind a PBX
 country_code = ""                # e.g. "1": "+1..." numbers are dialled nationally
@@ -61,6 +64,8 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+
+from faxgw.webhooks.settings import WebhooksConfigError, WebhooksSettings, parse_settings
 
 
 class ConfigError(ValueError):
@@ -151,6 +156,7 @@ class Config:
     retry: RetryConfig = field(default_factory=RetryConfig)
     archive: ArchiveConfig = field(default_factory=ArchiveConfig)
     modems: tuple[ModemConfig, ...] = ()
+    webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
 
@@ -184,12 +190,16 @@ def load(path: str | Path) -> Config:
 
 
 def from_dict(raw: dict[str, Any]) -> Config:
-    unknown = set(raw) - set(_SECTIONS) - {"modem"}
+    unknown = set(raw) - set(_SECTIONS) - {"modem", "webhooks"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
     sections = {name: _section(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
     modems = _modems(raw.get("modem", []))
-    config = Config(**sections, modems=modems)
+    try:  # [webhooks] has lists of networks: its own parser (faxgw/webhooks/settings.py)
+        webhooks = parse_settings(raw.get("webhooks"))
+    except WebhooksConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    config = Config(**sections, modems=modems, webhooks=webhooks)
     _check(config)
     return config
 

@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from faxgw.api import docs, middlewares, submit, views, webhook_views
+from faxgw.api import docs, middlewares, pages, submit, views, webhook_events, webhook_views
 from faxgw.api.keys import CONFIG, STORE
 from faxgw.api.uploads import clear_staging
 from faxgw.archive import archive_loop
@@ -23,6 +23,8 @@ def create_app(config: Config) -> web.Application:
     app[CONFIG] = config
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_archive_ctx)
+    app.cleanup_ctx.append(pages.documents_ctx)
+    app.cleanup_ctx.append(webhook_events.worker_ctx)  # issue 10: needs the store's context
     add_routes(app)
     return app
 
@@ -33,11 +35,13 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/fax/webhook/endpoints", webhook_views.create_endpoint)
     app.router.add_get("/fax/webhook/endpoints", webhook_views.list_endpoints, allow_head=False)
     app.router.add_delete("/fax/webhook/endpoints", webhook_views.delete_endpoint)
+    webhook_events.add_routes(app)  # issue 10; before /fax/{faxId}, which would take /fax/events
     app.router.add_get("/fax/{faxId}", views.get_fax, allow_head=False)
     app.router.add_delete("/fax/{faxId}", views.stop_fax)
     app.router.add_put("/fax/{faxId}/retry", views.retry_fax)
     app.router.add_put("/fax/{faxId}/hold", views.hold_fax)
     app.router.add_put("/fax/{faxId}/revive", views.revive_fax)
+    app.router.add_get("/fax/{faxId}/pages/{n}", pages.page_png, allow_head=False)
     app.router.add_get("/fax/{faxId}/attempts", views.list_attempts, allow_head=False)
     app.router.add_get("/fax/{faxId}/attempts/{attemptId}", views.get_attempt, allow_head=False)
     app.router.add_get("/openapi.json", docs.openapi_json, allow_head=False)

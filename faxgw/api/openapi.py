@@ -136,8 +136,12 @@ def _paths() -> dict:
             "responses": {**_ok("Accepted and stored: FaxReceived.", "Fax", "201"),
                           **_ok("The fax first submitted with this Idempotency-Key.", "Fax"),
                           "400": _error("A bad field."), "401": _COMMON["401"],
-                          "413": _error("The documents exceed the upload limit."),
-                          "415": _error("Not multipart, or an empty or unsupported document.")}}},
+                          "413": _error("The documents exceed the upload limit, an image has too many "
+                                        "pixels, or the fax has too many pages."),
+                          "415": _error("Not multipart, or an empty, unsupported, damaged or "
+                                        "password-protected document (the code says which)."),
+                          "422": _error("A document that can be read but not faxed: no pages, an "
+                                        "image too small.")}}},
         "/fax/{faxId}": {
             "get": {"summary": "Get fax details", "operationId": "getFax", "parameters": [_FAX_ID],
                     "description": "Archived faxes answer 404 (search finds them).",
@@ -158,6 +162,19 @@ def _paths() -> dict:
         "/fax/{faxId}/revive": {"put": {**_action("Revive a fax", "FaxHeld back to the queued status it was "
                                                   "held from, due at once; retry budget unchanged."),
                                         "operationId": "reviveFax"}},
+        "/fax/{faxId}/pages/{n}": {"get": {
+            "summary": "Preview a page", "operationId": "getFaxPage",
+            "description": "Page n (1 is the cover page when there is one) exactly as it will be "
+                           "transmitted, header line included: 1728 pixels across at 204 dpi, one "
+                           "row per scan line at the fax's resolution (the PNG records both dpi).",
+            "parameters": [_FAX_ID, {"name": "n", "in": "path", "required": True,
+                                     "schema": {"type": "integer", "minimum": 1}}],
+            "responses": {"200": {"description": "The page as a black and white PNG.",
+                                  "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                          "401": _COMMON["401"], "404": _error("No such fax for this tenant, or no such page."),
+                          "410": _error("The documents were deleted after the retention period."),
+                          "415": _error("A document could not be rendered."),
+                          "422": _error("A document could not be rendered.")}}},
         "/fax/{faxId}/attempts": {"get": {
             "summary": "Get fax attempts", "operationId": "listAttempts", "parameters": [_FAX_ID],
             "responses": {**_ok("Every attempt, in order.", "AttemptList"), **_COMMON}}},
@@ -188,6 +205,8 @@ def _paths() -> dict:
 
 
 def spec() -> dict:
+    from faxgw.api import webhook_openapi  # issue 10's additions; it imports this module's helpers
+
     return {
         "openapi": "3.1.0",
         "info": {"title": "faxgw REST API", "version": __version__,
@@ -196,10 +215,11 @@ def spec() -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths(),
+        "paths": {**_paths(), **webhook_openapi.PATHS},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
+                **webhook_openapi.SCHEMAS,
                 "Fax": FAX_SCHEMA, "Attempt": ATTEMPT_SCHEMA, "WebhookEndpoint": ENDPOINT_SCHEMA,
                 "StatusChange": {"type": "object", "required": ["faxStatus", "changedOn"], "properties": {
                     "faxStatus": {"type": "string", "enum": STATUSES}, "changedOn": _TS,

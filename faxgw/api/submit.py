@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from faxgw.api import schemas
+from faxgw.api import pages, schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.uploads import Staging
@@ -44,6 +44,7 @@ async def send_fax(request: web.Request) -> web.Response:
     staging = Staging(config.state_dir)
     try:
         form = await _read_form(request, staging, config.limits)
+        await pages.validate_staging(request.app, staging)  # 4xx for unreadable documents
         fax_id = str(uuid.uuid4())
         documents = await staging.commit(fax_id)
         row, created = await store.submit(NewFax(
@@ -58,6 +59,7 @@ async def send_fax(request: web.Request) -> web.Response:
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _replayed(row)
+    await pages.prepare_after_submit(request.app, row)  # render and keep, in the background
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from faxgw.api import schemas
+from faxgw.api import schemas, webhook_events
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import STORE, TENANT
 from faxgw.api.views import _json_body
@@ -19,6 +19,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
     body = schemas.json_object(await _json_body(request))
     schemas.reject_unknown(body, {"url", "events", "description"})
     url = schemas.webhook_url(body.get("url"))
+    await webhook_events.check_endpoint_url(request, url)  # issue 10: allow/deny networks
     events = schemas.event_list(body.get("events"))
     description = body.get("description")
     if description is not None and (not isinstance(description, str) or len(description) > MAX_DESCRIPTION):

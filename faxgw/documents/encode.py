@@ -24,6 +24,14 @@ def codec():
     return g3
 
 
+def codec_available() -> bool:
+    try:
+        codec()
+    except RuntimeError:
+        return False
+    return True
+
+
 def normalise_coding(coding: str) -> str:
     upper = coding.upper()
     if upper not in CODINGS:

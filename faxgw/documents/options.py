@@ -70,3 +70,6 @@ class RenderOptions:
     # None: pages only. "MH" | "MR" | "MMR": also encode each page with faxgw.g3 in the
     # worker, so the pages come back ready to dial.
     coding: str | None = None
+    # Passed to faxgw.g3.encode with the coding, as (name, value) pairs (hashable, picklable):
+    # e.g. (("bit_order", "msb"),) for TIFF strips.
+    encode_options: tuple[tuple[str, object], ...] = ()

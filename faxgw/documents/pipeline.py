@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from PIL import Image
@@ -17,7 +19,7 @@ from . import images, pdf, text
 from .binarize import binarize
 from .cover import typeset_cover
 from .detect import DocType, detect_type
-from .encode import encode_page
+from .encode import codec_available, encode_page
 from .errors import DocumentError, ErrorCode
 from .geometry import place
 from .header import header_text, stamp, strip_image
@@ -43,6 +45,7 @@ class PageRun:
     count: int
     first_number: int
     total: int
+    source_id: str = ""  # names the source across runs, so a worker can keep it open
 
 
 def typeset_if_text(data: bytes) -> bytes:
@@ -63,19 +66,39 @@ def render_run(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[F
 
 def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datetime,
                 mode: Binarisation) -> list[FaxPage]:
+    doc, sizes = _open_pdf_cached(run.source_id, data)
+    pages = []
+    for offset in range(run.count):
+        index = run.first + offset
+        placement = place(*sizes[index], options.resolution, options.max_length_mm)
+        grey = pdf.render_page(doc, index, placement, options.resolution)
+        black_white, treatment = binarize(grey, mode)
+        pages.append(_finish(black_white, treatment, run, offset, options, now))
+    return pages
+
+
+# The PDFs this worker opened last, by source_id. PDFium caches glyphs per open document;
+# the first page of a freshly opened one costs 2-3x a later page, so the runs of one
+# document that land on the same worker reuse it.
+_OPEN_PDFS: "OrderedDict[str, tuple]" = OrderedDict()
+_OPEN_PDFS_KEPT = 2
+
+
+def _open_pdf_cached(source_id: str, data: bytes):
+    if source_id and source_id in _OPEN_PDFS:
+        _OPEN_PDFS.move_to_end(source_id)
+        return _OPEN_PDFS[source_id]
     doc = pdf.open_pdf(data)
-    try:
-        sizes = pdf.page_sizes_in(doc)
-        pages = []
-        for offset in range(run.count):
-            index = run.first + offset
-            placement = place(*sizes[index], options.resolution, options.max_length_mm)
-            grey = pdf.render_page(doc, index, placement, options.resolution)
-            black_white, treatment = binarize(grey, mode)
-            pages.append(_finish(black_white, treatment, run, offset, options, now))
-        return pages
-    finally:
-        doc.close()
+    entry = (doc, pdf.page_sizes_in(doc))
+    _OPEN_PDFS[source_id or id(doc)] = entry
+    while len(_OPEN_PDFS) > _OPEN_PDFS_KEPT:
+        _OPEN_PDFS.popitem(last=False)[1][0].close()
+    return entry
+
+
+def close_open_pdfs() -> None:
+    while _OPEN_PDFS:
+        _OPEN_PDFS.popitem()[1][0].close()
 
 
 def _render_image(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
@@ -113,7 +136,7 @@ def _finish(black_white: Image.Image, treatment: str, run: PageRun, offset: int,
                    document=run.document, source_page=run.first + offset + 1, treatment=treatment)
     if options.coding:
         page.coding = options.coding
-        page.encoded = encode_page(page, options.coding)
+        page.encoded = encode_page(page, options.coding, **dict(options.encode_options))
     return page
 
 
@@ -121,13 +144,15 @@ def split_runs(kinds_and_data: list[tuple[str, bytes]], page_counts: list[int], 
                workers: int, max_run: int = 8) -> list[PageRun]:
     """Cut every source into runs that spread a document's pages over the workers."""
     total = sum(page_counts) + (1 if has_cover else 0)
+    fax_id = uuid.uuid4().hex
     runs = [PageRun(COVER, b"", None, 0, 1, 1, total)] if has_cover else []
     number = 2 if has_cover else 1
     for document, ((kind, data), count) in enumerate(zip(kinds_and_data, page_counts)):
         pieces = min(count, max(workers, -(-count // max_run)))
         bounds = [count * i // pieces for i in range(pieces + 1)]
         for start, end in zip(bounds, bounds[1:]):
-            runs.append(PageRun(kind, data, document, start, end - start, number + start, total))
+            runs.append(PageRun(kind, data, document, start, end - start, number + start, total,
+                                f"{fax_id}/{document}"))
         number += count
     return runs
 
@@ -141,7 +166,10 @@ def render_all(documents: list[bytes], options: RenderOptions,
     infos = inspect_all(documents, options.limits)
     sources = [(info.type.value, typeset_if_text(data)) for info, data in zip(infos, documents)]
     runs = split_runs(sources, [i.page_count for i in infos], options.cover is not None, workers=1)
-    return [page for run in runs for page in _render_run_for(run, options, now)]
+    try:
+        return [page for run in runs for page in _render_run_for(run, options, now)]
+    finally:
+        close_open_pdfs()  # this process is not a worker: keep nothing open
 
 
 def _render_run_for(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
@@ -155,5 +183,6 @@ def warm_up_worker() -> int:
     """Pay a worker's first-use costs (PDFium init, fonts, reportlab) before a fax waits."""
     from .options import HeaderLine
 
-    render_all([b"warm up\n"], RenderOptions(header=HeaderLine(), cover=_WARM_COVER))
+    coding = "MH" if codec_available() else None  # also compiles the codec's numba kernels
+    render_all([b"warm up\n"], RenderOptions(header=HeaderLine(), cover=_WARM_COVER, coding=coding))
     return os.getpid()

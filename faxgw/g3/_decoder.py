@@ -12,6 +12,8 @@ from numba import njit
 
 from ._lines import LINE_OK, count_zero_bits, decode_line_1d, decode_line_2d
 
+WHITE = 255  # rows are Pillow "1;8" bytes: 255 white, 0 black
+
 CODING_MH, CODING_MR, CODING_MMR = 0, 1, 2
 END_RTC, END_EOFB, END_DATA, END_LIMIT, END_DAMAGED = range(5)
 # report slots
@@ -53,12 +55,12 @@ def _replace_line(pixels, line):
     if line > 0:
         pixels[line, :] = pixels[line - 1, :]
     else:
-        pixels[line, :] = 0
+        pixels[line, :] = WHITE
 
 
 @njit(cache=True)
-def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, modes, report):
-    """MH or MR: lines between EOLs. pixels must be zeroed; returns nothing, fills report."""
+def decode_page_t4(data, nbits, width, two_dimensional, pixels, report):
+    """MH or MR: lines between EOLs. Fills `pixels` (rows of 255/0) and `report`."""
     limit = pixels.shape[0]
     changes = np.empty(width + 4, dtype=np.int64)
     reference = np.empty(width + 4, dtype=np.int64)
@@ -95,12 +97,12 @@ def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, mo
                 break
         start = pos
         row = pixels[lines]
+        row[:] = WHITE
         if is_2d:
             status, pos, count = decode_line_2d(data, pos, nbits, width, row, changes,
-                                                reference, white, black, modes)
+                                                reference)
         else:
-            status, pos, count = decode_line_1d(data, pos, nbits, width, row, changes,
-                                                white, black)
+            status, pos, count = decode_line_1d(data, pos, nbits, width, row, changes)
         at_end = False
         if status == LINE_OK:
             zeros = count_zero_bits(data, pos, nbits)
@@ -122,7 +124,6 @@ def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, mo
             resync = find_next_eol(data, start, nbits)
             if lines == 0 and not after_eol:
                 # Bits before the first EOL that are not a line: skip them, count nothing.
-                row[:] = 0
                 if resync < 0:
                     end = END_DATA
                     break
@@ -157,7 +158,7 @@ def decode_page_t4(data, nbits, width, two_dimensional, pixels, white, black, mo
 
 
 @njit(cache=True)
-def decode_page_t6(data, nbits, width, pixels, white, black, modes, report):
+def decode_page_t6(data, nbits, width, pixels, report):
     """MMR: every line two-dimensional, the first against a white line, EOFB at the end."""
     limit = pixels.shape[0]
     changes = np.empty(width + 4, dtype=np.int64)
@@ -178,8 +179,9 @@ def decode_page_t6(data, nbits, width, pixels, white, black, modes, report):
         if zeros >= EOL_ZEROS:
             end = END_EOFB  # T.6 2.2.3; no mode code begins with eleven zeros
             break
+        pixels[lines, :] = WHITE
         status, pos, count = decode_line_2d(data, pos, nbits, width, pixels[lines], changes,
-                                            reference, white, black, modes)
+                                            reference)
         if status != LINE_OK:
             # Without EOLs there is nowhere to resynchronise: the rest of the page is lost.
             _replace_line(pixels, lines)

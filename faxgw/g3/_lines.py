@@ -1,24 +1,31 @@
 """Numba kernels that decode one coded line (T.4 one-dimensional, T.4/T.6 two-dimensional).
 
-Each returns (status, next bit position, number of changing elements).  A line is good
-only when it ends exactly at the line width; everything else is reported, never raised, so
-that the page decoder can replace the line and resynchronise (T.4 Annex B-like behaviour
-of real receivers).  The input is padded with zero bytes so a 13-bit peek past the end is
-always safe; the callers compare positions with the true bit count.
+Each returns (status, next bit position, number of changing elements). A line is good
+only when it ends exactly at the line width; anything else is reported, never raised, so
+that the page decoder can replace the line and resynchronise.
+
+Bits are read through a 64-bit buffer (`bits`, the next bit in bit 63; `held` of them
+valid) refilled 32 bits at a time, so that the critical path per code word is one table
+lookup and one shift. The refill is written out in each loop rather than in a helper: a
+jitted helper taking the data array costs a reference count per call (see _encoder.py).
+The input must be followed by 16 zero bytes; positions are checked against `nbits`.
+Rows arrive white (255); black pixels are written as 0, Pillow's "1;8" raw layout.
 """
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
+from . import tables
+
 LINE_OK, LINE_BAD_CODE, LINE_TOO_LONG, LINE_TRUNCATED, LINE_EOL_INSIDE, LINE_UNSUPPORTED = range(6)
-
-
-@njit(cache=True)
-def peek13(data, pos):
-    i = pos >> 3
-    window = (int(data[i]) << 16) | (int(data[i + 1]) << 8) | int(data[i + 2])
-    return (window >> (11 - (pos & 7))) & 0x1FFF
+# One table for both colours: RUN_DECODE[colour << 13 | next 13 bits] = run << 5 | length.
+RUN_DECODE = np.concatenate((tables.WHITE_DECODE, tables.BLACK_DECODE)).astype(np.int64)
+MODE_DECODE = tables.MODE_DECODE.astype(np.int64)
+PASS, HORIZONTAL, V0 = tables.MODE_PASS, tables.MODE_HORIZONTAL, tables.MODE_V0 + 3
+V_LAST, EXTENSION = tables.MODE_V0 + 6, tables.MODE_EXTENSION
+BLACK = 0
 
 
 @njit(cache=True)
@@ -36,37 +43,45 @@ def count_zero_bits(data, pos, nbits):
 
 
 @njit(cache=True)
-def read_run(data, pos, nbits, table):
-    """One run: make-up codes then a terminating code (T.4 4.1.1). Returns (run, pos) or a
-    negative run: -1 for a bit pattern that is no code word, -2 for the end of data."""
-    run = 0
-    while True:
-        entry = table[peek13(data, pos)]
-        if entry == 0:
-            return -1, pos
-        pos += entry & 31
-        if pos > nbits:
-            return -2, pos
-        part = entry >> 5
-        run += part
-        if part < 64:
-            return run, pos
-
-
-@njit(cache=True)
-def decode_line_1d(data, pos, nbits, width, row, changes, white, black):
-    """T.4 4.1: alternating white and black runs filling exactly `width` pixels."""
+def decode_line_1d(data, pos, nbits, width, row, changes):
+    """T.4 4.1: alternating white and black runs filling exactly `width` pixels; a run is
+    make-up codes then a terminating code (T.4 4.1.1)."""
+    byte = pos >> 3
+    bits = 0
+    held = 0
     a0 = 0
     colour = 0
     count = 0
+    skip = pos & 7
     while True:
-        run, pos = read_run(data, pos, nbits, black if colour else white)
-        if run < 0:
-            return (LINE_TRUNCATED if run == -2 else LINE_BAD_CODE), pos, count
+        run = 0
+        while True:
+            if held < 32:
+                word = ((np.int64(data[byte]) << 24) | (np.int64(data[byte + 1]) << 16)
+                        | (np.int64(data[byte + 2]) << 8) | np.int64(data[byte + 3]))
+                bits |= word << (32 - held)
+                held += 32
+                byte += 4
+                if skip:  # only on the first refill: start mid-byte
+                    bits <<= skip
+                    held -= skip
+                    skip = 0
+            entry = RUN_DECODE[(colour << 13) | ((bits >> 51) & 0x1FFF)]
+            if entry == 0:
+                return LINE_BAD_CODE, (byte << 3) - held, count
+            bits <<= entry & 31
+            held -= entry & 31
+            run += entry >> 5
+            if (entry >> 5) < 64:
+                break
+        pos = (byte << 3) - held
+        if pos > nbits:
+            return LINE_TRUNCATED, pos, count
         if a0 + run > width:
             return LINE_TOO_LONG, pos, count
         if colour:
-            row[a0 : a0 + run] = 1
+            for x in range(a0, a0 + run):
+                row[x] = BLACK
         a0 += run
         if a0 == width:
             return LINE_OK, pos, count
@@ -79,9 +94,13 @@ def decode_line_1d(data, pos, nbits, width, row, changes, white, black):
 
 
 @njit(cache=True)
-def decode_line_2d(data, pos, nbits, width, row, changes, reference, white, black, modes):
+def decode_line_2d(data, pos, nbits, width, row, changes, reference):
     """T.4 4.2.1.3 / T.6 2.2: modes relative to the reference line's changing elements,
     which must be followed by three sentinels equal to `width`."""
+    byte = pos >> 3
+    bits = 0
+    held = 0
+    skip = pos & 7
     a0 = -1
     colour = 0
     count = 0
@@ -91,41 +110,67 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference, white, blac
             ri -= 1
         while reference[ri] <= a0 or (ri & 1) != colour:
             ri += 1
-        b1 = reference[ri]
-        entry = modes[peek13(data, pos)]
+        if held < 32:
+            word = ((np.int64(data[byte]) << 24) | (np.int64(data[byte + 1]) << 16)
+                    | (np.int64(data[byte + 2]) << 8) | np.int64(data[byte + 3]))
+            bits |= word << (32 - held)
+            held += 32
+            byte += 4
+            if skip:
+                bits <<= skip
+                held -= skip
+                skip = 0
+        entry = MODE_DECODE[(bits >> 51) & 0x1FFF]
         if entry == 0:
-            return LINE_BAD_CODE, pos, count
-        pos += entry & 31
-        if pos > nbits:
-            return LINE_TRUNCATED, pos, count
+            return LINE_BAD_CODE, (byte << 3) - held, count
+        bits <<= entry & 31
+        held -= entry & 31
         mode = entry >> 5
         start = a0 if a0 > 0 else 0
-        if mode == 0:  # pass: a0 moves under b2, colour unchanged
+        if mode == PASS:  # a0 moves under b2, colour unchanged
             b2 = reference[ri + 1]
             if b2 > width:
-                return LINE_TOO_LONG, pos, count
+                return LINE_TOO_LONG, (byte << 3) - held, count
             if colour:
-                row[start:b2] = 1
+                for x in range(start, b2):
+                    row[x] = BLACK
             a0 = b2
-        elif mode == 1:  # horizontal: two runs, a0a1 then a1a2
-            first, pos = read_run(data, pos, nbits, black if colour else white)
-            if first < 0:
-                return (LINE_TRUNCATED if first == -2 else LINE_BAD_CODE), pos, count
-            second, pos = read_run(data, pos, nbits, white if colour else black)
-            if second < 0:
-                return (LINE_TRUNCATED if second == -2 else LINE_BAD_CODE), pos, count
-            a1 = start + first
-            a2 = a1 + second
+        elif mode == HORIZONTAL:  # two runs, a0a1 in a0's colour, then a1a2
+            a1 = start
+            a2 = start
+            for half in range(2):
+                run = 0
+                while True:
+                    if held < 32:
+                        word = ((np.int64(data[byte]) << 24) | (np.int64(data[byte + 1]) << 16)
+                                | (np.int64(data[byte + 2]) << 8) | np.int64(data[byte + 3]))
+                        bits |= word << (32 - held)
+                        held += 32
+                        byte += 4
+                    entry = RUN_DECODE[((colour ^ half) << 13) | ((bits >> 51) & 0x1FFF)]
+                    if entry == 0:
+                        return LINE_BAD_CODE, (byte << 3) - held, count
+                    bits <<= entry & 31
+                    held -= entry & 31
+                    run += entry >> 5
+                    if (entry >> 5) < 64:
+                        break
+                if half == 0:
+                    a1 = start + run
+                    # a1 lies right of a0, except at the line start (T.4 4.2.1.3.2).
+                    if a0 >= 0 and run == 0:
+                        return LINE_BAD_CODE, (byte << 3) - held, count
+                else:
+                    a2 = a1 + run
+                    # a2 lies right of a1 unless a1 is the line end: empty runs must not
+                    # repeat without moving a0.
+                    if run == 0 and a1 < width:
+                        return LINE_BAD_CODE, (byte << 3) - held, count
             if a2 > width:
-                return LINE_TOO_LONG, pos, count
-            # a1 lies right of a0 (except at the line start) and a2 right of a1 (except at
-            # the line end): without this, empty runs could repeat without moving a0.
-            if (a0 >= 0 and first == 0) or (second == 0 and a1 < width):
-                return LINE_BAD_CODE, pos, count
-            if colour:
-                row[start:a1] = 1
-            else:
-                row[a1:a2] = 1
+                return LINE_TOO_LONG, (byte << 3) - held, count
+            black_from, black_to = (start, a1) if colour else (a1, a2)
+            for x in range(black_from, black_to):
+                row[x] = BLACK
             if a1 < width:
                 changes[count] = a1
                 count += 1
@@ -133,19 +178,22 @@ def decode_line_2d(data, pos, nbits, width, row, changes, reference, white, blac
                 changes[count] = a2
                 count += 1
             a0 = a2
-        elif mode <= 9:  # vertical: a1 = b1 + d
-            a1 = b1 + mode - 5
+        elif mode <= V_LAST:  # vertical: a1 = b1 + d, d in -3..3
+            a1 = reference[ri] + mode - V0
             if a1 <= a0 or a1 < 0 or a1 > width:
-                return LINE_BAD_CODE, pos, count
+                return LINE_BAD_CODE, (byte << 3) - held, count
             if colour:
-                row[start:a1] = 1
+                for x in range(start, a1):
+                    row[x] = BLACK
             if a1 < width:
                 changes[count] = a1
                 count += 1
             a0 = a1
             colour ^= 1
-        elif mode == 10:
-            return LINE_UNSUPPORTED, pos, count  # uncompressed mode (T.4 Annex A)
+        elif mode == EXTENSION:
+            return LINE_UNSUPPORTED, (byte << 3) - held, count  # uncompressed (T.4 Annex A)
         else:
-            return LINE_EOL_INSIDE, pos, count
-    return LINE_OK, pos, count
+            return LINE_EOL_INSIDE, (byte << 3) - held, count
+        if (byte << 3) - held > nbits:
+            return LINE_TRUNCATED, (byte << 3) - held, count
+    return LINE_OK, (byte << 3) - held, count

@@ -148,6 +148,7 @@ class AtClass1Link:
                 data = await tx.read_data(self._timing.frame_timeout_s,
                                           doubled=quirk_hooks.hdlc_data_doubled(self._profile.quirks))
             except ATTimeout:
+                await self._abort_data(tx, "AT+FRH=3")
                 raise CarrierLost("frame data stopped before <DLE><ETX>") from None
             reply = await tx.read_final("+FRH frame", accept=ANY_FINAL)
             if reply.kind in (Kind.OK, Kind.ERROR):
@@ -176,7 +177,7 @@ class AtClass1Link:
             try:
                 data = await tx.read_data(self._timing.data_idle_timeout_s)
             except ATTimeout:
-                await self._abort_wait(tx, f"AT+FRM={modulation.value}")
+                await self._abort_data(tx, f"AT+FRM={modulation.value}")
                 raise CarrierLost("image data stopped without <DLE><ETX>") from None
             # The data ends with <DLE><ETX> and NO CARRIER (or OK): the page is what came.
             reply = await tx.read_final(f"AT+FRM={modulation.value} end", accept=ANY_FINAL)
@@ -292,6 +293,14 @@ class AtClass1Link:
         reply = await tx.read_final(f"{command} (aborted)", accept=ANY_FINAL, data_mode=data_mode)
         tx.mark_synced()  # the timed-out command's answer has come: nothing late is due
         return reply
+
+    async def _abort_data(self, tx: Transaction, command: str) -> None:
+        """Stop a receive whose data went quiet: a character makes the DCE end the data
+        with <DLE><ETX> and a result (T.31 8.3.4). No answer: ATTimeout (a modem fault)."""
+        tx.write_raw(CAN, f"CAN (abort {command} data)")
+        await tx.read_data(self._timing.command_timeout_s)
+        await tx.read_final(f"{command} (aborted)", accept=ANY_FINAL)
+        tx.mark_synced()
 
     def _carrier_ended(self, reply: Reply, where: str) -> None:
         text = f"{where}: {reply.result.text}"

@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
-from faxgw.session import PageFormat, PageReceivedCallback, PageSource, ReceivedPage
+from faxgw.session import (WIDTH_A4_PX, Coding, PageFormat, PageReceivedCallback, PageSource,
+                           ReceivedPage, Resolution)
 from faxgw.t30.negotiate import PageQuality
 
 
@@ -56,6 +57,12 @@ class ReceivedPages:
         self.judged: dict[int, tuple[Any, PageQuality]] = {}
         self.kept: list[ReceivedPage] = []
 
+    def warm_up(self) -> None:
+        """Decode an empty page in a thread: the codec's first use in a process is slow,
+        and must not fall between a post-page command and our answer to it."""
+        fmt = PageFormat(Coding.MH, Resolution.FINE, WIDTH_A4_PX, 0, 14400)
+        self.tasks[-1] = asyncio.ensure_future(asyncio.to_thread(self.decoder.decode, b"", fmt))
+
     def start_decode(self, index: int, data: bytes, fmt: PageFormat) -> None:
         self.arrived[index] = (data, fmt)
         self.tasks[index] = asyncio.ensure_future(
@@ -88,3 +95,69 @@ class ReceivedPages:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*self.tasks.values(), return_exceptions=True)
+
+
+# --- the G3 codec behind those interfaces -----------------------------------------------
+
+# Vertical resolution in lines per inch of each T.4 resolution (T.4 clause 2.2).
+Y_DPI = {"standard": 98.0, "fine": 196.0, "superfine": 391.0}
+X_DPI = 204.0
+
+
+class ImagePages:
+    """``PageSource`` over mode "1" images (0 black) rendered at ``resolution``: encoded
+    with ``faxgw.g3`` for the negotiated format, resampled when the receiver cannot take
+    the document's resolution (pairs of lines ORed, so thin strokes survive), cut or
+    padded with white to the agreed width."""
+
+    def __init__(self, images: list[Any], resolution: Resolution,
+                 width_px: int = WIDTH_A4_PX) -> None:
+        self.images, self.resolution, self.width_px = images, resolution, width_px
+        self.page_count = len(images)
+
+    def encode(self, index: int, fmt: PageFormat) -> bytes:
+        from faxgw import g3
+
+        image = fit_page(self.images[index], self.resolution, fmt)
+        return g3.encode(image, fmt.coding.value, resolution=fmt.resolution.value,
+                         min_scan_ms=fmt.min_scan_ms, bit_rate=fmt.bit_rate)
+
+
+def fit_page(image: Any, resolution: Resolution, fmt: PageFormat) -> Any:
+    """The page image at the format's resolution and width (a pure function)."""
+    import numpy as np
+    from PIL import Image
+
+    ink = ~np.asarray(image.convert("1"), dtype=bool)
+    steps = fmt.resolution.rank - resolution.rank
+    while steps < 0:  # coarser: OR each pair of lines
+        ink = np.vstack([ink, np.zeros((len(ink) % 2, ink.shape[1]), bool)])
+        ink = ink[0::2] | ink[1::2]
+        steps += 1
+    if steps > 0:  # finer than the document: repeat lines
+        ink = np.repeat(ink, 2 ** steps, axis=0)
+    width = ink.shape[1]
+    if width > fmt.width_px:
+        left = (width - fmt.width_px) // 2
+        ink = ink[:, left:left + fmt.width_px]
+    elif width < fmt.width_px:
+        ink = np.hstack([ink, np.zeros((len(ink), fmt.width_px - width), bool)])
+    return Image.fromarray(~ink)
+
+
+class G3Decoder:
+    """``PageDecoder`` with ``faxgw.g3``: the image and its bad-line report."""
+
+    def decode(self, data: bytes, fmt: PageFormat) -> tuple[Any, PageQuality]:
+        from faxgw import g3
+
+        image, report = g3.decode(data, fmt.width_px, fmt.coding.value)
+        return image, PageQuality(report.lines, report.bad_lines, report.longest_bad_run)
+
+
+def received_tiff(pages: list[ReceivedPage]) -> bytes:
+    """The accepted pages as one TIFF Class F (MH, byte-aligned EOLs, as Class F asks)."""
+    from faxgw.g3.tiff import Page, write_tiff
+
+    return write_tiff([Page(p.image, X_DPI, Y_DPI[p.fmt.resolution.value]) for p in pages
+                       if p.image is not None], "MH")

@@ -18,13 +18,13 @@ from typing import Any, Protocol
 
 from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome
-from faxgw.session import (PageConfirmedCallback, PageReceivedCallback, PageSource,
-                           SessionResult, TraceEntry)
+from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageReceivedCallback,
+                           PageSource, SessionResult, TraceEntry)
 from faxgw.t30 import events as ev
 from faxgw.t30.engine import Engine
 from faxgw.t30.frames import describe
 from faxgw.t30.link import (CarrierLost, Class1Link, DialResult, LineDropped, LinkError,
-                            LinkTimeout, ModemFault, WrongCarrier)
+                            LinkTimeout, ModemFault, Modulation, WrongCarrier)
 from faxgw.t30.negotiate import LocalCapabilities, QualityPolicy
 from faxgw.t30.receiver import Receiver
 from faxgw.t30.timers import Timers
@@ -155,10 +155,10 @@ class _Runner:
         margin, link = self.config.io_margin_s, self.link
         if isinstance(action, ev.SendFrames):
             seconds = sum(len(f) + 4 for f in action.frames) * 8 / V21_BITS_PER_S + 1.0
-            return seconds + margin, lambda: link.send_frames(list(action.frames)), \
+            return seconds + margin, lambda: self._send_frames(action), \
                 self._frames_sent(action)
         if isinstance(action, ev.ReceiveFrame):
-            return action.timeout_s + 2.0, lambda: link.receive_frame(action.timeout_s), \
+            return action.timeout_s + 2.0, lambda: self._receive_frame(action), \
                 self._frame_received
         if isinstance(action, ev.SendImage):
             seconds = len(action.data) * 8 / action.modulation.bit_rate
@@ -173,6 +173,21 @@ class _Runner:
             return action.ms / 1000 + margin, lambda: link.send_silence(action.ms), \
                 lambda _: ev.SilenceDone(self.clock())
         raise TypeError(f"not a line action: {action!r}")
+
+    async def _send_frames(self, action: ev.SendFrames) -> None:
+        if action.wait_silence_ms:
+            try:
+                await self.link.wait_silence(action.wait_silence_ms)
+            except (LineDropped, ModemFault):
+                raise
+            except LinkError as exc:  # a modem without +FRS: go on, the frames matter more
+                self.trace.add("event", "wait_silence failed", str(exc))
+        await self.link.send_frames(list(action.frames))
+
+    async def _receive_frame(self, action: ev.ReceiveFrame):
+        if action.wait_silence_ms:  # let a carrier that is not V.21 end first (+FRS)
+            await self.link.wait_silence(action.wait_silence_ms)
+        return await self.link.receive_frame(action.timeout_s)
 
     def _frames_sent(self, action: ev.SendFrames):
         def done(_: Any) -> ev.Event:
@@ -228,7 +243,8 @@ class _Runner:
 
 def _describe_action(action: ev.LineAction) -> str:
     if isinstance(action, ev.SendFrames):
-        return f"{len(action.frames)} frame(s)"
+        silence = f" after {action.wait_silence_ms} ms silence" if action.wait_silence_ms else ""
+        return f"{len(action.frames)} frame(s){silence}"
     if isinstance(action, (ev.SendImage, ev.ReceiveImage)):
         size = f" {len(action.data)} bytes" if isinstance(action, ev.SendImage) else ""
         return f"{action.modulation.family} {action.modulation.bit_rate}{size}"
@@ -246,8 +262,11 @@ async def send_fax(link: Class1Link, number: str, pages: PageSource, config: Cla
     """Dial ``number`` and send ``pages``. Success only when the last page got MCF."""
     engine = Transmitter(config.local, pages.page_count, pages.resolution, pages.width_px,
                          config.timers)
-    runner = _Runner(link, engine, config, pages=PagePipeline(pages),
-                     on_page_confirmed=on_page_confirmed)
+    pipeline = PagePipeline(pages)
+    # Encode page 1 for the likeliest format while we dial: it warms the codec (its first
+    # use in a process costs a second) and is often the format DIS leads to.
+    pipeline.prefetch(likely_format(config, pages), 0)
+    runner = _Runner(link, engine, config, pages=pipeline, on_page_confirmed=on_page_confirmed)
     result = _new_result("send", config, number, pages.page_count)
     return await _session(runner, result, lambda: _dial(runner, number))
 
@@ -257,10 +276,18 @@ async def receive_fax(link: Class1Link, config: Class1Config, decoder: PageDecod
     """Answer a ringing call and receive a fax; each accepted page goes to
     ``on_page_received`` (as it is accepted, before the call ends)."""
     engine = Receiver(config.local, config.quality, config.timers)
-    runner = _Runner(link, engine, config,
-                     received=ReceivedPages(decoder, on_page_received))
+    received = ReceivedPages(decoder, on_page_received)
+    received.warm_up()
+    runner = _Runner(link, engine, config, received=received)
     result = _new_result("receive", config, None, 0)
     return await _session(runner, result, lambda: _answer(runner))
+
+
+def likely_format(config: Class1Config, pages: PageSource) -> PageFormat:
+    local = config.local
+    top = local.speeds()[0] if local.speeds() else Modulation.V27TER_2400
+    return PageFormat(Coding.MR if local.mr else Coding.MH, pages.resolution, pages.width_px,
+                      0, top.bit_rate)
 
 
 class Class1Session:

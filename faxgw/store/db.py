@@ -15,7 +15,7 @@ import re
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable
 
 import aiosqlite
 
@@ -87,6 +87,8 @@ class Database:
         self._reader = reader
         self._lock = asyncio.Lock()
         self.q = load_queries()
+        # Called after every COMMIT of write(): the webhook worker wakes up on new outbox rows.
+        self.commit_listeners: list[Callable[[], None]] = []
 
     @classmethod
     async def open(cls, path: str | Path) -> "Database":
@@ -116,6 +118,8 @@ class Database:
                 await asyncio.shield(self._writer.execute("ROLLBACK"))
                 raise
             await asyncio.shield(self._writer.execute("COMMIT"))
+            for listener in self.commit_listeners:
+                listener()
 
     async def fetchone(self, sql: str, params: tuple | dict = ()) -> aiosqlite.Row | None:
         async with self._reader.execute(sql, params) as cur:

@@ -13,13 +13,13 @@ from typing import Callable, ClassVar
 from faxgw.outcome import Outcome
 from faxgw.session import PageResult
 from faxgw.t30.dis import DcsSettings, DisCapabilities
-from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, LinkFailed,
-                              LinkFailure, Note, ReceiveFrame, SendFrames)
+from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, ImageReceived,
+                              LinkFailed, LinkFailure, Note, ReceiveFrame, SendFrames)
 from faxgw.t30.frames import FCF, Frame, build_frame, parse_frame
 from faxgw.t30.negotiate import LocalCapabilities
 from faxgw.t30.states import (PHASE_OF, TRANSITIONS, IllegalTransition, Phase, State,
                               UnexpectedEvent)
-from faxgw.t30.timers import MAX_RELISTENS
+from faxgw.t30.timers import MAX_RELISTENS, SILENCE_BEFORE_MODULATION_MS
 
 
 @dataclass(slots=True)
@@ -56,6 +56,7 @@ class Engine:
         self.last_sent: tuple[bytes, ...] = ()
         self.deadline = 0.0  # when the current wait gives up (T1, T2 or T4 from its start)
         self.relistens = 0
+        self.heard_far_end = False  # a carrier from the far end ended just now
 
     # --- dispatch -----------------------------------------------------------------------
     def handle(self, event: Event) -> list[Action]:
@@ -66,7 +67,13 @@ class Engine:
         if isinstance(event, LinkFailed) and event.failure in (LinkFailure.LINE_DROPPED,
                                                                LinkFailure.MODEM_FAULT):
             return self._link_gone(event.failure)
+        if isinstance(event, (FrameReceived, ImageReceived)):
+            self.heard_far_end = True
         name = self.HANDLERS.get((self.state, type(event)))
+        if name is None and isinstance(event, LinkFailed):
+            # The link failed while we were sending: the modem did not do what it was told.
+            return self._finish(Outcome.MODEM_FAULT,
+                                f"{event.failure.value} while in {self.state.name}")
         if name is None:
             raise UnexpectedEvent(f"{self.state.name} does not take {type(event).__name__}")
         return getattr(self, name)(event)
@@ -90,8 +97,10 @@ class Engine:
         """Move to ``state`` and send ``frames`` in one V.21 transmission."""
         self.goto(state)
         self.last_sent = frames
+        silence = SILENCE_BEFORE_MODULATION_MS if self.heard_far_end else 0
+        self.heard_far_end = False
         actions: list[Action] = [Note(note)] if note else []
-        return actions + [SendFrames(frames)]
+        return actions + [SendFrames(frames, silence)]
 
     def classify(self, event: FrameReceived) -> Frame | str:
         """The parsed frame, or why it is to be ignored: "bad" (FCS error or garbled
@@ -109,15 +118,19 @@ class Engine:
         self.relistens = 0
         return [ReceiveFrame(timeout_s)]
 
-    def relisten(self, at: float, why: str) -> list[Action] | None:
+    def relisten(self, at: float, why: str, after_silence: bool = False
+                 ) -> list[Action] | None:
         """Listen again for what is left of the current wait; None when the wait is used
-        up (time or re-listens), so that the caller applies its time-out rule."""
+        up (time or re-listens), so that the caller applies its time-out rule.
+        ``after_silence``: we heard a carrier that was not V.21 (+FCERROR); let it end
+        (+FRS) before listening, rather than collect +FCERROR after +FCERROR."""
         self.relistens += 1
         remaining = self.deadline - at
         if self.relistens > MAX_RELISTENS or remaining <= 0.05:
             return None
+        silence = SILENCE_BEFORE_MODULATION_MS if after_silence else 0
         return [Note(f"{why}: listening again ({remaining:.1f} s left)"),
-                ReceiveFrame(remaining)]
+                ReceiveFrame(remaining, silence)]
 
     # --- the end ------------------------------------------------------------------------
     def _finish(self, outcome: Outcome, detail: str = "") -> list[Action]:

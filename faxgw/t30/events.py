@@ -94,12 +94,20 @@ Event = (Start | FramesSent | FrameReceived | ImageSent | ImageReceived | Silenc
 
 @dataclass(frozen=True, slots=True)
 class SendFrames:
+    """One V.21 transmission. ``wait_silence_ms``: when we just heard the far end, wait
+    for that much silence first (+FRS, T.30 clause 5.3.2.4: 75 ms between signals)."""
+
     frames: tuple[bytes, ...]
+    wait_silence_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)
 class ReceiveFrame:
+    """Listen for the next frame. ``wait_silence_ms``: first wait until the line is
+    silent that long (+FRS), after hearing a carrier that was not V.21."""
+
     timeout_s: float
+    wait_silence_ms: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from faxgw.t30.frames import FCF, POST_PAGE_COMMANDS, Frame, decode_ident, encod
 from faxgw.t30.negotiate import (LocalCapabilities, QualityPolicy, dcs_acceptable,
                                  judge_page, judge_tcf, page_format)
 from faxgw.t30.states import State
-from faxgw.t30.timers import MAX_COMMAND_TRIES, MAX_CRP_REPEATS, Timers
+from faxgw.t30.timers import MAX_COMMAND_TRIES, MAX_CRP_REPEATS, MAX_RELISTENS, Timers
 
 S = State
 _MPS = (FCF.MPS, FCF.PRI_MPS)
@@ -48,6 +48,7 @@ class Receiver(Engine):
         self.command_waits = 0  # consecutive T2 waits without a command, mid-document
         self.crp_repeats = 0
         self.crp_return = S.R_WAIT_COMMAND
+        self.page_wait_started = 0.0
 
     # --- phase B -------------------------------------------------------------------------
     def on_start(self, event: Start) -> list[Action]:
@@ -89,7 +90,8 @@ class Receiver(Engine):
     def on_command_failed(self, event: LinkFailed) -> list[Action]:
         if event.failure is LinkFailure.TIMEOUT:
             return self._no_command(event.at)
-        return self.relisten(event.at, event.failure.value) or self._no_command(event.at)
+        wrong = event.failure is LinkFailure.WRONG_CARRIER
+        return self.relisten(event.at, event.failure.value, wrong) or self._no_command(event.at)
 
     def _no_command(self, at: float) -> list[Action]:
         if self.document_complete:  # EOP was answered; a caller that leaves without DCN
@@ -132,15 +134,16 @@ class Receiver(Engine):
                          note=f"TCF not received ({event.failure.value}): FTT")
 
     def on_cfr_sent(self, event: FramesSent) -> list[Action]:
-        return self._receive_page()
+        return self._receive_page(event.at)
 
     def on_ftt_sent(self, event: FramesSent) -> list[Action]:
         return self.listen(S.R_WAIT_COMMAND, event.at, self.t2_s)
 
     # --- phase C -------------------------------------------------------------------------
-    def _receive_page(self) -> list[Action]:
+    def _receive_page(self, at: float) -> list[Action]:
         assert self.dcs is not None
         self.goto(S.R_RECEIVE_PAGE)
+        self.page_wait_started, self.deadline, self.relistens = at, at + self.t2_s, 0
         return [ReceiveImage(self.dcs.modulation, self.t2_s, "page")]
 
     def on_page(self, event: ImageReceived) -> list[Action]:
@@ -154,8 +157,19 @@ class Receiver(Engine):
                 *self.listen(S.R_WAIT_PPM, event.at, self.t2_s)]
 
     def on_page_failed(self, event: LinkFailed) -> list[Action]:
-        # No page carrier: most often a V.21 carrier instead (+FCERROR), i.e. the sender
-        # did not hear our CFR/MCF and repeats its command. Listen for it (bounded).
+        # A V.21 carrier heard soon after our CFR/MCF is our own frame's echo (the sender
+        # cannot have timed out yet: its T4 runs from the end of its command): listen
+        # for the page again (bounded). Later, it is the sender repeating a command
+        # because it missed our answer: listen for that command.
+        assert self.dcs is not None
+        early = event.at - self.page_wait_started < self.t4_s / 2
+        if event.failure is LinkFailure.WRONG_CARRIER and early:
+            self.relistens += 1
+            remaining = self.deadline - event.at
+            if self.relistens <= MAX_RELISTENS and remaining > 0.05:
+                self.goto(S.R_RECEIVE_PAGE)
+                return [Note("V.21 right after our answer (echo): listening for the page"),
+                        ReceiveImage(self.dcs.modulation, remaining, "page")]
         return [Note(f"no page carrier ({event.failure.value}): listening for a command"),
                 *self.listen(S.R_WAIT_COMMAND, event.at, self.t2_s)]
 
@@ -196,7 +210,7 @@ class Receiver(Engine):
         if self.ppm in _EOP and accepted:
             self.document_complete = True
         if self.ppm in _MPS and verdict == FCF.MCF:
-            return self._receive_page()
+            return self._receive_page(event.at)
         if self.ppm not in (*_MPS, *_EOP) and accepted:  # EOM: back to phase B
             self.dcs = None
             return self._send_dis(note="EOM: a new document follows")

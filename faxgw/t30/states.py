@@ -91,7 +91,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.R_RECEIVE_TCF: frozenset({S.R_SEND_CFR, S.R_SEND_FTT}),
     S.R_SEND_CFR: frozenset({S.R_RECEIVE_PAGE}),
     S.R_SEND_FTT: frozenset({S.R_WAIT_COMMAND}),
-    S.R_RECEIVE_PAGE: frozenset({S.R_WAIT_PPM, S.R_WAIT_COMMAND}),
+    S.R_RECEIVE_PAGE: frozenset({S.R_RECEIVE_PAGE, S.R_WAIT_PPM, S.R_WAIT_COMMAND}),
     S.R_WAIT_PPM: frozenset({S.R_WAIT_PPM, S.R_WAIT_COMMAND, S.R_AWAIT_QUALITY,
                              S.R_SEND_PPM_RESPONSE, S.R_RECEIVE_TCF, S.R_SEND_FTT,
                              S.R_SEND_CRP}),

@@ -10,7 +10,8 @@ from faxgw.t30.dis import DcsSettings, DisCapabilities
 from faxgw.t30.engine import Engine
 from faxgw.t30.events import (Action, FramesSent, FrameReceived, ImageSent, LinkFailed,
                               LinkFailure,
-                              Note, PageConfirmed, PreparePages, SendImage, SendPage,
+                              Note, PageConfirmed, PreparePages, ReceiveFrame, SendImage,
+                              SendPage,
                               SendSilence, SilenceDone, Start)
 from faxgw.t30.frames import FCF, Frame, decode_ident, encode_ident
 from faxgw.t30.link import Modulation
@@ -84,8 +85,10 @@ class Transmitter(Engine):
         remaining = self.t1_deadline - at
         if remaining <= 0.05:
             return self._finish(Outcome.NO_FAX_AT_FAR_END, "T1 expired: no DIS heard")
+        self.listen(S.T_WAIT_DIS, at, remaining)
+        silence = SILENCE_BEFORE_MODULATION_MS if why == LinkFailure.WRONG_CARRIER.value else 0
         return [Note(f"{why}: waiting for DIS ({remaining:.1f} s of T1 left)"),
-                *self.listen(S.T_WAIT_DIS, at, remaining)[-1:]]
+                ReceiveFrame(remaining, silence)]
 
     def _got_dis(self, frame: Frame, at: float) -> list[Action]:
         try:
@@ -287,7 +290,8 @@ class Transmitter(Engine):
     def _link_failed_waiting(self, event: LinkFailed, no_response) -> list[Action]:
         if event.failure is LinkFailure.TIMEOUT:
             return no_response(event.at)
-        return self.relisten(event.at, event.failure.value) or no_response(event.at)
+        wrong = event.failure is LinkFailure.WRONG_CARRIER
+        return self.relisten(event.at, event.failure.value, wrong) or no_response(event.at)
 
     # --- phase E -------------------------------------------------------------------------
     def _disconnect(self, outcome: Outcome, detail: str = "") -> list[Action]:

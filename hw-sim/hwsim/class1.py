@@ -84,8 +84,12 @@ async def dial(modem: "Modem", dial_string: str) -> str:
     # T.31 8.3.1.2 / Annex: after ATD in Class 1 the DCE behaves as after +FRH=3 and
     # reports CONNECT on the answerer's V.21 flags; S7 bounds the wait.
     deadline = now() + modem.timing.wall(modem.s[7])
-    outcome = await datamode.hdlc_receive(modem, listen_at=call.record.answered_at,
-                                          deadline=deadline)
+    try:
+        outcome = await datamode.hdlc_receive(modem, listen_at=call.record.answered_at,
+                                              deadline=deadline, abort_code="NO CARRIER")
+    except asyncio.CancelledError:
+        modem.hang_up("aborted")  # V.250 6.3.1: a DTE character abandons the call
+        raise
     if modem.call is call and call.rx(modem).find(call.record.answered_at) is None:
         call.record.notes.append("no fax tones from the far end")
         modem.hang_up("no_carrier")

@@ -20,7 +20,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from .carrier import Carrier, Channel
-from .hdlc import DLE_ETX, DleDecoder, dle_stuff, fcs_good, with_fcs
+from .hdlc import DLE_ETX, DleDecoder, dle_stuff, with_fcs
 from .modulation import V21, Modulation
 from .port import XOFF, XON
 from .timing import now
@@ -75,7 +75,7 @@ async def hdlc_transmit(modem: "Modem") -> str:
         end = start + modem.timing.wall((len(line) + 1) * 8 / V21.bit_rate)
         state.hdlc_free_at = end
         await sleep_until(end)
-        call.send_frame(modem, carrier, line, True, start, end)
+        call.send_frame(modem, carrier, line, start, end)
         if len(frame) >= 2 and frame[1] & 0x10:  # final bit (T.30 5.3.5): carrier off
             carrier.end(now())
             state.hdlc_tx = None
@@ -109,11 +109,11 @@ async def _read_frame(modem: "Modem") -> bytes | None:
 
 # -- HDLC receive -----------------------------------------------------------------------
 async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
-                       deadline: float | None = None) -> str:
+                       deadline: float | None = None, abort_code: str = "OK") -> str:
     modem.line_op = True
     state = modem.class1
     listen_at = now() if listen_at is None else listen_at
-    modem.abortable("OK")
+    modem.abortable(abort_code)
     carrier, index = await _lock_on(modem, listen_at, deadline, want=None)
     if carrier is None:
         return DONE
@@ -134,7 +134,7 @@ async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
     state.rx = (carrier, index + 1)
     double = not modem.profile.quirk("hdlc_dle_undoubled")
     modem.send_data(dle_stuff(segment.data, double) + DLE_ETX)
-    modem.result("OK" if segment.fcs_ok and fcs_good(segment.data) else "ERROR")
+    modem.result("OK" if segment.fcs_ok else "ERROR")
     return DONE
 
 

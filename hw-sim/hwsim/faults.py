@@ -20,8 +20,8 @@ class Faults:
     drop_after_s: float | None = None  # line seconds after answer
     drop_during_page: int | None = None  # the n-th page carrier of the call (1-based)
     drop_after_page_bytes: int = 2048  # how far into that page the line dies
-    bit_error_rate: float = 0.0  # per bit, on image (non-V.21) carriers
-    bit_errors_min_bps: int = 0  # only carriers at or above this bit rate
+    bit_error_rate: float = 0.0  # per bit, on carriers at or above bit_errors_min_bps
+    bit_errors_min_bps: int = 0  # 0 or 300 includes V.21 frames (their FCS then fails)
     bit_errors_on: str = "all"  # "all" image carriers, "pages" or "training" only
     bit_errors_pages: tuple[int, ...] | None = None  # only these page numbers
 

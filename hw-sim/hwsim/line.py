@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 from .calllog import CallLog, CallRecord
 from .carrier import Carrier, Channel, Segment
 from .faults import FaultBook, Faults
+from .hdlc import fcs_good
 from .modulation import Modulation
 from .timing import Timing, now
 
@@ -100,9 +101,13 @@ class Call:
         carrier.push(Segment(start_at, end_at, data))
         self._check_page_drop(carrier)
 
-    def send_frame(self, modem: "Modem", carrier: Carrier, frame: bytes, fcs_ok: bool,
+    def send_frame(self, modem: "Modem", carrier: Carrier, frame: bytes,
                    start_at: float, end_at: float) -> None:
-        carrier.push(Segment(start_at, end_at, frame, fcs_ok))
+        """A frame with its FCS crossing the line; noise may hit V.21 too, and then the
+        receiving DCE's FCS check fails (T.31 8.3.1.2: ERROR after the frame)."""
+        line = self._add_noise(carrier, frame)
+        fcs_ok = fcs_good(line)
+        carrier.push(Segment(start_at, end_at, line, fcs_ok))
         self.record.add_frame(modem.number, end_at, frame[:-2], fcs_ok)
 
     def hang_up(self, by: str, result: str | None = None) -> None:
@@ -150,6 +155,8 @@ class Call:
     def _noisy(self, carrier: Carrier) -> bool:
         f = self.faults
         if f.bit_error_rate <= 0 or carrier.modulation.bit_rate < f.bit_errors_min_bps:
+            return False
+        if f.bit_errors_on != "all" and carrier.modulation.is_hdlc:
             return False
         if f.bit_errors_on == "pages" and carrier.page_number is None:
             return False

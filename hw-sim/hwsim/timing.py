@@ -37,7 +37,7 @@ class Timing:
 
 
 REALTIME = Timing(1.0, 0.0, "realtime")
-ACCELERATED = Timing(0.02, 0.08, "accelerated", 1.1)
+ACCELERATED = Timing(0.02, 0.12, "accelerated", 1.1)
 
 
 def timing_from(value: "Timing | str | float") -> Timing:

@@ -29,7 +29,7 @@ class Dte:
         deadline = time.monotonic() + (timeout or self.timeout)
         buf = bytearray()
         while time.monotonic() < deadline:
-            buf += self.port.read(256)
+            buf += self.port.read(self.port.in_waiting or 1)
             if any(buf.endswith(e) for e in endings):
                 return bytes(buf)
         raise TimeoutError(f"waited for {endings!r}, got {bytes(buf)!r}")
@@ -45,5 +45,5 @@ class Dte:
         end = time.monotonic() + seconds
         buf = bytearray()
         while time.monotonic() < end:
-            buf += self.port.read(256)
+            buf += self.port.read(self.port.in_waiting or 1)
         return bytes(buf)

@@ -10,8 +10,10 @@ import pytest
 from faxgw.store import AttemptResult
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # the same bytes conftest sends
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
+PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+       b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")  # one blank A4 page: submit now really reads documents
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10\x00\x00\x00\x10\x01\x00\x00\x00\x007\x88\xc2\xcc\x00\x00\x00"
+       b"\x0fIDATx\x9cc\xfc\xcf\xc0\xc4@\x02\x02\x002\x01\x01\x1fYM\xe4\x10\x00\x00\x00\x00IEND\xaeB`\x82")  # a real 16x16 PNG
 TEXT = "Referral for Mrs Müller\n\fpage two\n".encode()
 
 # Written from ../shared/design/api-and-lifecycle.md, independently of faxgw.lifecycle.
@@ -65,7 +67,8 @@ async def test_send_answers_201_with_the_fax_and_stores_documents(tenant, daemon
     assert fax["resolution"] == "superfine" and fax["documentCount"] == 3
     assert fax["failedReason"] is None and fax["createdOn"].endswith("Z") and len(fax["createdOn"]) == 24
     folder = daemon.state_dir / "faxes" / fax["faxId"]
-    assert sorted(os.listdir(folder)) == ["1.pdf", "2.png", "3.txt"]
+    uploads = [n for n in os.listdir(folder) if not n.startswith(("pages.tif", ".pages."))]  # rendered after the 201
+    assert sorted(uploads) == ["1.pdf", "2.png", "3.txt"]
     assert (folder / "1.pdf").read_bytes() == PDF and (folder / "3.txt").read_bytes() == TEXT
     assert os.listdir(daemon.state_dir / "tmp") == []
 

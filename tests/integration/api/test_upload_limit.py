@@ -20,13 +20,17 @@ def daemon(tmp_path_factory, daemon_class):
 
 
 def pdf_of(size: int) -> bytes:
-    head = b"%PDF-1.4\n%"
-    return head + b"x" * (size - len(head))
+    """A real one-page PDF (submit reads documents) padded to ``size`` with a comment."""
+    from tests.integration.api.conftest import PDF
+
+    head, body = b"%PDF-1.4\n%", PDF[len(b"%PDF-1.4\n"):]
+    return head + b"x" * (size - len(head) - len(body) - 1) + b"\n" + body
 
 
 def files(daemon) -> list[str]:
     return sorted(os.path.relpath(os.path.join(d, f), daemon.state_dir)
-                  for d, _, fs in os.walk(daemon.state_dir) for f in fs if not f.startswith("faxgw.sqlite3"))
+                  for d, _, fs in os.walk(daemon.state_dir) for f in fs
+                  if not f.startswith(("faxgw.sqlite3", "pages.tif", ".pages.")))  # pages render after a 201  # pages render after a 201
 
 
 async def test_exactly_the_limit_is_accepted(tenant, daemon):

@@ -230,3 +230,21 @@ async def test_hang_up_is_shielded_from_cancellation(pty_modem, channel):
     assert time.monotonic() - started >= 0.2
     assert pty_modem.commands == ["ATH0"]
     assert not channel._desynced
+
+
+@pytest.mark.parametrize("answers_abort, error", [(True, CarrierLost), (False, ModemFault)])
+async def test_image_data_going_quiet_is_aborted(pty_modem, channel, answers_abort, error):
+    async def handler(m, command):
+        if command.startswith("AT+FRM"):
+            m.reply("CONNECT")
+            m.send(b"\x00\x01\x10\x10")
+            await m.read_until(b"\x18", 5)  # quiet until the DTE aborts
+            if answers_abort:
+                m.send(DLE + ETX + b"\r\nOK\r\n")
+        else:
+            m.reply("OK")
+
+    pty_modem.run(handler)
+    with pytest.raises(error):
+        await link_for(channel).receive_image(Modulation.V27TER_4800, 2.0)
+    assert (await channel.command("AT")).kind.value == "OK"

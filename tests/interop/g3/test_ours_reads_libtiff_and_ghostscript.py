@@ -28,6 +28,7 @@ TIFFCP_LAYOUTS = {
     "one_strip": ["-r", "100000"],
     "strips_of_16_rows": ["-r", "16"],
     "fill_order_2": ["-f", "lsb2msb", "-r", "100000"],
+    "big_endian": ["-B", "-r", "100000"],
 }
 
 

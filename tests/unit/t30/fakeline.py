@@ -121,7 +121,12 @@ class LineEnd:
     async def receive_image(self, modulation: Modulation, timeout_s: float) -> bytes:
         self.rest = []
         t = await self._next(timeout_s)
-        if t.is_hdlc or t.modulation.bit_rate != modulation.bit_rate \
+        if t.is_hdlc:
+            # The V.21 preamble is long: a +FRH=3 issued after this +FCERROR still
+            # catches the frames.
+            self.rest = list(t.frames)
+            raise WrongCarrier(f"{self.name}: V.21 while expecting {modulation.name}")
+        if t.modulation.bit_rate != modulation.bit_rate \
                 or t.modulation.family != modulation.family:
             raise WrongCarrier(f"{self.name}: {t.modulation.name} while expecting {modulation.name}")
         return t.data or b""

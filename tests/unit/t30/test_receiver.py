@@ -129,21 +129,42 @@ def test_repeated_ppm_after_our_mcf_was_lost_gets_mcf_again():
     to_page(rx)
     page_then(rx, 10.0, FCF.MPS, GOOD)
     line(rx.handle(ev.FramesSent(10.6)))  # now waiting for page 2's carrier...
-    act = line(rx.handle(ev.LinkFailed(11.0, ev.LinkFailure.WRONG_CARRIER)))  # ...V.21 instead
+    # ...V.21 instead, T4 after our MCF: the sender repeats MPS
+    act = line(rx.handle(ev.LinkFailed(10.6 + T4_S, ev.LinkFailure.WRONG_CARRIER)))
     assert isinstance(act, ev.ReceiveFrame)
-    again = line(rx.handle(far(11.1, FCF.MPS, x_bit=True)))
+    again = line(rx.handle(far(13.7, FCF.MPS, x_bit=True)))
     assert sent_fcfs(again) == [FCF.MCF]
-    assert line(rx.handle(ev.FramesSent(11.3))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(13.9))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
     assert len(rx.report.pages) == 1
 
 
 def test_crp_from_the_sender_after_our_cfr_repeats_cfr():
     rx = new_rx()
-    to_page(rx)
-    line(rx.handle(ev.LinkFailed(4.0, ev.LinkFailure.WRONG_CARRIER)))
-    act = line(rx.handle(far(4.1, FCF.CRP, x_bit=True)))
+    to_page(rx)  # CFR sent at 3.0; the sender answers CRP after its T4 ran out
+    line(rx.handle(ev.LinkFailed(3.0 + T4_S, ev.LinkFailure.WRONG_CARRIER)))
+    act = line(rx.handle(far(6.1, FCF.CRP, x_bit=True)))
     assert sent_fcfs(act) == [FCF.CFR]
-    assert line(rx.handle(ev.FramesSent(4.3))).purpose == "page"
+    assert line(rx.handle(ev.FramesSent(6.3))).purpose == "page"
+
+
+def test_v21_right_after_our_cfr_is_echo_and_we_keep_listening_for_the_page():
+    rx = new_rx()
+    to_page(rx)  # page wait started at 3.0, T2 until 3.0 + T2_S
+    act = line(rx.handle(ev.LinkFailed(3.1, ev.LinkFailure.WRONG_CARRIER)))
+    assert act == ev.ReceiveImage(M.V17_14400, pytest.approx(T2_S - 0.1), "page")
+    actions = rx.handle(ev.ImageReceived(5.0, b"page data"))
+    assert of_type(actions, ev.DecodePage)[0].index == 0
+
+
+def test_echo_relistens_for_the_page_are_bounded():
+    rx = new_rx()
+    to_page(rx)
+    for n in range(4):
+        assert isinstance(line(rx.handle(ev.LinkFailed(3.1 + n * 0.1,
+                                                       ev.LinkFailure.WRONG_CARRIER))),
+                          ev.ReceiveImage)
+    assert isinstance(line(rx.handle(ev.LinkFailed(3.6, ev.LinkFailure.WRONG_CARRIER))),
+                      ev.ReceiveFrame)
 
 
 def test_dis_repeated_until_t1_then_no_fax():

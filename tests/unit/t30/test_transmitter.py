@@ -158,7 +158,8 @@ def test_wrong_carrier_is_relistened_within_t4_then_treated_as_silence():
     tx = new_tx()
     to_wait_cfr(tx)  # waiting since 2.8, T4 ends 5.8
     act = line(tx.handle(ev.LinkFailed(3.0, ev.LinkFailure.WRONG_CARRIER)))
-    assert act == ev.ReceiveFrame(pytest.approx(2.8))
+    # let the carrier that was not V.21 end (+FRS) before listening again
+    assert act == ev.ReceiveFrame(pytest.approx(2.8), 75)
     act = line(tx.handle(ev.LinkFailed(5.9, ev.LinkFailure.WRONG_CARRIER)))
     assert sent_fcfs(act) == [FCF.TSI, FCF.DCS]  # T4 used up: repeat the command
 
@@ -335,3 +336,21 @@ def test_carrier_lost_while_sending_a_page_ends_the_call_far_end_hung_up():
     actions = tx.handle(ev.LinkFailed(9.0, ev.LinkFailure.CARRIER_LOST))
     assert actions[-1] == ev.Finish(Outcome.FAR_END_HUNG_UP, actions[-1].detail)
     assert tx.report.pages_confirmed == 1 and tx.state is State.DONE
+
+
+def test_frames_after_hearing_the_far_end_wait_75_ms_of_silence_first():
+    tx = new_tx(1)
+    line(tx.handle(ev.Start(0.0)))
+    dcs = line(tx.handle(far(1.0, FCF.DIS, DIS_V17)))
+    assert dcs.wait_silence_ms == 75  # T.30 5.3.2.4: after DIS, before DCS
+    line(tx.handle(ev.FramesSent(1.2)))
+    line(tx.handle(ev.SilenceDone(1.3)))
+    line(tx.handle(ev.ImageSent(2.8)))
+    line(tx.handle(far(3.0, FCF.CFR)))
+    line(tx.handle(ev.SilenceDone(3.1)))
+    line(tx.handle(ev.ImageSent(5.0)))
+    line(tx.handle(ev.SilenceDone(5.1)))  # +FTS already kept the line silent before EOP
+    assert tx.last_sent and tx.state is State.T_SEND_PPM
+    line(tx.handle(ev.FramesSent(5.3)))
+    again = line(tx.handle(ev.LinkFailed(8.5, ev.LinkFailure.TIMEOUT)))
+    assert sent_fcfs(again) == [FCF.EOP] and again.wait_silence_ms == 0  # nothing heard

@@ -1,0 +1,90 @@
+"""Documents in the API (issue 4): validate uploads at submit, render pages after the 201,
+and ``GET /fax/{faxId}/pages/{n}``: a PNG of page n exactly as it will be transmitted.
+
+Kept in this one module so that submit.py and app.py each change by a line or two.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from faxgw.api import schemas
+from faxgw.api.errors import ApiError, fax_not_found
+from faxgw.api.keys import CONFIG, STORE, TENANT
+from faxgw.api.uploads import FAXES_DIR, Staging
+from faxgw.documents import DocumentError
+from faxgw.documents.service import FaxDocuments, options_for
+
+DOCUMENTS = web.AppKey("documents", FaxDocuments)
+
+
+async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: the renderer's process pool lives as long as the app."""
+    app[DOCUMENTS] = FaxDocuments()
+    yield
+    await app[DOCUMENTS].close()
+
+
+def _api_error(exc: DocumentError, positions: list[int]) -> ApiError:
+    extra = {} if exc.document is None else {"document": positions[exc.document]}
+    return ApiError(exc.http_status, exc.code.value, exc.reason, **extra)
+
+
+async def validate_staging(app: web.Application, staging: Staging) -> None:
+    """Before the fax exists: every uploaded document readable and within limits, or 4xx."""
+    try:
+        await app[DOCUMENTS].validate([staging.dir / f.name for f in staging.files])
+    except DocumentError as exc:
+        raise _api_error(exc, [f.position for f in staging.files]) from None
+
+
+def _render_inputs(state_dir: Path, row, documents: list) -> tuple[Path, list[Path], object]:
+    cover = None if row["cover_page"] is None else json.loads(row["cover_page"])
+    options = options_for(row["resolution"], row["header_line"], cover, row["phone_number"])
+    paths = [state_dir / d["path"] for d in sorted(documents, key=lambda d: d["position"])]
+    return state_dir / FAXES_DIR / row["id"], paths, options
+
+
+async def prepare_after_submit(app: web.Application, row) -> None:
+    """After the 201: render and keep the pages in the background."""
+    state_dir = app[CONFIG].state_dir
+    documents = await app[STORE].documents(row["id"])
+    app[DOCUMENTS].prepare_soon(*_render_inputs(state_dir, row, documents))
+
+
+async def page_png(request: web.Request) -> web.Response:
+    store, fax_id = request.app[STORE], _fax_id(request)
+    row = await store.get_fax(request[TENANT], fax_id)  # 404 for unknown or foreign faxes
+    number = _page_number(request.match_info["n"])
+    fax_dir, paths, options = _render_inputs(request.app[CONFIG].state_dir, row, await store.documents(fax_id))
+    try:
+        png = await request.app[DOCUMENTS].page_png(fax_dir, number, paths, options)
+    except IndexError:
+        raise _no_page(number) from None
+    except DocumentError as exc:
+        raise _api_error(exc, list(range(1, len(paths) + 1))) from None
+    except FileNotFoundError:
+        raise ApiError(410, "pages_deleted", "The fax's documents were deleted after the retention period.")
+    return web.Response(body=png, content_type="image/png",
+                        headers={"Cache-Control": "private, max-age=3600"})
+
+
+def _fax_id(request: web.Request) -> str:
+    fax_id = request.match_info["faxId"]
+    if not schemas.is_uuid(fax_id):
+        raise fax_not_found()
+    return fax_id.lower()
+
+
+def _page_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 100_000:
+        raise _no_page(text)
+    return int(text)
+
+
+def _no_page(number) -> ApiError:
+    return ApiError(404, "page_not_found", f"The fax has no page {str(number)[:12]}.")

@@ -1,0 +1,107 @@
+"""OpenAPI paths and schemas of the webhook additions (issue 10), merged into openapi.spec()."""
+
+from __future__ import annotations
+
+from faxgw.api.openapi import _COMMON, _FAX_ID, _TS, _UUID, _error, _nullable, _ok, _ref
+from faxgw.webhooks.events import SECRET_PREFIX
+
+MAX_GRACE_S = 7 * 24 * 3600
+
+CLOUD_EVENT_SCHEMA = {
+    "type": "object",
+    "description": "A CloudEvents 1.0 envelope, exactly as the webhook POSTs it (structured mode).",
+    "required": ["specversion", "id", "source", "type", "subject", "time", "datacontenttype",
+                 "faxsequence", "tenantid", "data"],
+    "properties": {
+        "specversion": {"const": "1.0"},
+        "id": {"type": "string", "description": "The same on every redelivery: drop duplicates by it."},
+        "source": {"type": "string"},
+        "type": {"type": "string", "pattern": "^com\\.faxgw\\.fax\\.[A-Za-z]+$",
+                 "description": "com.faxgw.fax.<faxStatus>"},
+        "subject": {"type": "string", "description": "The faxId."},
+        "time": _TS,
+        "datacontenttype": {"const": "application/json"},
+        "faxsequence": {"type": "integer", "minimum": 1, "description": "1, 2, 3, ... per fax."},
+        "tenantid": _UUID,
+        "data": _ref("Fax"),
+    },
+}
+
+DELIVERY_ATTEMPT_SCHEMA = {
+    "type": "object",
+    "required": ["number", "startedOn", "durationMs", "statusCode", "delivered", "error", "responseExcerpt"],
+    "properties": {
+        "number": {"type": "integer", "minimum": 1}, "startedOn": _TS, "durationMs": {"type": "number"},
+        "statusCode": _nullable({"type": "integer"}), "delivered": {"type": "boolean"},
+        "error": _nullable({"type": "string"}),
+        "responseExcerpt": {"type": "string", "description": "The first few KiB of the answer."},
+    },
+}
+
+DELIVERY_SCHEMA = {
+    "type": "object",
+    "required": ["endpointId", "url", "state", "attemptCount", "attempts"],
+    "properties": {
+        "endpointId": _UUID, "url": _nullable({"type": "string"}),
+        "state": {"type": "string", "enum": ["pending", "delivered", "given_up", "dropped"],
+                  "description": "dropped: the endpoint was deleted before delivery."},
+        "attemptCount": {"type": "integer", "minimum": 0},
+        "firstAttemptOn": _nullable(_TS), "nextAttemptOn": _nullable(_TS), "finishedOn": _nullable(_TS),
+        "attempts": {"type": "array", "items": _ref("DeliveryAttempt")},
+    },
+}
+
+SCHEMAS = {
+    "CloudEvent": CLOUD_EVENT_SCHEMA,
+    "DeliveryAttempt": DELIVERY_ATTEMPT_SCHEMA,
+    "Delivery": DELIVERY_SCHEMA,
+    "EventList": {"type": "object", "required": ["events", "nextAfter", "hasMore"], "properties": {
+        "events": {"type": "array", "items": _ref("CloudEvent")},
+        "nextAfter": _nullable({"type": "string"}), "hasMore": {"type": "boolean"}}},
+    "FaxEventLog": {"type": "object", "required": ["faxId", "events"], "properties": {
+        "faxId": {"type": "string"},
+        "events": {"type": "array", "items": {"type": "object", "required": ["event", "deliveries"],
+                                              "properties": {"event": _ref("CloudEvent"),
+                                                             "deliveries": {"type": "array",
+                                                                            "items": _ref("Delivery")}}}}}},
+    "RotatedEndpoint": {"allOf": [_ref("WebhookEndpoint"), {
+        "type": "object", "required": ["secret", "previousSecretExpiresOn"],
+        "properties": {"previousSecretExpiresOn": _TS}}]},
+}
+
+PATHS = {
+    "/fax/events": {"get": {
+        "summary": "List the tenant's events", "operationId": "listEvents",
+        "description": "Every event of the tenant's faxes in the order they happened, as the webhooks "
+                       "send them. A client that was down passes the id of the last event it processed "
+                       "as `after` and follows `nextAfter` while `hasMore`.",
+        "parameters": [
+            {"name": "after", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "An event id of this tenant; only later events are listed."},
+            {"name": "limit", "in": "query", "required": False,
+             "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
+        "responses": {**_ok("One page of events, oldest first.", "EventList"),
+                      "400": _error("A bad limit."), "401": _COMMON["401"],
+                      "404": _error("after is not an event of this tenant.")}}},
+    "/fax/{faxId}/events": {"get": {
+        "summary": "Get a fax's events and their deliveries", "operationId": "getFaxEvents",
+        "description": "Each event of the fax with, per webhook endpoint, the delivery state "
+                       "and every attempt (status code, error, duration, the start of the answer).",
+        "parameters": [_FAX_ID],
+        "responses": {**_ok("The fax's events in order.", "FaxEventLog"), **_COMMON}}},
+    "/fax/webhook/endpoints/{endpointId}/rotate-secret": {"post": {
+        "summary": "Rotate a webhook endpoint's signing secret", "operationId": "rotateWebhookSecret",
+        "description": f"Makes a new secret (`{SECRET_PREFIX}...`, shown only in this answer). Until "
+                       "`previousSecretExpiresOn` deliveries are signed with both the new and the "
+                       "previous secret (two `v1=` values in Faxgw-Signature), so receivers can switch "
+                       "without losing events. Rotating again drops the older previous secret.",
+        "parameters": [{"name": "endpointId", "in": "path", "required": True, "schema": {"type": "string"}}],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "gracePeriodSeconds": {"type": "number", "minimum": 0, "maximum": MAX_GRACE_S,
+                                       "description": "Default: [webhooks] secret_grace_s (24 h)."}}}}}},
+        "responses": {**_ok("The endpoint with its new secret.", "RotatedEndpoint"),
+                      "400": _error("A bad gracePeriodSeconds or an unknown field."),
+                      "401": _COMMON["401"], "404": _error("No such endpoint for this tenant."),
+                      "415": _error("A body that is not application/json.")}}},
+}

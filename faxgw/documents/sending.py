@@ -1,0 +1,88 @@
+"""The stored pages as a ``faxgw.session.PageSource``: what a fax session sends.
+
+The pages were rendered once, before the first attempt, at the resolution the client asked
+for. At dial time the receiver's DIS decides the coding, resolution and scan-line time, so
+each page is decoded from ``pages.tif`` and coded again for exactly that (T.4 4.1.2 fill,
+LSB first as the modem sends). A receiver that cannot print the asked resolution gets the
+page at one it can: rows merged (black wins, so thin horizontal lines survive) or repeated.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from faxgw.session import PageFormat, Resolution as SessionResolution
+
+from .encode import codec
+from .geometry import LINE_WIDTH_PX
+
+_LINES_PER_MM = {98.0: SessionResolution.STANDARD, 196.0: SessionResolution.FINE, 391.0: SessionResolution.SUPERFINE}
+
+
+class StoredPages:
+    """Pages of ``pages.tif``; ``only`` picks stored pages (0-based) for a resend, in order.
+
+    Construction reads the TIFF's page table only; decoding happens in ``encode``, which
+    the session calls from worker threads.
+    """
+
+    def __init__(self, path: Path, only: list[int] | None = None):
+        self.path = Path(path)
+        with Image.open(self.path) as tiff:
+            stored = getattr(tiff, "n_frames", 1)
+            y_dpi = float(tiff.info.get("dpi", (204, 196))[1])
+        self._indices = list(range(stored)) if only is None else list(only)
+        if not self._indices or any(not 0 <= i < stored for i in self._indices):
+            raise ValueError(f"pages {only} are not all among the {stored} stored pages")
+        self.resolution = _LINES_PER_MM[min(_LINES_PER_MM, key=lambda d: abs(d - y_dpi))]
+        self.width_px = LINE_WIDTH_PX
+        self._images: list[Image.Image] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def page_count(self) -> int:
+        return len(self._indices)
+
+    def image(self, index: int) -> Image.Image:
+        """The page as stored (decoded by faxgw.g3), 0-based among the pages sent."""
+        with self._lock:
+            if self._images is None:
+                from .stored import read_pages
+
+                self._images = [page.image for page in read_pages(self.path)]
+        return self._images[self._indices[index]]
+
+    def encode(self, index: int, fmt: PageFormat) -> bytes:
+        image = fit_width(rescale_rows(self.image(index), self.resolution, fmt.resolution), fmt.width_px)
+        coding = fmt.coding.value
+        options = {"resolution": fmt.resolution.value, "bit_order": "lsb"}
+        if coding != "MMR":
+            options.update(min_scan_ms=fmt.min_scan_ms, bit_rate=fmt.bit_rate)
+        return codec().encode(image, coding, **options)
+
+
+def rescale_rows(image: Image.Image, have: SessionResolution, want: SessionResolution) -> Image.Image:
+    """Change the vertical resolution by whole factors of two (98 / 196 / 391 lines)."""
+    steps = have.rank - want.rank
+    if steps == 0:
+        return image
+    white = np.asarray(image)
+    if steps < 0:
+        return Image.fromarray(np.repeat(white, 2 ** -steps, axis=0))
+    factor = 2 ** steps
+    rows = white.shape[0] // factor * factor
+    merged = white[:rows].reshape(-1, factor, white.shape[1]).all(axis=1)  # white only if all were
+    return Image.fromarray(merged)
+
+
+def fit_width(image: Image.Image, width_px: int) -> Image.Image:
+    """Centre the 1728-pixel line in a wider one (B4, A3), or crop it for a narrower one."""
+    if image.width == width_px:
+        return image
+    page = Image.new("1", (width_px, image.height), 1)
+    page.paste(image, ((width_px - image.width) // 2, 0))
+    return page

@@ -1,0 +1,137 @@
+"""The daemon's view of documents: validate at submit, render once, keep, serve, send.
+
+    docs = FaxDocuments()                                  # at start; the pool starts lazily
+    infos = await docs.validate(paths)                     # submit: DocumentError -> 4xx
+    docs.prepare_soon(fax_dir, paths, options)             # after 201: render in the background
+    path = await docs.prepare(fax_dir, paths, options)     # scheduler, before the first attempt
+    png = await docs.page_png(fax_dir, n)                  # GET /fax/{id}/pages/{n}
+    source = StoredPages(path)                             # the session's PageSource
+
+``prepare`` is idempotent: pages already on disk are used as they are, and a fax being
+rendered is awaited rather than rendered twice. Background renders run one fax at a time
+(each fax already uses every worker), so a burst of submissions queues instead of
+swamping the box; ``prepare`` for a fax about to be dialled does not wait in that queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import DocumentError, ErrorCode
+from .geometry import Resolution
+from .options import CoverPage, HeaderLine, Limits, RenderOptions
+from .renderer import Renderer
+from .stored import PAGES_FILE, STORED_CODING, STORED_ENCODE_OPTIONS, read_pages, write_pages
+from .validate import DocumentInfo, inspect_all
+
+log = logging.getLogger(__name__)
+
+# coverPage JSON keys (the API takes a free JSON object) to CoverPage fields.
+COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "fromNumber": "sender_number",
+              "subject": "subject", "message": "message"}
+
+
+def options_for(resolution: str, header_line: str | None, cover_page: Mapping[str, Any] | None,
+                phone_number: str = "", limits: Limits = Limits()) -> RenderOptions:
+    """Render options from a fax's stored fields; the pages are kept as MMR strips."""
+    cover = None
+    if cover_page is not None:
+        cover = CoverPage(**{field: str(cover_page[key]) for key, field in COVER_KEYS.items()
+                             if cover_page.get(key) is not None})
+    header = None if header_line is None else HeaderLine(format=header_line, recipient_number=phone_number)
+    return RenderOptions(resolution=Resolution(resolution), cover=cover, header=header, limits=limits,
+                         coding=STORED_CODING, encode_options=tuple(STORED_ENCODE_OPTIONS.items()))
+
+
+def inspect_files(paths: list[Path], limits: Limits) -> list[DocumentInfo]:
+    """Worker side of validate: the worker reads the files, the daemon ships only names."""
+    return inspect_all([Path(p).read_bytes() for p in paths], limits)
+
+
+def stored_page_png(pages_path: Path, number: int) -> bytes:
+    """Worker side of page_png: page ``number`` (1-based) decoded from what is kept."""
+    pages = read_pages(Path(pages_path))
+    if not 1 <= number <= len(pages):
+        raise IndexError(number)
+    page = pages[number - 1]
+    out = io.BytesIO()
+    page.image.save(out, "PNG", dpi=(page.x_dpi, page.y_dpi))
+    return out.getvalue()
+
+
+class FaxDocuments:
+    def __init__(self, limits: Limits = Limits(), workers: int | None = None):
+        self.limits = limits
+        self._workers = workers
+        self._renderer: Renderer | None = None
+        self._rendering: dict[Path, asyncio.Future] = {}
+        self._queue: asyncio.Queue | None = None
+        self._background: asyncio.Task | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        # Started on first use: an API that never sees a document pays nothing.
+        if self._renderer is None:
+            self._renderer = Renderer(workers=self._workers)
+        return self._renderer
+
+    async def validate(self, paths: list[Path]) -> list[DocumentInfo]:
+        return await self.renderer.pool.run(inspect_files, [Path(p) for p in paths], self.limits)
+
+    async def prepare(self, fax_dir: Path, paths: list[Path], options: RenderOptions) -> Path:
+        """pages.tif of the fax, rendering it first if it is not there yet."""
+        target = Path(fax_dir) / PAGES_FILE
+        if target in self._rendering:
+            return await asyncio.shield(self._rendering[target])
+        if target.exists():
+            return target
+        future = asyncio.ensure_future(self._render_and_keep(Path(fax_dir), paths, options))
+        self._rendering[target] = future
+        future.add_done_callback(lambda _: self._rendering.pop(target, None))
+        return await asyncio.shield(future)
+
+    async def _render_and_keep(self, fax_dir: Path, paths: list[Path], options: RenderOptions) -> Path:
+        documents = await asyncio.to_thread(lambda: [Path(p).read_bytes() for p in paths])
+        pages = await self.renderer.render(documents, options)
+        return await asyncio.to_thread(write_pages, fax_dir, pages)
+
+    def prepare_soon(self, fax_dir: Path, paths: list[Path], options: RenderOptions) -> None:
+        """Queue a background render (after a 201); failures are logged and raised again by
+        the ``prepare`` the scheduler makes before dialling."""
+        if self._queue is None:
+            self._queue = asyncio.Queue()
+            self._background = asyncio.create_task(self._render_queued(), name="documents-prepare")
+        self._queue.put_nowait((fax_dir, paths, options))
+
+    async def _render_queued(self) -> None:
+        while True:
+            fax_dir, paths, options = await self._queue.get()
+            try:
+                await self.prepare(fax_dir, paths, options)
+            except DocumentError as exc:
+                log.warning("fax %s: pages could not be rendered: %s [%s]", Path(fax_dir).name, exc.reason, exc.code.value)
+            except Exception:
+                log.exception("fax %s: rendering failed", Path(fax_dir).name)
+
+    async def page_png(self, fax_dir: Path, number: int, paths: list[Path], options: RenderOptions) -> bytes:
+        """PNG of page ``number`` as it will be transmitted; IndexError when there is none."""
+        target = await self.prepare(fax_dir, paths, options)
+        return await self.renderer.pool.run(stored_page_png, target, number)
+
+    async def close(self) -> None:
+        if self._background is not None:
+            self._background.cancel()
+            await asyncio.gather(self._background, return_exceptions=True)
+        pending = list(self._rendering.values())
+        for future in pending:
+            future.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        if self._renderer is not None:
+            await asyncio.to_thread(self._renderer.close)
+
+
+__all__ = ["FaxDocuments", "options_for", "DocumentError", "ErrorCode"]

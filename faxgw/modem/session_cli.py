@@ -1,0 +1,132 @@
+"""``faxgw modem send`` and ``faxgw modem receive``: one Class 1 session on one modem,
+for technicians, independent of the daemon (like efax). Each prints the SessionResult as
+JSON; the exit status is 0 only when the fax went through.
+
+``faxgw.modem.cli`` creates the ``modem`` group and calls ``register`` here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from faxgw.modem.class1_pages import G3Decoder, ImagePages, received_tiff
+from faxgw.modem.class1_session import Class1Config, receive_fax, send_fax
+from faxgw.session import ReceivedPage, Resolution, SessionResult
+from faxgw.t30.link import ModemFault, Modulation
+from faxgw.t30.negotiate import LocalCapabilities
+
+RING_WAIT_S = 300.0  # receive: how long to wait for a call before giving up
+
+
+def register(modem_commands: argparse._SubParsersAction) -> None:
+    send = modem_commands.add_parser("send", help="send a fax now and print the result")
+    _common(send)
+    send.add_argument("--resolution", choices=[r.value for r in Resolution], default="fine",
+                      help="resolution to render the documents at (default fine)")
+    send.add_argument("number", help="the number to dial, as the line dials it")
+    send.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                      help="TIFF Class F, image, PDF or text (see 'faxgw convert')")
+    send.set_defaults(func=run_send)
+    receive = modem_commands.add_parser("receive", help="answer one call and receive a fax")
+    _common(receive)
+    receive.add_argument("--output", required=True, type=Path,
+                         help="directory for the received fax (TIFF Class F)")
+    receive.add_argument("--ring-timeout", type=float, default=RING_WAIT_S,
+                         help=f"seconds to wait for a call (default {RING_WAIT_S:.0f})")
+    receive.set_defaults(func=run_receive)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", required=True, help="serial port or hw-sim pty")
+    parser.add_argument("--profile", help="modem profile name (default: probe and match)")
+    parser.add_argument("--drivers", type=Path, action="append", default=[],
+                        help="extra directory of profiles (searched before drivers/)")
+    parser.add_argument("--ident", default="", help="our station id (CSI/TSI), e.g. +1 555 0100")
+
+
+def run_send(args: argparse.Namespace) -> int:
+    from faxgw import documents
+
+    options = documents.RenderOptions(resolution=documents.Resolution(args.resolution))
+    render_all = documents.render_all
+    pages = render_all([path.read_bytes() for path in args.files], options)
+    source = ImagePages([p.image for p in pages], Resolution(args.resolution))
+    return _report(asyncio.run(_send(args, source)))
+
+
+async def _send(args: argparse.Namespace, source: ImagePages) -> SessionResult | dict:
+    from faxgw.modem.device import open_modem
+    from faxgw.modem.profiles import profile_dirs
+
+    try:
+        async with open_modem(args.device, args.profile, dirs=profile_dirs(args.drivers)) as modem:
+            link = modem.class1_link()
+            config = _config(args, modem, "transmit", link)
+            return await send_fax(link, args.number, source, config)
+    except ModemFault as exc:
+        return {"device": args.device, "outcome": "modem_fault", "error": str(exc)}
+
+
+def run_receive(args: argparse.Namespace) -> int:
+    args.output.mkdir(parents=True, exist_ok=True)
+    return _report(asyncio.run(_receive(args)))
+
+
+async def _receive(args: argparse.Namespace) -> SessionResult | dict:
+    from faxgw.modem.device import open_modem
+    from faxgw.modem.errors import ATTimeout
+    from faxgw.modem.profiles import profile_dirs
+
+    pages: list[ReceivedPage] = []
+    try:
+        async with open_modem(args.device, args.profile, dirs=profile_dirs(args.drivers)) as modem:
+            link = modem.class1_link()
+            await modem.wait_for_ring(args.ring_timeout)
+            result = await receive_fax(link, _config(args, modem, "receive", link),
+                                       G3Decoder(), pages.append)
+    except ATTimeout:
+        return {"device": args.device, "outcome": "no_call", "error": "no RING"}
+    except ModemFault as exc:
+        return {"device": args.device, "outcome": "modem_fault", "error": str(exc)}
+    if pages:
+        result.detail = (result.detail + "; " if result.detail else "") + \
+            f"saved {_save(args.output, pages)}"
+    return result
+
+
+def _save(directory: Path, pages: list[ReceivedPage]) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = directory / f"fax-{stamp}.tif"
+    path.write_bytes(received_tiff(pages))
+    return path
+
+
+def _config(args: argparse.Namespace, modem, direction: str, link) -> Class1Config:
+    from faxgw.modem.probe import usable_modulations
+
+    local = LocalCapabilities(ident=args.ident)
+    if modem.info is not None:
+        names = usable_modulations(modem.info, modem.profile)[direction]
+        speeds = tuple(Modulation[name] for name in names if name != "V21")
+        local = LocalCapabilities(ident=args.ident, modulations=speeds or local.modulations)
+    budget = getattr(link, "hang_up_budget_s", None)
+    return Class1Config(local=local, hang_up_timeout_s=budget or Class1Config.hang_up_timeout_s)
+
+
+def _report(result: SessionResult | dict) -> int:
+    if isinstance(result, SessionResult):
+        print(result.to_json(indent=2))
+        return 0 if result.success else 1
+    print(json.dumps(result, indent=2))
+    return 1
+
+
+if __name__ == "__main__":
+    from faxgw.cli import main
+
+    sys.exit(main(["modem", *sys.argv[1:]]))

@@ -1,0 +1,213 @@
+"""The delivery ledger: which event goes to which endpoint, and how far it got.
+
+State lives in SQLite (migration 0002) so that a restart, even after SIGKILL, loses
+nothing: an event is in the outbox (the core commits it with the status change), the
+fan-out cursor says whether it was already turned into deliveries, and each delivery row
+says whether it is still pending. Every method is one short transaction on the store's
+single writer connection.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+from faxgw.store.changes import EVENT_TYPE_PREFIX
+from faxgw.store.db import Database, one
+from faxgw.webhooks.delivery import AttemptRecord
+from faxgw.webhooks.envelope import FaxEvent
+from faxgw.webhooks.sql import queries
+
+Q = queries()
+FAN_OUT_BATCH = 500
+FAR_FUTURE_MS = 2**62
+CANDIDATES_PER_SLOT = 4
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """One delivery taken for an attempt now."""
+
+    event: FaxEvent
+    outbox_id: int
+    endpoint_id: str
+    url: str
+    secrets: tuple[str, ...]  # current first; the rotated one while its grace period lasts
+    attempts: int  # attempts made before this one
+    first_attempt_ms: int | None
+    queued_ms: int  # when the delivery was created: the give-up clock starts here
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claimed: Claimed
+    record: AttemptRecord
+    next_attempt_ms: int | None  # when not delivered: None means given up
+
+    @property
+    def given_up(self) -> bool:
+        return not self.record.delivered and self.next_attempt_ms is None
+
+
+class DeliveryLedger:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._fanned_out_to = -1  # the cursor as last seen; -1: not read yet
+
+    async def fan_out(self, now_ms: int) -> int:
+        """Turn the next batch of outbox events into deliveries; returns how many were read."""
+        if self._fanned_out_to >= 0:
+            (last,) = await self._db.fetchone(Q["outbox_last_id"])
+            if last <= self._fanned_out_to:
+                return 0  # nothing new: no write transaction at all
+        async with self._db.write() as conn:
+            (after,) = await one(conn, Q["fanout_cursor"])
+            (upto,) = await one(conn, Q["outbox_batch_end"], {"after": after, "limit": FAN_OUT_BATCH})
+            if upto is None:
+                self._fanned_out_to = after
+                return 0
+            params = {"after": after, "upto": upto, "now": now_ms,
+                      "prefix_len": len(EVENT_TYPE_PREFIX)}
+            await conn.execute(Q["fan_out"], params)
+            await conn.execute(Q["advance_cursor"], params)
+        self._fanned_out_to = upto
+        return upto - after
+
+    async def claim(
+        self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight"
+    ) -> list[Claimed]:
+        """Up to ``limit`` due heads of line, not already in flight; read-only.
+
+        Nothing is written: only this worker claims, and it remembers what it took until
+        the outcome is recorded. The read runs on the store's reader connection, beside
+        (not behind) the API's write transactions.
+        """
+        # Read a few more than asked: some may be capped by their endpoint's free slots.
+        params = _claimable_params(now_ms, limit * CANDIDATES_PER_SLOT, per_endpoint, in_flight)
+        keys = _cap_per_endpoint(await self._db.fetchall(Q["claimable"], params), limit, per_endpoint, in_flight)
+        if not keys:
+            return []
+        rows = await self._db.fetchall(
+            Q["claimed_details"], {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
+        # A key without details lost its endpoint a moment ago; drop_orphans will drop it.
+        order = {(k[0], k[1]): i for i, k in enumerate(keys)}
+        claimed = [claimed_from_row(r) for r in rows]
+        claimed.sort(key=lambda c: order[(c.outbox_id, c.endpoint_id)])
+        return claimed
+
+    async def next_due_ms(self, per_endpoint: int, in_flight: "InFlight") -> int | None:
+        """When the earliest head of line that could start is due (None: nothing pending)."""
+        params = _claimable_params(FAR_FUTURE_MS, 1, per_endpoint, in_flight)
+        row = await self._db.fetchone(Q["claimable"], params)
+        return None if row is None else row[2]
+
+    async def drop_orphans(self, now_ms: int) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(Q["drop_orphans"], {"now": now_ms})
+
+    async def record(self, outcomes: list[Outcome], now_ms: int) -> None:
+        """Write attempts and their consequences in one transaction."""
+        params = [_outcome_params(o, now_ms) for o in outcomes]
+        delivered = [p for p, o in zip(params, outcomes) if o.record.delivered]
+        given_up = [p for p, o in zip(params, outcomes) if o.given_up]
+        retried = [p for p, o in zip(params, outcomes) if not o.record.delivered and not o.given_up]
+        async with self._db.write() as conn:
+            await conn.executemany(Q["insert_attempt"], params)
+            for query, batch in (("mark_delivered", delivered), ("give_up", given_up), ("reschedule", retried)):
+                if batch:
+                    await conn.executemany(Q[query], batch)
+
+
+class InFlight:
+    """The deliveries the worker has taken and not yet recorded, and their count per endpoint."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, str]] = set()
+        self.per_endpoint: Counter[str] = Counter()
+
+    def add(self, outbox_id: int, endpoint_id: str) -> None:
+        self.keys.add((outbox_id, endpoint_id))
+        self.per_endpoint[endpoint_id] += 1
+
+    def remove(self, outbox_id: int, endpoint_id: str) -> None:
+        self.keys.discard((outbox_id, endpoint_id))
+        self.per_endpoint[endpoint_id] -= 1
+        if self.per_endpoint[endpoint_id] <= 0:
+            del self.per_endpoint[endpoint_id]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+
+def _claimable_params(due_before: int, limit: int, per_endpoint: int, in_flight: InFlight) -> dict:
+    saturated = [e for e, n in in_flight.per_endpoint.items() if n >= per_endpoint]
+    return {"due_before": due_before, "limit": limit, "saturated": json.dumps(saturated),
+            "in_flight": json.dumps([f"{e}|{p}" for e, p in in_flight.keys])}
+
+
+def _cap_per_endpoint(rows: list, limit: int, per_endpoint: int, in_flight: InFlight) -> list:
+    taken: Counter[str] = Counter()
+    keys = []
+    for row in rows:
+        endpoint_id = row[1]
+        if in_flight.per_endpoint[endpoint_id] + taken[endpoint_id] < per_endpoint:
+            taken[endpoint_id] += 1
+            keys.append(row)
+            if len(keys) == limit:
+                break
+    return keys
+
+
+def _outcome_params(outcome: Outcome, now_ms: int) -> dict:
+    claimed, record = outcome.claimed, outcome.record
+    return {
+        "event_id": claimed.outbox_id,
+        "endpoint_id": claimed.endpoint_id,
+        "number": claimed.attempts + 1,
+        "started_ms": int(record.started_at * 1000),
+        "duration_ms": record.duration_ms,
+        "status_code": record.status_code,
+        "error": record.error,
+        "excerpt": record.response_excerpt,
+        "next_attempt_ms": outcome.next_attempt_ms,
+        "now": now_ms,
+    }
+
+
+def event_from_row(row: Mapping[str, Any]) -> FaxEvent:
+    """An outbox row as the webhook layer sends it: ``data`` is the fax object of the change."""
+    payload = json.loads(row["payload"])
+    return FaxEvent(
+        event_id=row["cloud_event_id"],
+        tenant_id=row["tenant_id"],
+        fax_id=row["fax_id"],
+        sequence=row["seq"],
+        status=row["type"][len(EVENT_TYPE_PREFIX):],
+        occurred_at=_from_ms(row["created_ms"]),
+        fax=payload["data"],
+    )
+
+
+def _from_ms(ms: int) -> datetime:
+    # Integer arithmetic: ms / 1000 as a float can land a microsecond short of the millisecond.
+    whole = datetime.fromtimestamp(ms // 1000, timezone.utc)
+    return whole.replace(microsecond=(ms % 1000) * 1000)
+
+
+def claimed_from_row(row: Mapping[str, Any]) -> Claimed:
+    secrets = (row["secret"],)
+    if row["previous_secret"]:
+        secrets += (row["previous_secret"],)
+    return Claimed(
+        event=event_from_row(row),
+        outbox_id=row["event_id"],
+        endpoint_id=row["endpoint_id"],
+        url=row["url"],
+        secrets=secrets,
+        attempts=row["attempts"],
+        first_attempt_ms=row["first_attempt_ms"],
+        queued_ms=row["queued_ms"],
+    )

@@ -1,0 +1,145 @@
+"""The ``[webhooks]`` table of the config file, with a documented default for every key.
+
+    [webhooks]
+    give_up_after_s = 86400        # retry a failing delivery this long, then give it up
+    backoff_base_s = 1.0           # first retry within this many seconds (full jitter)
+    backoff_max_step_s = 600.0     # no single wait longer than this
+    concurrency = 32               # deliveries in flight at once, all endpoints together
+    per_endpoint_concurrency = 4   # in flight to one endpoint: a slow one cannot take all
+    connect_timeout_s = 3.0
+    total_timeout_s = 10.0         # connect + send + response headers + excerpt
+    max_response_bytes = 4096      # of a receiver's answer, kept for the attempt record
+    allow_networks = ["0.0.0.0/0", "::/0"]
+    deny_networks = ["0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+                     "::/128", "fe80::/10", "ff00::/8"]
+    own_networks = ["127.0.0.0/8", "::1/128"]   # addresses of the box itself
+    own_ports = []                 # faxgw's API port is always added; add admin ports here
+    secret_grace_s = 86400         # default grace period of a rotated signing secret
+    source = "urn:faxgw"           # the CloudEvents "source" of every event
+    outbox_poll_s = 0.5            # look for events written by other processes this often
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+from faxgw.webhooks.backoff import DAY_S, BackoffPolicy
+from faxgw.webhooks.delivery import DeliveryLimits
+from faxgw.webhooks.envelope import DEFAULT_SOURCE
+from faxgw.webhooks.url_policy import DEFAULT_ALLOW, DEFAULT_DENY, DEFAULT_OWN_NETWORKS, UrlPolicy
+
+
+class WebhooksConfigError(ValueError):
+    """A bad ``[webhooks]`` value; the message names the key."""
+
+
+@dataclass(frozen=True)
+class WebhooksSettings:
+    give_up_after_s: float = DAY_S
+    backoff_base_s: float = 1.0
+    backoff_max_step_s: float = 600.0
+    concurrency: int = 32
+    per_endpoint_concurrency: int = 4
+    connect_timeout_s: float = 3.0
+    total_timeout_s: float = 10.0
+    max_response_bytes: int = 4096
+    allow_networks: tuple[str, ...] = DEFAULT_ALLOW
+    deny_networks: tuple[str, ...] = DEFAULT_DENY
+    own_networks: tuple[str, ...] = DEFAULT_OWN_NETWORKS
+    own_ports: tuple[int, ...] = ()
+    secret_grace_s: float = DAY_S
+    source: str = DEFAULT_SOURCE
+    outbox_poll_s: float = 0.5
+
+    def backoff(self) -> BackoffPolicy:
+        return BackoffPolicy(
+            base_s=self.backoff_base_s,
+            max_step_s=self.backoff_max_step_s,
+            min_step_s=min(0.1, self.backoff_base_s),
+            give_up_after_s=self.give_up_after_s,
+        )
+
+    def limits(self) -> DeliveryLimits:
+        return DeliveryLimits(
+            connect_timeout_s=self.connect_timeout_s,
+            total_timeout_s=self.total_timeout_s,
+            max_response_bytes=self.max_response_bytes,
+            connections_per_host=self.per_endpoint_concurrency,
+        )
+
+    def url_policy(self, api_ports: tuple[int, ...] = ()) -> UrlPolicy:
+        return UrlPolicy.from_config(
+            allow=self.allow_networks,
+            deny=self.deny_networks,
+            own_ports=tuple(self.own_ports) + tuple(api_ports),
+            own_networks=self.own_networks,
+        )
+
+
+_NUMBERS = {"give_up_after_s", "backoff_base_s", "backoff_max_step_s", "connect_timeout_s",
+            "total_timeout_s", "secret_grace_s", "outbox_poll_s"}
+_COUNTS = {"concurrency", "per_endpoint_concurrency", "max_response_bytes"}
+_NETWORK_LISTS = {"allow_networks", "deny_networks", "own_networks"}
+
+
+def parse_settings(table: Mapping[str, Any] | None) -> WebhooksSettings:
+    """Validate a ``[webhooks]`` TOML table; unknown keys are refused (typos must not pass)."""
+    table = dict(table or {})
+    known = {f.name for f in fields(WebhooksSettings)}
+    for key in table:
+        if key not in known:
+            raise WebhooksConfigError(f"webhooks.{key}: unknown key")
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        values[key] = _parse_value(key, value)
+    settings = WebhooksSettings(**values)
+    _check_consistency(settings)
+    return settings
+
+
+def _parse_value(key: str, value: Any) -> Any:
+    name = f"webhooks.{key}"
+    if key in _NUMBERS:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise WebhooksConfigError(f"{name}: expected a non-negative number")
+        return float(value)
+    if key in _COUNTS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise WebhooksConfigError(f"{name}: expected a positive integer")
+        return value
+    if key in _NETWORK_LISTS:
+        if not isinstance(value, list):
+            raise WebhooksConfigError(f"{name}: expected a list of networks like \"10.0.0.0/8\"")
+        for spec in value:
+            try:
+                ipaddress.ip_network(spec, strict=False)
+            except (TypeError, ValueError):
+                raise WebhooksConfigError(f"{name}: {spec!r} is not a network") from None
+        return tuple(value)
+    if key == "own_ports":
+        if not isinstance(value, list) or not all(
+            isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in value
+        ):
+            raise WebhooksConfigError(f"{name}: expected a list of TCP ports")
+        return tuple(value)
+    if key == "source":
+        if not isinstance(value, str) or not value:
+            raise WebhooksConfigError(f"{name}: expected a non-empty URI reference")
+        return value
+    raise WebhooksConfigError(f"{name}: unknown key")
+
+
+def _check_consistency(settings: WebhooksSettings) -> None:
+    if settings.backoff_base_s <= 0:
+        raise WebhooksConfigError("webhooks.backoff_base_s: must be greater than 0")
+    if settings.backoff_max_step_s < settings.backoff_base_s:
+        raise WebhooksConfigError("webhooks.backoff_max_step_s: must be at least backoff_base_s")
+    for key in ("connect_timeout_s", "total_timeout_s", "outbox_poll_s"):
+        if getattr(settings, key) <= 0:
+            raise WebhooksConfigError(f"webhooks.{key}: must be greater than 0")
+    if settings.per_endpoint_concurrency > settings.concurrency:
+        raise WebhooksConfigError(
+            "webhooks.per_endpoint_concurrency: must not exceed webhooks.concurrency"
+        )

@@ -1,0 +1,165 @@
+"""Which webhook URLs faxgw may POST to.
+
+Endpoint URLs are typed in by tenants, so a URL must not turn the box into a proxy towards
+things only the box can reach (server-side request forgery). The rules:
+
+- only ``http`` and ``https``;
+- every address the host resolves to must lie in an ``allow`` network and in no ``deny``
+  network (deny wins). By default everything unicast is allowed, since clients live on the
+  LAN, and link-local (169.254.0.0/16 with the cloud metadata address, fe80::/10),
+  multicast, unspecified and reserved ranges are denied;
+- the box's own services: an address of the box itself (loopback by default) combined with
+  one of ``own_ports`` (the daemon's API/admin ports) is denied.
+
+DNS rebinding: checking a name once and connecting later would let a name answer a LAN
+address to the check and 127.0.0.1 to the connection. :class:`PolicyResolver` is given to
+aiohttp's connector, so the addresses that are checked are the very addresses the
+connection uses. aiohttp does not call the resolver for IP literals, so
+:meth:`UrlPolicy.check_url` checks literals itself before every request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass, field
+from typing import Iterable, Union
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import ThreadedResolver
+from yarl import URL
+
+IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
+IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
+
+ALLOWED_SCHEMES = frozenset({"http", "https"})
+DEFAULT_ALLOW = ("0.0.0.0/0", "::/0")
+DEFAULT_DENY = (
+    "0.0.0.0/8",  # "this network"; 0.0.0.0 reaches the box itself on Linux
+    "169.254.0.0/16",  # IPv4 link-local, includes cloud metadata 169.254.169.254
+    "224.0.0.0/4",  # multicast
+    "240.0.0.0/4",  # reserved, includes broadcast 255.255.255.255
+    "::/128",  # unspecified
+    "fe80::/10",  # IPv6 link-local
+    "ff00::/8",  # IPv6 multicast
+)
+DEFAULT_OWN_NETWORKS = ("127.0.0.0/8", "::1/128")
+
+
+class DestinationRefused(OSError):
+    """A webhook URL or one of its addresses is not allowed by the policy.
+
+    An OSError so that, raised from inside aiohttp's resolver, it surfaces as a
+    connection error of that one delivery and not as a crash of the worker.
+    """
+
+
+def parse_networks(specs: Iterable[str]) -> tuple[IPNetwork, ...]:
+    return tuple(ipaddress.ip_network(spec, strict=False) for spec in specs)
+
+
+def _normalise(address: IPAddress) -> IPAddress:
+    # ::ffff:169.254.169.254 reaches the IPv4 address; judge it as that address.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _within(address: IPAddress, networks: Iterable[IPNetwork]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    allow: tuple[IPNetwork, ...] = field(default_factory=lambda: parse_networks(DEFAULT_ALLOW))
+    deny: tuple[IPNetwork, ...] = field(default_factory=lambda: parse_networks(DEFAULT_DENY))
+    own_networks: tuple[IPNetwork, ...] = field(
+        default_factory=lambda: parse_networks(DEFAULT_OWN_NETWORKS)
+    )
+    own_ports: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_config(
+        cls,
+        allow: Iterable[str] = DEFAULT_ALLOW,
+        deny: Iterable[str] = DEFAULT_DENY,
+        own_ports: Iterable[int] = (),
+        own_networks: Iterable[str] = DEFAULT_OWN_NETWORKS,
+    ) -> "UrlPolicy":
+        return cls(
+            allow=parse_networks(allow),
+            deny=parse_networks(deny),
+            own_networks=parse_networks(own_networks),
+            own_ports=frozenset(int(p) for p in own_ports),
+        )
+
+    def refusal(self, address: IPAddress | str, port: int) -> str | None:
+        """Why ``address:port`` is refused, or None when it is allowed."""
+        ip = _normalise(ipaddress.ip_address(address))
+        if _within(ip, self.deny):
+            return f"address {ip} is in a denied network"
+        if not _within(ip, self.allow):
+            return f"address {ip} is not in an allowed network"
+        if port in self.own_ports and _within(ip, self.own_networks):
+            return f"{ip} port {port} is one of faxgw's own services"
+        return None
+
+    def check_address(self, address: IPAddress | str, port: int) -> None:
+        reason = self.refusal(address, port)
+        if reason is not None:
+            raise DestinationRefused(reason)
+
+    def check_url(self, url: str | URL) -> URL:
+        """Check what can be checked without DNS; IP literals are checked completely."""
+        parsed = URL(url) if isinstance(url, str) else url
+        if parsed.scheme not in ALLOWED_SCHEMES:
+            raise DestinationRefused(f"scheme {parsed.scheme!r} is not http or https")
+        if not parsed.host:
+            raise DestinationRefused("the URL has no host")
+        literal = _ip_literal(parsed.host)
+        if literal is not None:
+            self.check_address(literal, _port_of(parsed))
+        return parsed
+
+    async def check_url_resolved(self, url: str | URL, resolver: AbstractResolver) -> URL:
+        """check_url plus every address the host resolves to now (for endpoint creation)."""
+        parsed = self.check_url(url)
+        if _ip_literal(parsed.host or "") is None:
+            await PolicyResolver(self, resolver).resolve(parsed.host or "", _port_of(parsed))
+        return parsed
+
+
+def _ip_literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _port_of(url: URL) -> int:
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
+class PolicyResolver(AbstractResolver):
+    """Resolves with ``inner`` and refuses the name if any address breaks the policy.
+
+    Refusing the whole name rather than filtering keeps a name that mixes a LAN address
+    with a denied one from working only some of the time.
+    """
+
+    def __init__(self, policy: UrlPolicy, inner: AbstractResolver | None = None) -> None:
+        self._policy = policy
+        self._inner = inner if inner is not None else ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        for result in results:
+            reason = self._policy.refusal(result["host"], result["port"] or port)
+            if reason is not None:
+                raise DestinationRefused(f"{host} resolves to a refused address: {reason}")
+        return results
+
+    async def close(self) -> None:
+        await self._inner.close()

@@ -1,0 +1,201 @@
+"""The delivery worker: outbox -> deliveries -> signed POSTs, retried until delivered or given up.
+
+One loop owns the ledger and, each turn: records finished attempts, fans new outbox events
+out to endpoints, and starts the heads of line that are due. Attempts run as tasks, at most
+``concurrency`` at once and at most ``per_endpoint_concurrency`` per endpoint, so an
+endpoint that hangs holds a few slots while every other endpoint keeps its pace. The loop
+sleeps until the next due retry, a finished attempt, :meth:`WebhookWorker.notify` (called
+when the store commits), or ``outbox_poll_s`` (events written by another process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+
+from faxgw.store import Store
+from faxgw.webhooks.delivery import deliver, make_client_session
+from faxgw.webhooks.envelope import encode_envelope
+from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
+from faxgw.webhooks.settings import WebhooksSettings
+
+log = logging.getLogger(__name__)
+
+ORPHAN_SWEEP_S = 30.0
+# After an unexpected error a turn is retried after this pause, not in a tight loop.
+ERROR_PAUSE_S = 1.0
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class WebhookWorker:
+    def __init__(
+        self,
+        store: Store,
+        settings: WebhooksSettings,
+        api_ports: tuple[int, ...] = (),
+        rng: random.Random | None = None,
+    ) -> None:
+        self._store = store
+        self._settings = settings
+        self._ledger = DeliveryLedger(store.db)
+        self._policy = settings.url_policy(api_ports)
+        self._limits = settings.limits()
+        self._backoff = settings.backoff()
+        self._rng = rng or random.Random()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._results: list[Outcome] = []
+        self._tasks: set[asyncio.Task] = set()
+        # Taken and not yet recorded: neither claimed again nor counted as free.
+        self._in_flight = InFlight()
+        self._loop_task: asyncio.Task | None = None
+        self._last_sweep = 0.0
+        self._recording: asyncio.Task | None = None
+        # Set by commits and by the poll timer; cleared when the fan-out looks at the outbox.
+        self._outbox_maybe_new = True
+
+    def notify(self) -> None:
+        """Something may be new in the outbox: look now instead of at the next poll."""
+        self._outbox_maybe_new = True
+        self._wake.set()
+
+    def commit_listener(self) -> None:
+        """For Database.commit_listeners: any commit may have added outbox rows."""
+        # The worker's own commits must not wake it, or an idle worker would spin.
+        if asyncio.current_task() not in (self._loop_task, self._recording):
+            self.notify()
+
+    async def start(self) -> None:
+        self._session = make_client_session(self._policy, self._limits)
+        self._loop_task = asyncio.create_task(self._run(), name="webhook-worker")
+
+    async def stop(self) -> None:
+        """Stop taking work; attempts still in flight are cancelled and retried after the next start."""
+        self._stopping = True
+        self._wake.set()
+        if self._loop_task is not None:
+            await self._loop_task
+        if self._recording is not None:
+            await asyncio.gather(self._recording, return_exceptions=True)
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await self._flush_results()  # what finished before the cancel is kept
+        await self._session.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                await self._turn()
+                await self._sleep()
+            except Exception:  # one bad turn must not end webhook delivery for good
+                log.exception("webhook worker turn failed; trying again")
+                await asyncio.sleep(ERROR_PAUSE_S)
+
+    async def _turn(self) -> None:
+        now = now_ms()
+        self._start_recording()
+        if self._outbox_maybe_new:
+            self._outbox_maybe_new = False
+            while await self._ledger.fan_out(now):
+                pass
+        if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
+            await self._ledger.drop_orphans(now)
+            self._last_sweep = time.monotonic()
+        free = self._settings.concurrency - len(self._in_flight)
+        if free > 0:
+            per_endpoint = self._settings.per_endpoint_concurrency
+            for claimed in await self._ledger.claim(now, free, per_endpoint, self._in_flight):
+                self._start_attempt(claimed)
+
+    async def _sleep(self) -> None:
+        if self._stopping or (self._results and self._recording is None):
+            return
+        timeout = self._settings.outbox_poll_s
+        if len(self._in_flight) < self._settings.concurrency:
+            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._in_flight)
+            if due is not None:
+                timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except asyncio.TimeoutError:
+            self._outbox_maybe_new = True  # another process may have written events
+
+    def _start_attempt(self, claimed: Claimed) -> None:
+        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id)
+        task = asyncio.create_task(self._attempt(claimed))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _attempt(self, claimed: Claimed) -> None:
+        body = encode_envelope(claimed.event, self._settings.source)
+        record = await deliver(
+            self._session, self._policy, claimed.url, body,
+            claimed.event.event_id, list(claimed.secrets), self._limits,
+        )
+        next_ms = None
+        if not record.delivered:
+            # From when the event was queued, not from its first attempt: events waiting
+            # behind a failing one in their fax's line do not each get a fresh day.
+            queued_s = claimed.queued_ms / 1000
+            next_s = self._backoff.next_attempt_at(claimed.attempts + 1, queued_s, time.time(), self._rng)
+            next_ms = None if next_s is None else int(next_s * 1000)
+        self._results.append(Outcome(claimed, record, next_ms))
+        self._wake.set()
+
+    def _start_recording(self) -> None:
+        """Record finished attempts in the background while the loop claims more.
+
+        Safe to overlap with a claim: a delivery leaves the in-flight set only after its
+        outcome is committed, so until then it is neither claimed again nor is the next
+        event of its fax (its line still starts with it).
+        """
+        if self._results and self._recording is None:
+            self._recording = asyncio.create_task(self._flush_in_background())
+
+    async def _flush_in_background(self) -> None:
+        try:
+            await self._flush_results()
+        except Exception:
+            log.exception("recording webhook attempts failed; trying again")
+            await asyncio.sleep(ERROR_PAUSE_S)
+        finally:
+            self._recording = None
+            self._wake.set()
+
+    async def _flush_results(self) -> None:
+        if not self._results:
+            return
+        outcomes, self._results = self._results, []
+        try:
+            await self._record(outcomes)
+        except BaseException:
+            self._results[:0] = outcomes  # keep them for the next turn
+            raise
+
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        # FaxWebhookUpdateFailed first, the give-up second: after a crash in between, the
+        # delivery is still pending, is tried once more and given up again, and the store's
+        # conditional update keeps the fax's record to exactly one entry.
+        for outcome in outcomes:
+            if outcome.given_up:
+                await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
+        await self._ledger.record(outcomes, now_ms())
+        for outcome in outcomes:
+            self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
+
+
+def _reason(outcome: Outcome) -> str:
+    record = outcome.record
+    last = f"HTTP {record.status_code}" if record.status_code is not None else record.error
+    return (f"event {outcome.claimed.event.event_id} ({outcome.claimed.event.status}) not delivered "
+            f"to webhook endpoint {outcome.claimed.endpoint_id} after {outcome.claimed.attempts + 1} "
+            f"attempts; last: {last}")

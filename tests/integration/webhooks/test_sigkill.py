@@ -1,0 +1,107 @@
+"""The daemon killed with SIGKILL while 1,000 events wait for delivery delivers all of them after restart."""
+
+import asyncio
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from tests.integration.webhooks.harness import Api, wait_for
+from tests.integration.webhooks.receiver import Receiver
+
+ROOT = Path(__file__).resolve().parents[3]
+FAXES = 200
+CYCLES = 2  # hold + revive twice: 1 + 2 * 2 = 5 events per fax, 1,000 in all
+EVENTS = FAXES * (1 + 2 * CYCLES)
+
+
+def write_config(tmp_path: Path) -> Path:
+    config = tmp_path / "faxgw.toml"
+    config.write_text(
+        f'[server]\nlisten = "127.0.0.1:0"\n'
+        f'[storage]\nstate_dir = "{tmp_path / "state"}"\n'
+        "[webhooks]\nbackoff_base_s = 0.05\nbackoff_max_step_s = 0.3\ntotal_timeout_s = 2.0\n"
+        "concurrency = 16\nper_endpoint_concurrency = 8\n"
+    )
+    return config
+
+
+def faxgw_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "faxgw", *args]
+
+
+def environment() -> dict:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+async def start_daemon(config: Path) -> tuple[asyncio.subprocess.Process, str]:
+    proc = await asyncio.create_subprocess_exec(
+        *faxgw_command("serve", "--config", str(config)), cwd=ROOT, env=environment(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    line = await asyncio.wait_for(proc.stdout.readline(), 20)
+    assert line.startswith(b"faxgw listening on "), line
+    return proc, line.decode().split()[-1]
+
+
+async def kill(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGKILL)
+        await proc.wait()
+
+
+def pending_in(db: Path) -> tuple[int, int]:
+    """(events in the outbox, of them not delivered) as the file says after the kill."""
+    with sqlite3.connect(db) as conn:
+        (events,) = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()
+        (delivered,) = conn.execute(
+            "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'delivered'").fetchone()
+    return events, events - delivered
+
+
+async def make_events(api: Api) -> None:
+    async def one_fax():
+        fax = await api.send_fax()
+        for _ in range(CYCLES):
+            await api.hold(fax["faxId"])
+            await api.revive(fax["faxId"])
+
+    for start in range(0, FAXES, 20):
+        await asyncio.gather(*(one_fax() for _ in range(start, min(start + 20, FAXES))))
+
+
+async def test_sigkill_with_1000_pending_events_loses_none(tmp_path):
+    config = write_config(tmp_path)
+    created = subprocess.run(faxgw_command("tenant", "create", "clinic", "--config", str(config)),
+                             cwd=ROOT, env=environment(), capture_output=True, check=True, timeout=60)
+    api_key = json.loads(created.stdout)["apiKey"]
+    # Hanging at first: deliveries are in flight or waiting when the daemon is killed.
+    receiver = await Receiver(secrets=[], mode="hang").start()
+    proc, base = await start_daemon(config)
+    try:
+        async with aiohttp.ClientSession() as http:
+            api = Api(base, api_key, http)
+            endpoint = await api.create_endpoint(receiver.url)
+            receiver.secrets = [endpoint["secret"]]
+            await make_events(api)
+        # The receiver hangs: the requests it has seen are in flight when the daemon dies.
+        await wait_for(lambda: receiver.requests >= 1, 10, "the worker to reach the receiver")
+        await kill(proc)
+
+        events, undelivered = pending_in(tmp_path / "state" / "faxgw.sqlite3")
+        assert events == EVENTS and undelivered == EVENTS
+
+        receiver.mode = "ok"
+        proc, _ = await start_daemon(config)
+        await wait_for(lambda: len(receiver.accepted) >= EVENTS, 90, f"{EVENTS} events after restart")
+        assert receiver.rejected == []
+        assert len({a.event_id for a in receiver.accepted}) == EVENTS
+        for fax_id, sequences in receiver.sequences_by_fax().items():
+            assert sequences == list(range(1, 2 + 2 * CYCLES)), fax_id
+    finally:
+        await kill(proc)
+        await receiver.stop()

@@ -1,0 +1,111 @@
+"""The documents wiring of the REST API, in-process: submit refuses unreadable documents with
+their code, pages are rendered after the 201 and kept, GET /fax/{id}/pages/{n} shows them."""
+
+import asyncio
+import io
+import time
+
+import aiohttp
+import numpy as np
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
+
+from faxgw.api.app import create_app
+from faxgw.api.keys import STORE
+from faxgw.config import load
+from faxgw.documents import CoverPage, HeaderLine, RenderOptions, render_all
+from faxgw.documents.stored import PAGES_FILE
+from tests.unit.documents import corpus
+from tests.unit.documents.pagecheck import black
+
+
+@pytest.fixture
+async def api(tmp_path):
+    config_path = tmp_path / "faxgw.toml"
+    config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n')
+    app = create_app(load(config_path))
+    async with TestClient(TestServer(app)) as client:
+        keys = [(await app[STORE].create_tenant(name))[1] for name in ("a", "b")]
+        yield client, keys, tmp_path / "state"
+
+
+async def send(client, key, documents, **fields):
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("phoneNumber", "+15551234567")
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for index, data in enumerate(documents):
+        form.add_field("document", data, filename=f"d{index}", content_type="application/octet-stream")
+    async with client.post("/fax", data=form, headers={"Authorization": f"Bearer {key}"}) as response:
+        return response.status, await response.json()
+
+
+async def get(client, key, path):
+    async with client.get(path, headers={"Authorization": f"Bearer {key}"}) as response:
+        return response.status, response.content_type, await response.read()
+
+
+@pytest.mark.parametrize("bad, status, code", [
+    (corpus.encrypted_pdf(), 415, "document_encrypted"),
+    (corpus.zero_page_pdf(), 422, "document_no_pages"),
+    (corpus.truncated_pdf(), 415, "document_corrupt"),
+    (corpus.bomb_png(), 413, "image_too_large"),
+    ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
+])
+async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):
+    client, (key, _), state = api
+    answer, body = await send(client, key, [corpus.text_pdf(1), bad])
+    assert answer == status
+    if code:
+        assert body["code"] == code and body["document"] == 2 and body["message"]
+    assert not list((state / "faxes").iterdir())
+
+
+async def test_pages_are_kept_and_served_as_transmitted(api):
+    client, (key, other), state = api
+    documents = [corpus.text_pdf(2), b"hello from the text part\n"]
+    answer, fax = await send(client, key, documents, headerLine="ACME {page}/{pages}",
+                             coverPage='{"to": "Ada", "subject": "Notes"}', resolution="fine")
+    assert answer == 201
+    fax_id = fax["faxId"]
+    status, kind, png = await get(client, key, f"/fax/{fax_id}/pages/2")
+    assert (status, kind) == (200, "image/png")
+    page = Image.open(io.BytesIO(png))
+    assert page.size == (1728, 2292) and page.info["dpi"] == pytest.approx((204, 196), abs=0.1)
+    options = RenderOptions(header=HeaderLine(format="ACME {page}/{pages}", recipient_number="+15551234567"),
+                            cover=CoverPage(to="Ada", subject="Notes"))
+    expected = render_all(documents, options)[1]
+    assert np.array_equal(black(page), black(expected.image))  # header "ACME 2/4" and all
+    assert (state / "faxes" / fax_id / PAGES_FILE).exists()
+    for n in (1, 4):
+        assert (await get(client, key, f"/fax/{fax_id}/pages/{n}"))[0] == 200
+    assert (await get(client, key, f"/fax/{fax_id}/pages/5"))[0] == 404
+    assert (await get(client, key, f"/fax/{fax_id}/pages/0"))[0] == 404
+    foreign = await get(client, other, f"/fax/{fax_id}/pages/1")
+    assert foreign[0] == 404 and b"fax_not_found" in foreign[2]
+
+
+async def test_pages_render_in_the_background_after_the_201(api):
+    client, (key, _), state = api
+    answer, fax = await send(client, key, [corpus.text_pdf(3)])
+    assert answer == 201
+    pages = state / "faxes" / fax["faxId"] / PAGES_FILE
+    deadline = time.monotonic() + 30
+    while not pages.exists() and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert getattr(Image.open(pages), "n_frames", 1) == 3
+
+
+async def test_api_answers_promptly_while_a_long_fax_renders(api):
+    client, (key, _), _ = api
+    await send(client, key, [corpus.text_pdf(1)])  # start the pool
+    answer, fax = await send(client, key, [corpus.text_pdf(50)])
+    assert answer == 201
+    latencies = []
+    for _ in range(20):
+        started = time.perf_counter()
+        assert (await get(client, key, f"/fax/{fax['faxId']}"))[0] == 200
+        latencies.append(time.perf_counter() - started)
+        await asyncio.sleep(0.01)
+    assert max(latencies) < 0.25, latencies

@@ -1,0 +1,35 @@
+"""The seam to the codec: pages come back encoded, and decode to exactly what was rendered."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+import faxgw.g3
+from faxgw.documents import HeaderLine, RenderOptions, Resolution, render_all
+from faxgw.documents.encode import write_tiff_class_f
+from tests.unit.documents import corpus
+
+
+@pytest.mark.parametrize("coding", ["MH", "MR", "MMR"])
+def test_pages_come_back_encoded_and_decode_to_the_same_pixels(coding):
+    options = RenderOptions(coding=coding, header=HeaderLine(sender_name="ACME"))
+    pages = render_all([corpus.text_pdf(1), corpus.photo_pdf(1)], options)
+    for page in pages:
+        assert page.coding == coding and page.encoded
+        image, report = faxgw.g3.decode(page.encoded, page.width, coding)
+        assert np.array_equal(np.asarray(image), np.asarray(page.image))
+
+
+@pytest.mark.parametrize("resolution", list(Resolution))
+def test_tiff_class_f_holds_the_pages_at_their_resolution(resolution):
+    pages = render_all([corpus.text_pdf(2)], RenderOptions(resolution=resolution))
+    data = write_tiff_class_f(pages, "MH")
+    with Image.open(io.BytesIO(data)) as tiff:  # libtiff decodes, not our codec
+        frames = [frame.copy() for frame in ImageSequence.Iterator(tiff)]
+        assert tiff.info["compression"] == "group3"
+    assert len(frames) == 2
+    for frame, page in zip(frames, pages):
+        assert frame.info["dpi"] == pytest.approx(resolution.dpi, abs=0.5)
+        assert np.array_equal(np.asarray(frame.convert("1")), np.asarray(page.image))

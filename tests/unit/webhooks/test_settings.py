@@ -1,0 +1,55 @@
+import pytest
+
+from faxgw.webhooks.settings import WebhooksConfigError, WebhooksSettings, parse_settings
+
+
+def test_an_absent_table_gives_the_documented_defaults():
+    settings = parse_settings(None)
+    assert settings == WebhooksSettings()
+    assert settings.give_up_after_s == 86400
+    assert settings.backoff().give_up_after_s == 86400
+
+
+def test_values_reach_the_policies_they_configure():
+    settings = parse_settings(
+        {
+            "give_up_after_s": 2,
+            "backoff_base_s": 0.05,
+            "backoff_max_step_s": 0.2,
+            "total_timeout_s": 1.5,
+            "deny_networks": ["10.0.0.0/8"],
+            "own_ports": [9000],
+        }
+    )
+    assert settings.backoff().give_up_after_s == 2.0
+    assert settings.backoff().step_cap(10) == 0.2
+    assert settings.limits().total_timeout_s == 1.5
+    policy = settings.url_policy(api_ports=(8080,))
+    assert policy.refusal("10.1.1.1", 80) is not None
+    assert policy.refusal("169.254.1.1", 80) is None  # the deny list was replaced, not merged
+    assert policy.refusal("127.0.0.1", 9000) is not None
+    assert policy.refusal("127.0.0.1", 8080) is not None
+
+
+@pytest.mark.parametrize(
+    "table, key",
+    [
+        ({"give_up_after": 5}, "webhooks.give_up_after"),
+        ({"give_up_after_s": "soon"}, "webhooks.give_up_after_s"),
+        ({"give_up_after_s": -1}, "webhooks.give_up_after_s"),
+        ({"concurrency": 0}, "webhooks.concurrency"),
+        ({"concurrency": 2.5}, "webhooks.concurrency"),
+        ({"concurrency": True}, "webhooks.concurrency"),
+        ({"allow_networks": "10.0.0.0/8"}, "webhooks.allow_networks"),
+        ({"deny_networks": ["not-a-net"]}, "webhooks.deny_networks"),
+        ({"own_ports": [70000]}, "webhooks.own_ports"),
+        ({"backoff_base_s": 0}, "webhooks.backoff_base_s"),
+        ({"backoff_base_s": 10, "backoff_max_step_s": 5}, "webhooks.backoff_max_step_s"),
+        ({"concurrency": 2, "per_endpoint_concurrency": 4}, "webhooks.per_endpoint_concurrency"),
+        ({"source": ""}, "webhooks.source"),
+    ],
+)
+def test_bad_values_are_refused_naming_the_key(table, key):
+    with pytest.raises(WebhooksConfigError) as info:
+        parse_settings(table)
+    assert str(info.value).startswith(key + ":")
