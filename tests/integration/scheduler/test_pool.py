@@ -17,8 +17,8 @@ from .gateway import Client, Daemon, make_pdf
 async def test_a_frozen_modem_goes_offline_its_fax_goes_elsewhere_and_it_comes_back(tmp_path):
     with ModemBank(timing="accelerated") as bank:
         out1, out2 = bank.add_modem("3201", name="out1"), bank.add_modem("3202", name="out2")
-        answering = bank.add_modem("4600", name="in1")
-        receiver = Daemon(tmp_path / "rx", [], answering=[answering]).start()
+        answering = [bank.add_modem("4600", name="in1"), bank.add_modem("4601", name="in2")]
+        receiver = Daemon(tmp_path / "rx", [], answering=answering).start()
         daemon = Daemon(tmp_path / "gw", [out1, out2], scheduler={
             "modem_max_failures": 2, "modem_reprobe_s": 1.0}).start()
         try:
@@ -41,12 +41,14 @@ async def test_a_frozen_modem_goes_offline_its_fax_goes_elsewhere_and_it_comes_b
 
                 bank.freeze("out1", False)
                 await _until(lambda: _log_count(daemon, r"modem out1 idle") >= 2)
-                bank.freeze("out2")  # now only out1 can take the next fax
-                second = await client.send("4600", make_pdf(1, seed=4))
-                done = await client.wait_status(second["faxId"], {"FaxSent", "FaxFailed"}, 60)
-                assert done["faxStatus"] == "FaxSent", (done, daemon.log()[-2000:])
-                assert (await client.attempts(second["faxId"]))[-1]["modem"] == "out1"
-                bank.freeze("out2", False)
+                # Two faxes at once to two numbers: both modems are in service again.
+                faxes = [await client.send(n, make_pdf(2, seed=4)) for n in ("4600", "4601")]
+                modems = set()
+                for fax in faxes:
+                    done = await client.wait_status(fax["faxId"], {"FaxSent", "FaxFailed"}, 60)
+                    assert done["faxStatus"] == "FaxSent", (done, daemon.log()[-2000:])
+                    modems |= {a["modem"] for a in await client.attempts(fax["faxId"])}
+                assert modems == {"out1", "out2"}
         finally:
             daemon.stop()
             receiver.stop()
