@@ -170,6 +170,13 @@ class Transaction:
                 # does anyway, and leaves the loop time to read XOFF.
                 due = started + (start + step) * 10 / settings.baudrate
                 await asyncio.sleep(max(0.0, due - loop.time()))
+                if ch._buffer:
+                    # In transmit data state the DCE speaks only to end the carrier (NO
+                    # CARRIER when the line dropped): the rest would land in command state
+                    # as garbage. Stop here; the caller reads that final result.
+                    ch._note("note", f"modem answered during transmit data; "
+                                     f"{len(payload) - start - step} bytes not sent")
+                    return
         except TimeoutError:
             raise ATTimeout("data (modem held XOFF or stopped reading)", settings.stall_timeout_s) from None
 
