@@ -21,7 +21,7 @@ from faxgw.scheduler.looplag import LoopLag, summary
 from faxgw.scheduler.pages import PageStore, warm_up_codec
 from faxgw.scheduler.policy import backoff_s
 from faxgw.scheduler.pool import ModemPool, PooledModem
-from faxgw.scheduler.receiver import receive_call
+from faxgw.scheduler.receiver import finish_left_over, receive_call
 from faxgw.store import Store
 
 log = logging.getLogger("faxgw.scheduler")
@@ -82,6 +82,9 @@ class Scheduler:
         closed = await self.store.close_interrupted_attempts(retry_delay_s=delay)
         for attempt_id in closed:
             log.warning("attempt %s was interrupted by a stop or crash; closed", attempt_id)
+        for received in await asyncio.to_thread(finish_left_over, Path(self.config.state_dir)):
+            log.warning("received fax %s was cut off by a stop or crash; its pages are kept",
+                        received)
         return closed
 
     async def _answer(self, modem: PooledModem) -> None:
