@@ -55,16 +55,18 @@ class PooledModem:
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
 
-    async def open(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
+    async def open(self, on_result: Callable[["PooledModem", Result], None],
+                   reprobe_s: float = 60.0) -> bool:
         self.state, self.reason = ModemState.PROBING, "probing"
-        if await self._open_once(on_result):
+        if await self._open_once(on_result, reprobe_s):
             return True
         # A modem left in a call by a crashed daemon still waits for its data (ATZ is data
         # to it): end the data the T.31 way, escape, hang up, then probe once more.
         await rescue(self.config.port, self.config.profile)
-        return await self._open_once(on_result)
+        return await self._open_once(on_result, reprobe_s)
 
-    async def _open_once(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
+    async def _open_once(self, on_result: Callable[["PooledModem", Result], None],
+                         reprobe_s: float) -> bool:
         stack = contextlib.AsyncExitStack()
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
@@ -80,6 +82,7 @@ class PooledModem:
         self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
         self.state, self.reason, self.failures = ModemState.IDLE, "", 0
         self.idle_since = time.monotonic()
+        self.next_probe = self.idle_since + reprobe_s  # when an idle modem is next asked AT
         log.info("modem %s idle (profile %s)", self.name, self.modem.profile.name)
         return True
 
@@ -172,7 +175,7 @@ class ModemPool:
         await asyncio.gather(*(m.close() for m in self.modems))
 
     async def _open(self, modem: PooledModem) -> None:
-        ok = await modem.open(self._unsolicited)
+        ok = await modem.open(self._unsolicited, self.reprobe_s)
         if not ok:
             modem.next_probe = time.monotonic() + self.reprobe_s
         await self._notify()
@@ -230,9 +233,29 @@ class ModemPool:
     async def _reprobe_loop(self) -> None:
         while True:
             await asyncio.sleep(min(self.reprobe_s, 1.0))
+            now = time.monotonic()
             due = [m for m in self.modems
-                   if m.state is ModemState.OFFLINE and m.next_probe <= time.monotonic()]
-            await asyncio.gather(*(self._open(m) for m in due))
+                   if m.state is ModemState.OFFLINE and m.next_probe <= now]
+            idle = [m for m in self.modems
+                    if m.state is ModemState.IDLE and m.next_probe <= now]
+            await asyncio.gather(*(self._open(m) for m in due),
+                                 *(self._check_idle(m) for m in idle))
+
+    async def _check_idle(self, modem: PooledModem) -> None:
+        """An idle modem is asked ``AT`` every ``reprobe_s``: one that stopped answering
+        (or whose port vanished) is taken out before a fax is given to it."""
+        if modem.state is not ModemState.IDLE:  # taken for a call since the loop looked
+            return
+        modem.next_probe = time.monotonic() + self.reprobe_s
+        modem.state = ModemState.PROBING  # no call or RING handling meanwhile
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await modem.modem.channel.command("AT")
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the modem is not usable
+            await self._take_offline(modem, f"stopped answering while idle: {exc}")
+        else:
+            modem.state = ModemState.IDLE
+        await self._notify()
 
     # --- receiving ------------------------------------------------------------------------
     def _unsolicited(self, modem: PooledModem, result: Result) -> None:
