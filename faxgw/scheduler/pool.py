@@ -62,8 +62,12 @@ class PooledModem:
             return True
         # A modem left in a call by a crashed daemon still waits for its data (ATZ is data
         # to it): end the data the T.31 way, escape, hang up, then probe once more.
+        log.info("modem %s: %s; trying to bring it back", self.name, self.reason)
         await rescue(self.config.port, self.config.profile)
-        return await self._open_once(on_result, reprobe_s)
+        if await self._open_once(on_result, reprobe_s):
+            return True
+        log.warning("modem %s offline: %s", self.name, self.reason)
+        return False
 
     async def _open_once(self, on_result: Callable[["PooledModem", Result], None],
                          reprobe_s: float) -> bool:
@@ -76,7 +80,6 @@ class PooledModem:
         except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
             await stack.aclose()
             self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
-            log.warning("modem %s offline: %s", self.name, self.reason)
             return False
         self._stack = stack
         self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
