@@ -223,13 +223,20 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
         return DONE
     await sleep_until(carrier.data_at)  # the training must end before CONNECT
     modem.result("CONNECT")
-    while True:
-        while index < len(carrier.segments):
-            modem.send_data(dle_stuff(carrier.segments[index].data))
-            index += 1
-        if not carrier.active:
-            break
-        await carrier.changed()
+    try:
+        while True:
+            while index < len(carrier.segments):
+                modem.send_data(dle_stuff(carrier.segments[index].data))
+                index += 1
+            if not carrier.active:
+                break
+            await carrier.changed()
+    except asyncio.CancelledError:
+        # The line went (or the DTE aborted) mid-page: the data stream still ends with
+        # <DLE><ETX> before the result code, or the DTE never leaves receive data state
+        # (T.31 8.3.3). efax waited forever on a line dropped during a page.
+        modem.send_data(DLE_ETX)
+        raise
     state.rx_last_seq = carrier.seq
     await asyncio.sleep(modem.timing.signal(CARRIER_OFF_DETECT_S)
                         + modem.timing.wall(state.fcl * 0.01))  # +FCL: extra loss time

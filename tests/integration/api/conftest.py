@@ -30,8 +30,8 @@ class Daemon:
         # The API alone: these tests write attempts themselves, and faxes must wait in the
         # queue instead of being dialled by the scheduler's built-in modem bank.
         self.config.write_text(
-            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n'
-            f'[scheduler]\nenabled = false\n{extra_toml}'
+            f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n{extra_toml}'
+            + ("" if "[scheduler]" in extra_toml else "\n[scheduler]\nenabled = false\n")
         )
         self.proc: subprocess.Popen | None = None
         self.url = ""

@@ -336,6 +336,21 @@ def test_abort_where_no_dcn_fits_ends_at_once():
     assert act == ev.Finish(Outcome.DOCUMENT_ERROR, "x")
 
 
+def test_carrier_lost_while_sending_a_page_ends_the_call_far_end_hung_up():
+    """Regression (found by the scheduler's line-drop test on hw-sim): the link's carrier
+    loss during page data reached the engine in T_SEND_PAGE, which had no handler, and
+    the session died with UnexpectedEvent instead of a result."""
+    tx = new_tx(3)
+    to_wait_cfr(tx)
+    assert line(tx.handle(far(3.5, FCF.CFR))) == ev.SendSilence(75)
+    assert to_page_sent(tx, 3.6) is FCF.MPS
+    line(tx.handle(far(8.0, FCF.MCF)))
+    assert isinstance(line(tx.handle(ev.SilenceDone(8.1))), ev.SendPage)
+    actions = tx.handle(ev.LinkFailed(9.0, ev.LinkFailure.CARRIER_LOST))
+    assert actions[-1] == ev.Finish(Outcome.FAR_END_HUNG_UP, actions[-1].detail)
+    assert tx.report.pages_confirmed == 1 and tx.state is State.DONE
+
+
 def test_frames_after_hearing_the_far_end_wait_75_ms_of_silence_first():
     tx = new_tx(1)
     line(tx.handle(ev.Start(0.0)))
