@@ -115,7 +115,8 @@ def cmd_demo(args) -> int:
         return 2
     key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
     base = f"http://{args.listen}"
+    from faxgw.scheduler.simbank import demo_instructions  # issue 8: the simulated fax machine
+
     print(f"faxgw demo: state in {state}\nAPI key of tenant '{DEMO_TENANT}': {key}\n"
-          f"Try:\n  curl -H 'Authorization: Bearer {key}' -F phoneNumber=+15551234567 "
-          f"-F document=@some.pdf {base}/fax\nAPI docs: {base}/docs\n", flush=True)
+          + demo_instructions(base, key, state) + f"API docs: {base}/docs\n", flush=True)
     return daemon.run(config)

@@ -19,7 +19,7 @@ from faxgw.logs import log_context
 from faxgw.outcome import Outcome, RetryClass
 from faxgw.scheduler import policy
 from faxgw.scheduler.dialplan import DialPlan
-from faxgw.scheduler.pages import PageCache, RenderedPages
+from faxgw.scheduler.pages import PageStore
 from faxgw.scheduler.pool import PooledModem
 from faxgw.session import PageResult, SessionResult
 from faxgw.store import AttemptResult, Claim, Store
@@ -33,7 +33,7 @@ MODEM_BLAMED = frozenset(o for o in Outcome if o.retry is RetryClass.MODEM)
 @dataclass
 class AttemptContext:
     store: Store
-    pages: PageCache
+    pages: PageStore
     dial_plan: DialPlan
     retry: RetryConfig
 
@@ -64,27 +64,30 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
                 ) -> tuple[AttemptResult, CallEnd]:
     fax = await ctx.store.fax_row(claim.fax_id)
     try:
-        files = await ctx.pages.pages(claim, fax["cover_page"] if fax else None)
+        pages_file, total = await ctx.pages.prepare(claim, fax["cover_page"] if fax else None)
     except DocumentError as exc:
-        return policy.failure(Outcome.DOCUMENT_ERROR, ctx.retry, str(exc)), CallEnd(False)
-    await ctx.store.set_page_count(claim.fax_id, len(files))
-    numbers = [n for n in range(1, len(files) + 1) if n not in claim.pages_confirmed]
+        return policy.failure(Outcome.DOCUMENT_ERROR, ctx.retry, exc.reason), CallEnd(False)
+    except FileNotFoundError as exc:  # documents purged after the retention period
+        return policy.failure(Outcome.DOCUMENT_ERROR, ctx.retry, str(exc),
+                              give_up=True), CallEnd(False)
+    await ctx.store.set_page_count(claim.fax_id, total)
+    numbers = [n for n in range(1, total + 1) if n not in claim.pages_confirmed]
     if not numbers:
-        return AttemptResult(success=True, outcome=Outcome.SUCCESS.value,
-                             pages_total=len(files),
+        return AttemptResult(success=True, outcome=Outcome.SUCCESS.value, pages_total=total,
                              details={"detail": policy.ALL_CONFIRMED_DETAIL}), CallEnd(False)
-    source = RenderedPages(files, numbers, claim.resolution)
+    source = await asyncio.to_thread(ctx.pages.source, pages_file, numbers)
     dialled = ctx.dial_plan.dial_string(claim.phone_number)
+    modem.dialling()
     try:
         result = await modem.session().send(
             dialled, source, _confirmer(ctx, claim, numbers))
     except Exception as exc:  # noqa: BLE001 - an engine or link bug ends this call only
         log.exception("session failed")
         detail = f"{type(exc).__name__}: {exc}"
-        return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, len(files)), \
+        return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, total), \
             CallEnd(True, detail)
     earlier = await _earlier_no_fax(ctx.store, claim)
-    record = policy.attempt_result(result, ctx.retry, len(files), earlier,
+    record = policy.attempt_result(result, ctx.retry, total, earlier,
                                    _details(result, numbers, dialled))
     return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence)
 

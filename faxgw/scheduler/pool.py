@@ -17,7 +17,11 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from faxgw.config import ModemConfig
-from faxgw.modem.device import Modem, open_modem
+from faxgw.modem.at_channel import AtChannel
+from faxgw.modem.device import GENERIC, Modem, open_modem
+from faxgw.modem.dle import DLE_ETX
+from faxgw.modem.profiles import find_profile, profile_dirs
+from faxgw.modem.states import CAN
 from faxgw.modem.results import Kind, Result
 from faxgw.modem.class1_session import Class1Config, Class1Session
 from faxgw.t30.link import Modulation
@@ -36,8 +40,10 @@ class ModemState(StrEnum):
 
 
 class PooledModem:
-    def __init__(self, config: ModemConfig, ident: str = "") -> None:
+    def __init__(self, config: ModemConfig, ident: str = "", gaps: list[float] | None = None
+                 ) -> None:
         self.config = config
+        self.gaps = gaps if gaps is not None else []  # the pool's idle-gap samples
         self.name = config.name
         self.ident = ident  # TSI/CSI this modem's line sends
         self.state = ModemState.OFFLINE
@@ -49,8 +55,22 @@ class PooledModem:
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
 
-    async def open(self, on_result: Callable[["PooledModem", Result], None]) -> bool:
+    async def open(self, on_result: Callable[["PooledModem", Result], None],
+                   reprobe_s: float = 60.0) -> bool:
         self.state, self.reason = ModemState.PROBING, "probing"
+        if await self._open_once(on_result, reprobe_s):
+            return True
+        # A modem left in a call by a crashed daemon still waits for its data (ATZ is data
+        # to it): end the data the T.31 way, escape, hang up, then probe once more.
+        log.info("modem %s: %s; trying to bring it back", self.name, self.reason)
+        await rescue(self.config.port, self.config.profile)
+        if await self._open_once(on_result, reprobe_s):
+            return True
+        log.warning("modem %s offline: %s", self.name, self.reason)
+        return False
+
+    async def _open_once(self, on_result: Callable[["PooledModem", Result], None],
+                         reprobe_s: float) -> bool:
         stack = contextlib.AsyncExitStack()
         try:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
@@ -60,12 +80,12 @@ class PooledModem:
         except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
             await stack.aclose()
             self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
-            log.warning("modem %s offline: %s", self.name, self.reason)
             return False
         self._stack = stack
         self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
         self.state, self.reason, self.failures = ModemState.IDLE, "", 0
         self.idle_since = time.monotonic()
+        self.next_probe = self.idle_since + reprobe_s  # when an idle modem is next asked AT
         log.info("modem %s idle (profile %s)", self.name, self.modem.profile.name)
         return True
 
@@ -77,6 +97,11 @@ class PooledModem:
         if stack is not None:
             with contextlib.suppress(Exception):
                 await stack.aclose()
+
+    def dialling(self) -> None:
+        """The call starts now: the time since the last call ended was an idle gap (it
+        includes claiming and rendering, which a modem waits for as much as for work)."""
+        self.gaps.append(time.monotonic() - self.idle_since)
 
     def session(self) -> Class1Session:
         assert self.modem is not None
@@ -98,6 +123,26 @@ class PooledModem:
                 "failures": self.failures, "reason": self.reason}
 
 
+async def rescue(port: str, profile_name: str) -> None:
+    """Best effort: <DLE><ETX> (ends transmit data), CAN (aborts a receive), then the
+    channel's recovery ladder (AT, +++, ATH, ATZ). Failures are left to the next probe."""
+    try:
+        profile = find_profile(profile_name or GENERIC, profile_dirs())
+        channel = await AtChannel.open(port, profile.channel_settings())
+    except Exception:  # noqa: BLE001 - the probe that follows reports why
+        return
+    try:
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            async with channel.transaction() as tx:
+                tx.write_raw(DLE_ETX + CAN, "end any data state left by a previous run")
+                await asyncio.sleep(0.3)
+            await channel.recover()
+    except Exception as exc:  # noqa: BLE001
+        log.info("rescue of %s failed: %s", port, exc)
+    finally:
+        await channel.close()
+
+
 def _decoder():
     from faxgw.scheduler.receiver import G3PageDecoder
 
@@ -109,12 +154,13 @@ class ModemPool:
                  on_ring: Callable[[PooledModem], Awaitable[None]] | None = None,
                  idents: dict[str, str] | None = None, default_ident: str = "") -> None:
         idents = idents or {}
-        self.modems = [PooledModem(c, idents.get(c.name, default_ident)) for c in configs]
+        self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
+        self.modems = [PooledModem(c, idents.get(c.name, default_ident), self.gaps)
+                       for c in configs]
         self.max_failures = max_failures
         self.reprobe_s = reprobe_s
         self.on_ring = on_ring
         self.changed = asyncio.Condition()
-        self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
         self._tasks: set[asyncio.Task] = set()
         self._reprober: asyncio.Task | None = None
 
@@ -132,7 +178,7 @@ class ModemPool:
         await asyncio.gather(*(m.close() for m in self.modems))
 
     async def _open(self, modem: PooledModem) -> None:
-        ok = await modem.open(self._unsolicited)
+        ok = await modem.open(self._unsolicited, self.reprobe_s)
         if not ok:
             modem.next_probe = time.monotonic() + self.reprobe_s
         await self._notify()
@@ -149,7 +195,6 @@ class ModemPool:
             return None
         modem = min(idle, key=lambda m: m.idle_since)
         modem.state = ModemState.BUSY
-        self.gaps.append(time.monotonic() - modem.idle_since)
         return modem
 
     async def wait_for_change(self, timeout_s: float) -> None:
@@ -159,8 +204,7 @@ class ModemPool:
                     await self.changed.wait()
 
     def give_back(self, modem: PooledModem) -> None:
-        """Unused (nothing to send after all): idle again, the gap not counted as a call."""
-        self.gaps.pop()
+        """Unused (nothing to send after all): idle again, still since its last call."""
         modem.state = ModemState.IDLE
         self._spawn(self._notify())
 
@@ -192,9 +236,29 @@ class ModemPool:
     async def _reprobe_loop(self) -> None:
         while True:
             await asyncio.sleep(min(self.reprobe_s, 1.0))
+            now = time.monotonic()
             due = [m for m in self.modems
-                   if m.state is ModemState.OFFLINE and m.next_probe <= time.monotonic()]
-            await asyncio.gather(*(self._open(m) for m in due))
+                   if m.state is ModemState.OFFLINE and m.next_probe <= now]
+            idle = [m for m in self.modems
+                    if m.state is ModemState.IDLE and m.next_probe <= now]
+            await asyncio.gather(*(self._open(m) for m in due),
+                                 *(self._check_idle(m) for m in idle))
+
+    async def _check_idle(self, modem: PooledModem) -> None:
+        """An idle modem is asked ``AT`` every ``reprobe_s``: one that stopped answering
+        (or whose port vanished) is taken out before a fax is given to it."""
+        if modem.state is not ModemState.IDLE:  # taken for a call since the loop looked
+            return
+        modem.next_probe = time.monotonic() + self.reprobe_s
+        modem.state = ModemState.PROBING  # no call or RING handling meanwhile
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT_S):
+                await modem.modem.channel.command("AT")
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the modem is not usable
+            await self._take_offline(modem, f"stopped answering while idle: {exc}")
+        else:
+            modem.state = ModemState.IDLE
+        await self._notify()
 
     # --- receiving ------------------------------------------------------------------------
     def _unsolicited(self, modem: PooledModem, result: Result) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 from PIL import Image
 
 from faxgw.logs import log_context
+from faxgw.outcome import Outcome
 from faxgw.scheduler.pool import PooledModem
 from faxgw.session import PageFormat, ReceivedPage, Resolution, SessionResult
 from faxgw.t30.negotiate import PageQuality
@@ -56,8 +57,19 @@ class ReceivedFax:
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"page-{page.index + 1:04d}.png"
         image = page.image if page.image is not None else _decode(page)
-        image.save(self.folder / name, "PNG")
+        image.save(self.folder / name, "PNG", dpi=(X_DPI, Y_DPI[page.fmt.resolution]))
         self.pages[page.index] = (name, page.fmt.resolution)
+
+    @classmethod
+    def left_over(cls, folder: Path) -> "ReceivedFax":
+        """A folder whose call never finished (the daemon died during it)."""
+        fax = cls(folder.parent, "?")
+        fax.id, fax.folder = folder.name, folder
+        for n, page in enumerate(sorted(folder.glob("page-*.png"))):
+            with Image.open(page) as image:
+                dpi = image.info.get("dpi", (X_DPI, Y_DPI[Resolution.FINE]))[1]
+            fax.pages[n] = (page.name, min(Y_DPI, key=lambda r: abs(Y_DPI[r] - dpi)))
+        return fax
 
     def finish(self, result: SessionResult) -> dict:
         """In a worker thread: TIFF Class F, PDF and the record, written last."""
@@ -100,6 +112,18 @@ def _write_pdf(path: Path, images: list[Image.Image], resolutions: list[Resoluti
     square = [img.resize((img.width, round(img.height * X_DPI / Y_DPI[res])),
                          Image.Resampling.NEAREST) for img, res in zip(images, resolutions)]
     square[0].save(path, "PDF", save_all=True, append_images=square[1:], resolution=X_DPI)
+
+
+def finish_left_over(state_dir: Path) -> list[str]:
+    """At start: faxes whose call was cut by a crash keep the pages that had arrived; they
+    get their TIFF, PDF and a record that says the call was interrupted."""
+    done = []
+    for folder in sorted((state_dir / RECEIVED_DIR).glob("*")):
+        if folder.is_dir() and not (folder / "fax.json").exists():
+            fax = ReceivedFax.left_over(folder)
+            fax.finish(SessionResult(direction="receive", outcome=Outcome.INTERRUPTED))
+            done.append(fax.id)
+    return done
 
 
 async def receive_call(modem: PooledModem, state_dir: Path) -> dict:

@@ -11,16 +11,17 @@ import time
 from pathlib import Path
 
 from faxgw.config import Config
-from faxgw.documents import Renderer
+from faxgw.documents.service import FaxDocuments
 from faxgw.outcome import Outcome
 from faxgw.scheduler.attempt import AttemptContext
 from faxgw.scheduler.dialplan import DialPlan
 from faxgw.scheduler.dispatcher import Dispatcher
+from faxgw.scheduler.encoding import PageEncoder
 from faxgw.scheduler.looplag import LoopLag, summary
-from faxgw.scheduler.pages import PageCache, warm_up_codec
+from faxgw.scheduler.pages import PageStore, warm_up_codec
 from faxgw.scheduler.policy import backoff_s
 from faxgw.scheduler.pool import ModemPool, PooledModem
-from faxgw.scheduler.receiver import receive_call
+from faxgw.scheduler.receiver import finish_left_over, receive_call
 from faxgw.store import Store
 
 log = logging.getLogger("faxgw.scheduler")
@@ -30,13 +31,13 @@ STATS_INTERVAL_S = 5.0
 
 
 class Scheduler:
-    def __init__(self, config: Config, store: Store) -> None:
-        self.config, self.store = config, store
+    def __init__(self, config: Config, store: Store, documents: FaxDocuments) -> None:
+        self.config, self.store, self.documents = config, store, documents
         self.bank = None  # the built-in hw-sim bank, when no [[modem]] is configured
-        self.renderer: Renderer | None = None
         self.pool: ModemPool | None = None
         self.dispatcher: Dispatcher | None = None
         self.lag = LoopLag()
+        self.encoder: PageEncoder | None = None
         self._tasks: list[asyncio.Task] = []
 
     async def start(self) -> None:
@@ -51,18 +52,26 @@ class Scheduler:
         started = time.monotonic()
         await asyncio.to_thread(warm_up_codec)
         log.info("codec ready in %.1f s", time.monotonic() - started)
-        self.renderer = Renderer()
-        self._tasks.append(asyncio.create_task(asyncio.to_thread(self.renderer.warm_up)))
+        # The documents' process pool starts now, in a thread: its first fax must not
+        # wait for worker start-up, and starting it must not block the loop.
+        self._tasks.append(asyncio.create_task(asyncio.to_thread(self.documents.renderer.warm_up)))
+        if any(m.send for m in modems):
+            self.encoder = PageEncoder()
+            await asyncio.to_thread(self.encoder.warm_up)
         await self.recover()
         self.pool = ModemPool(modems, self.config.scheduler.modem_max_failures,
                               self.config.scheduler.modem_reprobe_s, self._answer, idents,
                               self.config.scheduler.local_ident)
         await self.pool.start()
         log.info("modem pool started in %.1f s", time.monotonic() - started)
-        ctx = AttemptContext(self.store, PageCache(self.config.state_dir, self.renderer),
+        ctx = AttemptContext(self.store, PageStore(self.config.state_dir, self.documents,
+                                                      self.encoder),
                              DialPlan.from_config(dial_plan), self.config.retry)
         self.dispatcher = Dispatcher(self.store, self.pool, ctx,
                                      self.config.scheduler.poll_interval_s)
+        # Lag is measured from here: start-up (codec and renderer warm-up in threads that
+        # hold the GIL) is not what a client waiting for an answer meets.
+        self.lag.samples.clear()
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
         self._tasks.append(asyncio.create_task(self._write_stats_often(), name="stats"))
 
@@ -73,6 +82,9 @@ class Scheduler:
         closed = await self.store.close_interrupted_attempts(retry_delay_s=delay)
         for attempt_id in closed:
             log.warning("attempt %s was interrupted by a stop or crash; closed", attempt_id)
+        for received in await asyncio.to_thread(finish_left_over, Path(self.config.state_dir)):
+            log.warning("received fax %s was cut off by a stop or crash; its pages are kept",
+                        received)
         return closed
 
     async def _answer(self, modem: PooledModem) -> None:
@@ -87,9 +99,9 @@ class Scheduler:
         if self.pool:
             await self.pool.stop()
         await self.lag.stop()
+        if self.encoder:
+            await asyncio.to_thread(self.encoder.close)
         await asyncio.to_thread(self.write_stats)
-        if self.renderer:
-            await asyncio.to_thread(self.renderer.close)
         if self.bank:
             await asyncio.to_thread(self.bank.close)
 

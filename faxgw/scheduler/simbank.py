@@ -10,6 +10,8 @@ pseudo-terminals like any serial port.
 from __future__ import annotations
 
 import logging
+import sys
+from pathlib import Path
 
 from faxgw.config import Config, DialPlanConfig, ModemConfig
 
@@ -22,9 +24,23 @@ FIRST_LINE_NUMBER = 5550101
 PROFILE = "hwsim-class1"
 
 
+def _import_hwsim():
+    """hw-sim is installed beside faxgw (pyproject); in a source tree it is the hw-sim/
+    folder next to faxgw/, which a hyphen keeps from being importable by itself."""
+    try:
+        import hwsim
+    except ModuleNotFoundError:
+        tree = Path(__file__).resolve().parents[2] / "hw-sim"
+        if not (tree / "hwsim").is_dir():
+            raise
+        sys.path.append(str(tree))
+        import hwsim
+    return hwsim
+
+
 class SimulatedBank:
     def __init__(self, config: Config) -> None:
-        from hwsim import ModemBank  # only when a simulated bank is wanted
+        ModemBank = _import_hwsim().ModemBank  # only when a simulated bank is wanted
 
         self.bank = ModemBank(timing=config.scheduler.simulated_timing).start()
         self.modems: list[ModemConfig] = []
@@ -51,3 +67,14 @@ class SimulatedBank:
 
     def close(self) -> None:
         self.bank.close()
+
+
+def demo_instructions(base_url: str, key: str, state_dir: Path) -> str:
+    """What ``faxgw demo`` tells a newcomer: where to fax, how to watch, where it lands."""
+    return (
+        f"A simulated fax machine answers at {FAX_MACHINE_E164}. Send it a PDF:\n"
+        f"  curl -H 'Authorization: Bearer {key}' -F phoneNumber={FAX_MACHINE_E164} "
+        f"-F document=@some.pdf {base_url}/fax\n"
+        f"Watch it (FaxSent within a minute):\n"
+        f"  curl -H 'Authorization: Bearer {key}' {base_url}/fax/<faxId>\n"
+        f"What the fax machine printed: {state_dir}/received/<id>/fax.pdf (and fax.tif)\n")

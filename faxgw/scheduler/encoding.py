@@ -1,0 +1,70 @@
+"""Coding pages for the line in worker processes, not threads.
+
+The session asks for each page from a worker thread, but the G3 codec's kernels (numba)
+hold the GIL while they run: sixteen calls decoding ``pages.tif`` and coding pages in
+threads stalled the event loop (p99 lag 131 ms in the scheduler benchmark). Here the
+thread only waits for a process, which frees the GIL for the loop.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from faxgw.documents.sending import StoredPages
+from faxgw.session import PageFormat
+
+_OPEN_FAXES = 32  # per worker: the stored pages of the faxes in calls now, decoded once
+_cache: "OrderedDict[str, StoredPages]" = OrderedDict()
+
+
+def _encode(path: str, stored_index: int, fmt: PageFormat) -> bytes:
+    pages = _cache.pop(path, None) or StoredPages(Path(path))
+    _cache[path] = pages
+    while len(_cache) > _OPEN_FAXES:
+        _cache.popitem(last=False)
+    return pages.encode(stored_index, fmt)
+
+
+def _warm_up() -> None:
+    from faxgw.scheduler.pages import warm_up_codec
+
+    warm_up_codec()
+
+
+class PageEncoder:
+    def __init__(self, workers: int = 2) -> None:
+        self.workers = workers
+        # forkserver, as the documents pool: a fork would copy the daemon's loop and threads.
+        self._executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+            initializer=_warm_up)
+
+    def warm_up(self) -> None:
+        """Start the workers (blocking: call it in a thread)."""
+        for future in [self._executor.submit(int) for _ in range(self.workers)]:
+            future.result()
+
+    def source(self, path: Path, numbers: list[int]) -> "ProcessPages":
+        return ProcessPages(self, path, numbers)
+
+    def encode(self, path: Path, stored_index: int, fmt: PageFormat) -> bytes:
+        return self._executor.submit(_encode, str(path), stored_index, fmt).result()
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class ProcessPages:
+    """``PageSource``: pages ``numbers`` (1-based) of a stored fax, coded in a process."""
+
+    def __init__(self, encoder: PageEncoder, path: Path, numbers: list[int]) -> None:
+        meta = StoredPages(path, only=[n - 1 for n in numbers])  # reads the page table only
+        self.encoder, self.path, self.numbers = encoder, path, numbers
+        self.page_count, self.resolution, self.width_px = \
+            meta.page_count, meta.resolution, meta.width_px
+
+    def encode(self, index: int, fmt: PageFormat) -> bytes:
+        return self.encoder.encode(self.path, self.numbers[index] - 1, fmt)
