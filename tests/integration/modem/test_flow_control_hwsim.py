@@ -21,12 +21,15 @@ async def test_a_large_image_is_paced_by_xoff_and_arrives_whole(tmp_path):
         async with open_modem(caller.device, PROFILE) as a, \
                 open_modem(called.device, PROFILE) as b:
 
+            page_received = asyncio.Event()
+
             async def called_side():
                 await b.wait_for_ring(20)
                 link = b.class1_link()
                 await link.answer(20)
                 await link.send_frames([DIS])
                 image = await link.receive_image(Modulation.V17_14400, 10)
+                page_received.set()
                 await link.hang_up()
                 return image
 
@@ -36,6 +39,10 @@ async def test_a_large_image_is_paced_by_xoff_and_arrives_whole(tmp_path):
                 await link.receive_frame(10)
                 await link.send_silence(75)
                 await link.send_image(Modulation.V17_14400, IMAGE)
+                # Not hanging up under the receiver (see test_sender_hanging_up_right_after_
+                # its_page in test_class1_link_hwsim.py, an hw-sim race).
+                async with asyncio.timeout(10):
+                    await page_received.wait()
                 await link.hang_up()
 
             image, _ = await asyncio.gather(called_side(), calling_side())
