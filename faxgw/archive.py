@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,3 +52,23 @@ async def archive_loop(store: Store, state_dir: Path, cfg: ArchiveConfig) -> Non
         except Exception:
             log.exception("archive run failed; trying again next interval")
         await asyncio.sleep(cfg.interval_s)
+
+
+async def sweep_orphans(store: Store, state_dir: Path) -> list[str]:
+    """At start, before requests: fax folders without a fax row are deleted.
+
+    A crash between moving a submission's folder into faxes/ and committing its row leaves
+    documents nobody can reach (and nobody would ever purge). Only safe while no request
+    runs, since a submission in flight has exactly that shape.
+    """
+    folder = state_dir / FAXES_DIR
+    names = await asyncio.to_thread(lambda: [e.name for e in os.scandir(folder) if e.is_dir()])
+    if not names:
+        return []
+    known = await store.existing_fax_ids(names)
+    orphans = [n for n in names if n not in known]
+    for name in orphans:
+        await asyncio.to_thread(shutil.rmtree, folder / name, True)
+    if orphans:
+        log.warning("removed %d document folders of submissions that never committed", len(orphans))
+    return orphans

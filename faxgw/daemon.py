@@ -28,28 +28,34 @@ async def serve(config: Config, app: web.Application | None = None) -> None:
         from faxgw.scheduler.wiring import install as install_scheduler  # issue 8
 
         install_scheduler(app)
+    # Handlers first: a SIGTERM right after the "listening" line must stop us cleanly.
+    stop = _stop_on_signals()
     # access_log=None: a line per request costs throughput; errors are still logged.
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
     try:
+        # Inside the try: when a context fails at start, the ones already entered (store,
+        # document workers) are still closed, or their threads keep the process alive.
+        await runner.setup()
         site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
         await site.start()
         host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked
         # One line on stdout that scripts (and tests) wait for.
         print(f"faxgw listening on http://{host}:{port}", flush=True)
-        await _until_signalled()
+        await stop.wait()
         log.info("stopping")
     finally:
         await runner.cleanup()
+        loop = asyncio.get_running_loop()
+        for sig in SIGNALS:
+            loop.remove_signal_handler(sig)
 
 
-async def _until_signalled() -> None:
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in SIGNALS:
         loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(sig)
+    return stop

@@ -32,6 +32,7 @@ class Outcome(str, Enum):
     NO_ANSWER = "no_answer"
     NO_CARRIER = "no_carrier"
     NO_DIALTONE = "no_dialtone"
+    BAD_NUMBER = "bad_number"
     NO_FAX_AT_FAR_END = "no_fax_at_far_end"
     INCOMPATIBLE = "incompatible"
     TRAINING_FAILED = "training_failed"
@@ -63,10 +64,13 @@ _SENTENCES: dict[Outcome, tuple[str, RetryClass]] = {
                       RetryClass.NONE),
     Outcome.BUSY: ("The number was busy.", RetryClass.SOON),
     Outcome.NO_ANSWER: ("Nobody answered the call.", RetryClass.LATER),
-    Outcome.NO_CARRIER: ("The call was answered but no fax or modem tone was heard.",
-                         RetryClass.LATER),
+    # Answered, but no fax tone: a person, an answering machine or silence. Issue 8 counts
+    # this as "answered without a fax machine" (stop calling after the second time).
+    Outcome.NO_CARRIER: ("The call was answered but no fax tone was heard.",
+                         RetryClass.NO_FAX),
     Outcome.NO_DIALTONE: ("The modem heard no dial tone: check the phone line.",
                           RetryClass.MODEM),
+    Outcome.BAD_NUMBER: ("The number cannot be dialled as written.", RetryClass.PERMANENT),
     Outcome.NO_FAX_AT_FAR_END: ("The number answered, but not with a fax machine "
                                 "(a person, an answering machine or a data modem).",
                                 RetryClass.NO_FAX),

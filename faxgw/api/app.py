@@ -9,9 +9,9 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from faxgw.api import docs, middlewares, pages, submit, views, webhook_events, webhook_views
-from faxgw.api.keys import CONFIG, STORE
-from faxgw.api.uploads import clear_staging
-from faxgw.archive import archive_loop
+from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE
+from faxgw.api.uploads import FAXES_DIR, DirSync, clear_staging
+from faxgw.archive import archive_loop, sweep_orphans
 from faxgw.config import Config
 from faxgw.store import Store
 
@@ -55,6 +55,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     clear_staging(config.state_dir)
     store = await Store.open(config.state_dir, config.retry.max_automatic_retries)
     app[STORE] = store
+    app[FAXES_DIR_SYNC] = DirSync(config.state_dir / FAXES_DIR)
+    await sweep_orphans(store, config.state_dir)  # before the first request (see its docstring)
     yield
     await store.close()
 

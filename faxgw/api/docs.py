@@ -7,16 +7,20 @@ import json
 
 from aiohttp import web
 
+from faxgw.api.keys import CONFIG
 from faxgw.api.openapi import spec
 
-_SPEC_JSON = json.dumps(spec(), indent=1)
 _STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
           "h2{border-bottom:1px solid #ccc}code,pre{background:#f4f4f4;padding:2px 4px}"
           ".m{font-weight:bold;display:inline-block;width:5em}td,th{text-align:left;padding:2px 8px}")
 
 
+def _spec(request: web.Request) -> dict:
+    return spec(request.app[CONFIG].limits.search_page_size_max)
+
+
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.Response(text=_SPEC_JSON, content_type="application/json")
+    return web.json_response(_spec(request))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -24,7 +28,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def docs_page(request: web.Request) -> web.Response:
-    return web.Response(text=_render(spec()), content_type="text/html")
+    return web.Response(text=_render(_spec(request)), content_type="text/html")
 
 
 def _render(doc: dict) -> str:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from faxgw.api.errors import ApiError, error_response, fax_not_found
 from faxgw.api.keys import STORE, TENANT
+from faxgw.api.openapi import allowed_methods
 from faxgw.lifecycle import TransitionRefused
 from faxgw.store import NotFound
 
@@ -38,8 +39,9 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
             raise
         code = _HTTP_CODES.get(exc.status, "http_error")
         resp = error_response(exc.status, code, exc.reason)
-        if exc.status == 405 and "Allow" in exc.headers:
-            resp.headers["Allow"] = exc.headers["Allow"]
+        if exc.status == 405:
+            allow = allowed_methods(request.path)
+            resp.headers["Allow"] = ",".join(allow) if allow else exc.headers.get("Allow", "")
         return resp
     except Exception:
         log.exception("unhandled error in %s %s", request.method, request.path)

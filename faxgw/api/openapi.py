@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from faxgw import __version__
 from faxgw.api import schemas
 from faxgw.lifecycle import Status
@@ -82,22 +84,33 @@ ATTEMPT_SCHEMA = {
     },
 }
 
-SEARCH_SCHEMA = {
-    "type": "object", "additionalProperties": False,
-    "description": "At least one of faxId and faxSentDate is required (400 otherwise).",
-    "properties": {
-        "faxId": {"type": "string", "description": "One or more fax ids, comma-separated."},
-        "faxSentDate": {"type": "string", "description":
-                        "Faxes submitted (createdOn) on or after this date (2024-11-15) or date-time, UTC."},
-        "faxSentDateBefore": {"type": "string", "description": "Extension: and submitted before this instant."},
-        "faxNumber": {"type": "string"},
-        "faxStatus": {"type": "string", "description": "One or more statuses, comma-separated. "
-                      "FaxWebhookUpdateFailed finds faxes with webhookFailed."},
-        "showFaxStatusChangeHistory": {"type": "boolean", "default": False},
-        "limit": {"type": "integer", "minimum": 1, "description": "Page size (server maximum applies)."},
-        "cursor": {"type": "string", "description": "nextCursor of the previous page."},
-    },
-}
+_DATE = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
+_STATUS_ALT = "|".join(STATUSES)
+PHONE = {"type": "string", "pattern": schemas.PHONE_PATTERN,
+         "description": "E.164 (+15551234567) or 2 to 20 digits; spaces, dashes, dots, slashes and "
+                        "parentheses are ignored."}
+
+
+def search_schema(page_max: int) -> dict:
+    return {
+        "type": "object", "additionalProperties": False,
+        "description": "At least one of faxId and faxSentDate is required (400 otherwise).",
+        "anyOf": [{"required": ["faxId"]}, {"required": ["faxSentDate"]}],
+        "properties": {
+            "faxId": {"type": "string", "pattern": "[^\\s,]",
+                      "description": "One or more fax ids, comma-separated."},
+            "faxSentDate": {**_DATE, "description":
+                            "Faxes submitted (createdOn) on or after this date (2024-11-15) or date-time, UTC."},
+            "faxSentDateBefore": {**_DATE, "description": "Extension: and submitted before this instant."},
+            "faxNumber": PHONE,
+            "faxStatus": {"type": "string", "pattern": f"^ *({_STATUS_ALT}) *(, *({_STATUS_ALT}) *)*$",
+                          "description": "One or more statuses, comma-separated. "
+                                         "FaxWebhookUpdateFailed finds faxes with webhookFailed."},
+            "showFaxStatusChangeHistory": {"type": "boolean", "default": False},
+            "limit": {"type": "integer", "minimum": 1, "maximum": page_max, "description": "Page size."},
+            "cursor": {"type": "string", "description": "nextCursor of the previous page (400 if not one)."},
+        },
+    }
 
 ENDPOINT_SCHEMA = {
     "type": "object", "required": ["endpointId", "tenantId", "url", "events", "createdOn"],
@@ -112,9 +125,9 @@ ENDPOINT_SCHEMA = {
 SEND_FORM = {
     "type": "object", "required": ["phoneNumber", "document"],
     "properties": {
-        "phoneNumber": {"type": "string", "description": "E.164 (+15551234567) or 2-20 digits."},
+        "phoneNumber": PHONE,
         "metadata": {"type": "string", "description": "A JSON object of string keys and string values."},
-        "document": {"type": "array", "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+        "document": {"type": "array", "minItems": 1, "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                      "description": "One or more files, sent in order: PDF, TIFF, PNG, JPEG, GIF, BMP "
                                     "or UTF-8 text, detected from the bytes."},
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
@@ -124,16 +137,24 @@ SEND_FORM = {
 }
 
 
-def _paths() -> dict:
+# The fax a 201 created feeds the operations on it (schemathesis' stateful phase follows these).
+_FAX_LINKS = {name: {"operationId": op, "parameters": {"faxId": "$response.body#/faxId"}} for name, op in [
+    ("GetFax", "getFax"), ("StopFax", "stopFax"), ("HoldFax", "holdFax"), ("ReviveFax", "reviveFax"),
+    ("RetryFax", "retryFax"), ("ListAttempts", "listAttempts")]}
+
+
+def _paths(page_max: int) -> dict:
+    created = _ok("Accepted and stored: FaxReceived.", "Fax", "201")
+    created["201"]["links"] = _FAX_LINKS
     return {
         "/fax": {"post": {
             "summary": "Send a fax", "operationId": "sendFax",
             "description": "Answers 201 once the fax and its documents are on disk. A repeated "
                            "Idempotency-Key answers 200 with the first fax.",
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
-                            "schema": {"type": "string", "maxLength": schemas.MAX_IDEMPOTENCY_KEY}}],
+                            "schema": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_IDEMPOTENCY_KEY}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": SEND_FORM}}},
-            "responses": {**_ok("Accepted and stored: FaxReceived.", "Fax", "201"),
+            "responses": {**created,
                           **_ok("The fax first submitted with this Idempotency-Key.", "Fax"),
                           "400": _error("A bad field."), "401": _COMMON["401"],
                           "413": _error("The documents exceed the upload limit, an image has too many "
@@ -152,7 +173,7 @@ def _paths() -> dict:
         "/fax/search": {"post": {
             "summary": "Search faxes", "operationId": "searchFaxes",
             "description": "Current and archived faxes of the tenant, oldest first, paginated.",
-            "requestBody": {"required": True, "content": {"application/json": {"schema": SEARCH_SCHEMA}}},
+            "requestBody": {"required": True, "content": {"application/json": {"schema": search_schema(page_max)}}},
             "responses": {**_ok("One page.", "SearchResult"), "400": _error("Bad or missing search keys."),
                           "401": _COMMON["401"], "415": _error("Not application/json.")}}},
         "/fax/{faxId}/retry": {"put": {**_action("Retry a fax", "FaxFailed to FaxRetry: exactly one more attempt."),
@@ -197,14 +218,15 @@ def _paths() -> dict:
             "get": {"summary": "Get webhook endpoints", "operationId": "listWebhookEndpoints",
                     "responses": {**_ok("The tenant's endpoints.", "WebhookEndpointList"), "401": _COMMON["401"]}},
             "delete": {"summary": "Delete webhook endpoint", "operationId": "deleteWebhookEndpoint",
-                       "parameters": [{"name": "endpointId", "in": "query", "required": True, "schema": {"type": "string"}}],
+                       "parameters": [{"name": "endpointId", "in": "query", "required": True,
+                                       "schema": {"type": "string", "minLength": 1}}],
                        "responses": {**_ok("The deleted endpoint.", "WebhookEndpoint"),
                                      "400": _error("No endpointId."), "401": _COMMON["401"],
                                      "404": _error("No such endpoint for this tenant.")}}},
     }
 
 
-def spec() -> dict:
+def spec(page_max: int = 1000) -> dict:
     from faxgw.api import webhook_openapi  # issue 10's additions; it imports this module's helpers
 
     return {
@@ -215,7 +237,8 @@ def spec() -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": {**_paths(), **webhook_openapi.PATHS},
+        "paths": {**_paths(page_max), **webhook_openapi.PATHS},
+        "webhooks": webhook_openapi.WEBHOOKS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
@@ -236,3 +259,19 @@ def spec() -> dict:
             },
         },
     }
+
+
+def allowed_methods(path: str) -> list[str] | None:
+    """The methods the document lists for `path`, by its most specific template.
+
+    aiohttp's 405 lists every resource matching the path: /fax/search also matches
+    /fax/{faxId}. A literal segment wins over a parameter, as it does in the router.
+    """
+    best = None
+    for template, ops in spec()["paths"].items():
+        pattern = "^" + re.sub(r"\{[^/]+\}", "[^/]+", template) + "$"
+        if re.match(pattern, path):
+            rank = template.count("{")
+            if best is None or rank < best[0]:
+                best = (rank, sorted(m.upper() for m in ops))
+    return best[1] if best else None

@@ -1,5 +1,6 @@
-"""Documents in the API (issue 4): validate uploads at submit, render pages after the 201,
-and ``GET /fax/{faxId}/pages/{n}``: a PNG of page n exactly as it will be transmitted.
+"""Documents in the API (issue 4): validate uploads at submit, and
+``GET /fax/{faxId}/pages/{n}``: a PNG of page n exactly as it will be transmitted, from the
+pages rendered once and kept (``faxes/<faxId>/pages.tif``).
 
 Kept in this one module so that submit.py and app.py each change by a line or two.
 """
@@ -25,6 +26,7 @@ DOCUMENTS = web.AppKey("documents", FaxDocuments)
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the renderer's process pool lives as long as the app."""
     app[DOCUMENTS] = FaxDocuments()
+    app[DOCUMENTS].warm_up_soon()
     yield
     await app[DOCUMENTS].close()
 
@@ -37,23 +39,16 @@ def _api_error(exc: DocumentError, positions: list[int]) -> ApiError:
 async def validate_staging(app: web.Application, staging: Staging) -> None:
     """Before the fax exists: every uploaded document readable and within limits, or 4xx."""
     try:
-        await app[DOCUMENTS].validate([staging.dir / f.name for f in staging.files])
+        await app[DOCUMENTS].validate(staging.paths())
     except DocumentError as exc:
         raise _api_error(exc, [f.position for f in staging.files]) from None
 
 
 def _render_inputs(state_dir: Path, row, documents: list) -> tuple[Path, list[Path], object]:
     cover = None if row["cover_page"] is None else json.loads(row["cover_page"])
-    options = options_for(row["resolution"], row["header_line"], cover, row["phone_number"])
+    options = options_for(row["resolution"], row["header_line"], cover)
     paths = [state_dir / d["path"] for d in sorted(documents, key=lambda d: d["position"])]
     return state_dir / FAXES_DIR / row["id"], paths, options
-
-
-async def prepare_after_submit(app: web.Application, row) -> None:
-    """After the 201: render and keep the pages in the background."""
-    state_dir = app[CONFIG].state_dir
-    documents = await app[STORE].documents(row["id"])
-    app[DOCUMENTS].prepare_soon(*_render_inputs(state_dir, row, documents))
 
 
 async def page_png(request: web.Request) -> web.Response:

@@ -23,17 +23,21 @@ MAX_SEARCH_IDS = 1000
 MAX_URL = 2048
 
 # Separators people write in phone numbers; dropped before the digits are checked.
-_SEPARATORS = re.compile(r"[\s\-.()/]")
+_SEPARATORS = re.compile(r"[ \-.()/]")
 # E.164: + then 7..15 digits; or a national/internal number of 2..20 digits.
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _NATIONAL = re.compile(r"^[0-9]{2,20}$")
+# The same rule as a JSON-schema pattern, for the OpenAPI document.
+_SEP = r"[ \-.()/]"
+PHONE_PATTERN = (rf"^(?:{_SEP}*\+{_SEP}*[1-9](?:{_SEP}*[0-9]){{6,14}}{_SEP}*"
+                 rf"|{_SEP}*(?:[0-9]{_SEP}*){{2,20}})$")
 _PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]*$")
 
 
 def phone_number(value: Any, field: str = "phoneNumber") -> str:
     if not isinstance(value, str) or not value.strip():
         raise bad_request("invalid_phone_number", f"{field} is required: the number to fax to.")
-    digits = _SEPARATORS.sub("", value.strip())
+    digits = _SEPARATORS.sub("", value)
     if not (_E164.match(digits) or _NATIONAL.match(digits)):
         raise bad_request(
             "invalid_phone_number",
@@ -75,6 +79,8 @@ def header_line(text: str) -> str:
 
 
 def cover_page(text: str) -> dict:
+    if len(text.encode()) > MAX_COVER_PAGE_BYTES:
+        raise bad_request("invalid_cover_page", f"coverPage must be at most {MAX_COVER_PAGE_BYTES} bytes of JSON.")
     try:
         value = json.loads(text)
     except ValueError:
@@ -119,7 +125,7 @@ def instant_ms(value: Any, field: str) -> int:
 
 
 def status_list(value: Any) -> list[str]:
-    names = [s.strip() for s in value.split(",")] if isinstance(value, str) else None
+    names = [s.strip(" ") for s in value.split(",")] if isinstance(value, str) else None
     valid = {s.value for s in Status}
     if not names or not all(n in valid for n in names):
         raise bad_request("invalid_fax_status", f"faxStatus must be one or more of {', '.join(sorted(valid))}, comma-separated.")
@@ -155,6 +161,19 @@ def json_object(body: Any) -> dict:
 
 
 def reject_unknown(body: dict, known: set[str]) -> None:
+    """Unknown fields and explicit nulls are refused: leave a field out to mean "not given"."""
     unknown = sorted(set(body) - known)
     if unknown:
         raise ApiError(400, "unknown_field", f"Unknown field {unknown[0]!r}.", field=unknown[0])
+    nulls = sorted(k for k, v in body.items() if v is None)
+    if nulls:
+        raise ApiError(400, "invalid_field", f"{nulls[0]} must not be null; leave it out instead.", field=nulls[0])
+
+
+def integer(value: Any) -> int | None:
+    """An integer, also when JSON wrote it as 241.0 (JSON Schema counts that as an integer)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value if isinstance(value, int) else None

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from faxgw.api import pages, schemas
 from faxgw.api.errors import ApiError, bad_request
-from faxgw.api.keys import CONFIG, STORE, TENANT
+from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE, TENANT
 from faxgw.api.uploads import Staging
 from faxgw.store import NewFax
 from faxgw.store.rows import fax_object
@@ -39,9 +42,9 @@ async def send_fax(request: web.Request) -> web.Response:
     if key:
         first = await store.fax_by_idempotency_key(tenant_id, key)
         if first:
-            await _drain(request)
+            await _drain(request, config.limits.max_upload_bytes)
             return _replayed(first)
-    staging = Staging(config.state_dir)
+    staging = Staging(config.state_dir, request.app[FAXES_DIR_SYNC])
     try:
         form = await _read_form(request, staging, config.limits)
         await pages.validate_staging(request.app, staging)  # 4xx for unreadable documents
@@ -53,13 +56,15 @@ async def send_fax(request: web.Request) -> web.Response:
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
             idempotency_key=key))
-    except BaseException:
+    except Exception:
         staging.discard()
         raise
+    # Not on cancellation: the group commit may still commit this fax after we stop waiting,
+    # and its row must not point at deleted files. What a cancelled request leaves behind is
+    # removed at the next start (clear_staging, sweep_orphans).
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _replayed(row)
-    await pages.prepare_after_submit(request.app, row)  # render and keep, in the background
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
 
 
@@ -88,11 +93,12 @@ def _replayed(row: dict) -> web.Response:
     return web.json_response(fax_object(row), status=200, headers={"Idempotent-Replayed": "true"})
 
 
-async def _drain(request: web.Request) -> None:
-    # The envelope check bounded the length; read the repeat's body so the client can finish
-    # sending it and read our answer on the same connection.
-    while await request.content.readany():
-        pass
+async def _drain(request: web.Request, limit: int) -> None:
+    # Read (and drop) the repeat's body so the client can finish sending it and read our
+    # answer on the same connection; never more than an accepted upload could be.
+    seen = 0
+    while seen <= limit + FORM_OVERHEAD_BYTES and (chunk := await request.content.readany()):
+        seen += len(chunk)
 
 
 def _check_envelope(request: web.Request, limit: int) -> None:
@@ -113,8 +119,8 @@ async def _read_form(request: web.Request, staging: Staging, limits) -> Form:
             if not isinstance(part, BodyPartReader):
                 raise bad_request("malformed_multipart", "Nested multipart parts are not accepted.")
             await _read_part(part, form, staging, limits)
-    except (ValueError, AssertionError) as exc:
-        # aiohttp's multipart reader raises these on broken framing.
+    except (ValueError, AssertionError, HttpProcessingError) as exc:
+        # aiohttp's multipart reader raises these on broken framing or part headers.
         raise bad_request("malformed_multipart", f"The multipart body is malformed: {exc}")
     if "phoneNumber" not in form.values:
         raise bad_request("invalid_phone_number", "phoneNumber is required: the number to fax to.")
@@ -124,17 +130,44 @@ async def _read_form(request: web.Request, staging: Staging, limits) -> Form:
 
 
 async def _read_part(part: BodyPartReader, form: Form, staging: Staging, limits) -> None:
-    name = part.name
+    name, filename = disposition(part.headers.get("Content-Disposition", ""))
     if name == "document":
         if len(staging.files) >= limits.max_documents:
             raise bad_request("too_many_documents", f"At most {limits.max_documents} documents per fax.")
-        await staging.add(part, limits.max_upload_bytes)
+        await staging.add(part, filename, limits.max_upload_bytes)
         return
     if name not in TEXT_FIELDS:
         raise bad_request("unknown_field", f"Unknown form field {str(name)[:40]!r}.", field=str(name)[:40])
     if name in form.values:
         raise bad_request("duplicate_field", f"The form field {name!r} is given twice.", field=name)
     form.values[name] = TEXT_FIELDS[name](await _read_text(part, name))
+
+
+_PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+
+
+def disposition(header: str) -> tuple[str | None, str | None]:
+    """`name` and `filename` of a part's Content-Disposition (RFC 7578 section 4.2).
+
+    Our own small parser: aiohttp's rebuilds an escaping table on every call, which cost
+    more CPU than the rest of a submission. filename* (RFC 5987) wins over filename.
+    """
+    if not header.lower().startswith("form-data"):
+        return None, None
+    params: dict[str, str] = {}
+    for key, value in _PARAM.findall(header[9:]):
+        value = value.strip()
+        if value.startswith('"'):
+            value = re.sub(r"\\(.)", r"\1", value[1:-1])
+        params.setdefault(key.lower(), value)
+    filename = params.get("filename")
+    if "filename*" in params:
+        charset, _, rest = params["filename*"].partition("'")
+        try:
+            filename = unquote(rest.partition("'")[2], encoding=charset or "utf-8", errors="replace")
+        except LookupError:  # an unknown charset: the name is informational, keep it readable
+            filename = unquote(rest.partition("'")[2], errors="replace")
+    return params.get("name"), filename
 
 
 async def _read_text(part: BodyPartReader, name: str) -> str:

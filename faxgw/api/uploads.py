@@ -12,89 +12,81 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
 import hashlib
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from aiohttp import BodyPartReader
 
 from faxgw.api.errors import ApiError
+from faxgw.documents import DocumentError
+from faxgw.documents import detect_type as documents_detect_type
 from faxgw.store.rows import Document
 
 CHUNK = 64 * 1024
 TMP_DIR = "tmp"
 FAXES_DIR = "faxes"
 
-# Magic numbers at the start of the file; checked in order.
-_MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"II*\x00", "tiff"),
-    (b"MM\x00*", "tiff"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"GIF87a", "gif"),
-    (b"GIF89a", "gif"),
-    (b"BM", "bmp"),
-)
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "png": "png", "jpeg": "jpg", "gif": "gif", "bmp": "bmp", "text": "txt"}
-# Text may carry tabs, line ends and form feeds (a page break); other controls mean binary.
-_TEXT_CONTROLS_OK = {"\t", "\n", "\r", "\f"}
+_HEAD_BYTES = 1024  # enough for every binary signature faxgw.documents knows
 
 
 def detect_type(path: Path) -> str | None:
-    """The document type from the file's bytes, or None when we cannot fax it."""
+    """The document type from the file's bytes, or None when we cannot fax it. The decision
+    is faxgw.documents.detect_type's, so upload and rendering never disagree; only a text
+    file is read whole (every byte of it must be UTF-8)."""
     with open(path, "rb") as fh:
-        head = fh.read(16)
-        for magic, kind in _MAGIC:
-            if head.startswith(magic):
-                return kind
-        if not head:
-            return None
-        fh.seek(0)
-        return "text" if _is_text(fh) else None
+        kind = _detected(fh.read(_HEAD_BYTES))
+    if kind is not None and kind != "text":
+        return kind
+    return _detected(path.read_bytes())
 
 
-def _is_text(fh) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
+def _detected(data: bytes) -> str | None:
     try:
-        while chunk := fh.read(CHUNK):
-            text = decoder.decode(chunk)
-            if any(c < " " and c not in _TEXT_CONTROLS_OK for c in text) or "\x7f" in text:
-                return False
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+        return documents_detect_type(data).value
+    except DocumentError:
+        return None
 
 
 @dataclass
 class Staged:
     position: int
     filename: str | None
-    name: str  # file name inside the staging directory
+    tmp: Path  # where it is while the request is read
+    name: str  # its name in the fax's folder
     size: int
     sha256: str
     doc_type: str
 
 
 class Staging:
-    def __init__(self, state_dir: Path):
+    """The documents of one request. Staged flat in tmp/ (a directory per request would cost
+    a mkdir on the event loop); the fax's folder is made at commit, in a worker thread."""
+
+    def __init__(self, state_dir: Path, faxes_dir_sync: "DirSync"):
         self.state_dir = state_dir
-        self.dir = state_dir / TMP_DIR / uuid.uuid4().hex
+        self._faxes_dir_sync = faxes_dir_sync
+        self._prefix = uuid.uuid4().hex
+        self.final: Path | None = None
         self.files: list[Staged] = []
         self.bytes_total = 0
 
-    async def add(self, part: BodyPartReader, limit: int) -> Staged:
+    async def add(self, part: BodyPartReader, filename: str | None, limit: int) -> Staged:
         """Stream one document part to disk; 413 as soon as all parts pass `limit` bytes."""
-        self.dir.mkdir(parents=True, exist_ok=True)
         position = len(self.files) + 1
-        tmp_name = f"{position}.upload"
+        tmp = self.state_dir / TMP_DIR / f"{self._prefix}-{position}"
         digest = hashlib.sha256()
         size = 0
-        with open(self.dir / tmp_name, "wb") as fh:
+        # Registered before writing, so that discard() removes it whatever happens next.
+        staged = Staged(position, (filename or None) and filename[:255], tmp, "", 0, "", "")
+        self.files.append(staged)
+        with open(tmp, "wb") as fh:
             while True:
                 # Never ask for more than one byte beyond the budget: we stop reading there.
                 want = min(CHUNK, limit - self.bytes_total - size + 1)
@@ -108,41 +100,76 @@ class Staging:
                 digest.update(chunk)
                 fh.write(chunk)
         self.bytes_total += size
-        return self._typed(position, part.filename, tmp_name, size, digest.hexdigest())
+        staged.size, staged.sha256 = size, digest.hexdigest()
+        staged.doc_type = self._typed(staged)
+        staged.name = f"{position}.{EXTENSIONS[staged.doc_type]}"
+        return staged
 
-    def _typed(self, position: int, filename: str | None, tmp_name: str, size: int, sha: str) -> Staged:
-        if size == 0:
-            raise ApiError(415, "empty_document", f"Document {position} is empty.", document=position)
-        kind = detect_type(self.dir / tmp_name)
+    def paths(self) -> list[Path]:
+        """Where the staged documents are now, in order (for validation before commit)."""
+        return [f.tmp for f in self.files]
+
+    def _typed(self, staged: Staged) -> str:
+        if staged.size == 0:
+            raise ApiError(415, "empty_document", f"Document {staged.position} is empty.", document=staged.position)
+        kind = detect_type(staged.tmp)
         if kind is None:
             raise ApiError(415, "unsupported_document",
-                           f"Document {position} is not a PDF, TIFF, PNG, JPEG, GIF, BMP or UTF-8 text file.",
-                           document=position)
-        name = f"{position}.{EXTENSIONS[kind]}"
-        os.rename(self.dir / tmp_name, self.dir / name)
-        staged = Staged(position, (filename or None) and filename[:255], name, size, sha, kind)
-        self.files.append(staged)
-        return staged
+                           f"Document {staged.position} is not a PDF, TIFF, PNG, JPEG, GIF, BMP or UTF-8 text file.",
+                           document=staged.position)
+        return kind
 
     async def commit(self, fax_id: str) -> list[Document]:
         """Make the files durable under faxes/<faxId>/ and describe them for the store."""
-        final = self.state_dir / FAXES_DIR / fax_id
-        await asyncio.to_thread(self._commit_sync, final)
+        self.final = self.state_dir / FAXES_DIR / fax_id
+        await asyncio.get_running_loop().run_in_executor(_FSYNC_POOL, self._move_and_sync)
+        await self._faxes_dir_sync()  # the new folder's entry in faxes/
         rel = Path(FAXES_DIR) / fax_id
         return [Document(f.position, f.doc_type, f.filename, f.size, f.sha256, str(rel / f.name))
                 for f in self.files]
 
-    def _commit_sync(self, final: Path) -> None:
+    def _move_and_sync(self) -> None:
+        self.final.mkdir()
         for f in self.files:
-            _fsync_path(self.dir / f.name)
-        _fsync_path(self.dir)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.rename(self.dir, final)
-        self.dir = final
-        _fsync_path(final.parent)
+            _fsync_path(f.tmp)
+            os.rename(f.tmp, self.final / f.name)
+        _fsync_path(self.final)
 
     def discard(self) -> None:
-        shutil.rmtree(self.dir, ignore_errors=True)
+        for f in self.files:
+            with contextlib.suppress(FileNotFoundError):
+                f.tmp.unlink()
+        if self.final is not None:
+            shutil.rmtree(self.final, ignore_errors=True)
+
+
+# fsync mostly waits for the disk: more threads than the default executor's cpu+4 let the
+# fsyncs of concurrent submissions overlap (the filesystem journal then commits them together).
+_FSYNC_POOL = ThreadPoolExecutor(max_workers=16, thread_name_prefix="faxgw-fsync")
+
+
+class DirSync:
+    """fsync of one directory, shared: an fsync that starts after a rename makes it durable.
+
+    Every caller takes a ticket after its rename; one fsync at a time runs and covers every
+    ticket issued before it started, so N concurrent submissions cost far fewer than N.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = asyncio.Lock()
+        self._issued = 0
+        self._synced = 0
+
+    async def __call__(self) -> None:
+        self._issued += 1
+        ticket = self._issued
+        async with self._lock:
+            if self._synced >= ticket:
+                return
+            covered = self._issued
+            await asyncio.get_running_loop().run_in_executor(_FSYNC_POOL, _fsync_path, self.path)
+            self._synced = covered
 
 
 def _fsync_path(path: Path) -> None:

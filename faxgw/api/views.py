@@ -88,8 +88,8 @@ def _search_query(request: web.Request, body: dict) -> SearchQuery:
     if not isinstance(history, bool):
         raise bad_request("invalid_field", "showFaxStatusChangeHistory must be true or false.",
                           field="showFaxStatusChangeHistory")
-    limit = body.get("limit", limits.search_page_size)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= limits.search_page_size_max:
+    limit = schemas.integer(body.get("limit", limits.search_page_size))
+    if limit is None or not 1 <= limit <= limits.search_page_size_max:
         raise bad_request("invalid_field", f"limit must be an integer from 1 to {limits.search_page_size_max}.",
                           field="limit")
     number = body.get("faxNumber")

@@ -105,3 +105,24 @@ PATHS = {
                       "401": _COMMON["401"], "404": _error("No such endpoint for this tenant."),
                       "415": _error("A body that is not application/json.")}}},
 }
+
+# OpenAPI 3.1 "webhooks": the request faxgw sends to every endpoint.
+WEBHOOKS = {
+    "faxEvent": {"post": {
+        "summary": "A status change of a fax (sent by faxgw to each webhook endpoint)",
+        "description": (
+            "At least once, in order per fax and endpoint; retried with exponential backoff and "
+            "jitter for [webhooks] give_up_after_s (24 h), then FaxWebhookUpdateFailed is recorded "
+            "on the fax. Redirects are not followed. Verify `Faxgw-Signature` before trusting the "
+            "body: `t=<unix seconds>,v1=<hex>[,v1=<hex>]`, each v1 = hex(HMAC-SHA256(secret, "
+            "`<t>.` + raw body)); accept if any v1 matches one of your secrets (compare in constant "
+            "time) and t is within 5 minutes of your clock. Drop duplicates by the event id."),
+        "parameters": [
+            {"name": "Faxgw-Signature", "in": "header", "required": True, "schema": {"type": "string"}},
+            {"name": "Faxgw-Event-Id", "in": "header", "required": True, "schema": {"type": "string"},
+             "description": "The CloudEvents id, also in the body."}],
+        "requestBody": {"required": True, "content": {
+            "application/cloudevents+json": {"schema": _ref("CloudEvent")}}},
+        "responses": {"2XX": {"description": "Delivered. Anything else, or no answer within "
+                                             "[webhooks] total_timeout_s, is retried."}}}},
+}

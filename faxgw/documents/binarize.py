@@ -69,10 +69,18 @@ def binarize(pixels: np.ndarray, mode: Binarisation) -> tuple[Image.Image, str]:
 
 
 def _mixed(grey: Image.Image, tiles: np.ndarray) -> Image.Image:
-    mask = _grow(tiles).repeat(TILE_PX, axis=0).repeat(TILE_PX, axis=1)
-    full = np.zeros(grey.size[::-1], dtype=bool)
-    full[: mask.shape[0], : mask.shape[1]] = mask
-    black_white = np.where(full, np.asarray(dither(grey)), np.asarray(threshold(grey)))
+    """Threshold everywhere, then dither only the box around the photo tiles (error
+    diffusion is the costly step) and keep its result inside the tiles."""
+    grown = _grow(tiles)
+    tile_rows, tile_cols = np.nonzero(grown)
+    top, bottom = tile_rows.min() * TILE_PX, (tile_rows.max() + 1) * TILE_PX
+    left, right = tile_cols.min() * TILE_PX, (tile_cols.max() + 1) * TILE_PX
+    inside = grown[tile_rows.min():tile_rows.max() + 1, tile_cols.min():tile_cols.max() + 1]
+    mask = inside.repeat(TILE_PX, axis=0).repeat(TILE_PX, axis=1)
+    black_white = np.array(threshold(grey))
+    photo = np.asarray(dither(grey.crop((left, top, right, bottom))))
+    region = black_white[top:bottom, left:right]
+    region[mask] = photo[mask]
     return Image.fromarray(black_white)
 
 

@@ -42,11 +42,18 @@ def detect_type(data: bytes) -> DocType:
     if b"%PDF-" in data[:_PDF_HEADER_WINDOW]:
         return DocType.PDF
     for magic, kind in _MAGIC:
-        if data.startswith(magic):
-            if kind is DocType.BMP and len(data) < 26:
-                break  # "BM" alone is too common at the start of text to mean a bitmap
+        if data.startswith(magic) and (kind is not DocType.BMP or _is_bmp_header(data)):
             return kind
     return _detect_text(data)
+
+
+# "BM" alone is too common at the start of a text ("BMW ...") to mean a bitmap: the size of
+# the info header that follows the 14-byte file header must be one that BMP defines.
+_BMP_INFO_HEADER_SIZES = {12, 16, 40, 52, 56, 64, 108, 124}
+
+
+def _is_bmp_header(data: bytes) -> bool:
+    return len(data) >= 26 and int.from_bytes(data[14:18], "little") in _BMP_INFO_HEADER_SIZES
 
 
 def _detect_text(data: bytes) -> DocType:

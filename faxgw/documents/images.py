@@ -10,7 +10,7 @@ import io
 import warnings
 
 import numpy as np
-from PIL import Image, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 from .detect import DocType
 from .errors import DocumentError, ErrorCode
@@ -88,6 +88,18 @@ def frame(image: Image.Image, kind: DocType, index: int) -> Image.Image:
     if kind is DocType.TIFF:
         image.seek(index)
     return image
+
+
+_EXIF_ORIENTATION = 0x0112
+
+
+def upright(frame_image: Image.Image) -> Image.Image:
+    """A camera's JPEG stores pixels as the sensor saw them and says how to turn them."""
+    if frame_image.format in ("JPEG", "TIFF", "PNG") and frame_image.getexif().get(_EXIF_ORIENTATION, 1) != 1:
+        turned = ImageOps.exif_transpose(frame_image)
+        turned.format = frame_image.format
+        return turned
+    return frame_image
 
 
 def fax_ready(frame_image: Image.Image, resolution: Resolution, max_height_px: int) -> bool:

@@ -19,15 +19,18 @@ class FaxPage:
     (None for the cover page) and ``source_page`` the 1-based page within it. ``treatment``
     says how grey became black and white: threshold, dither, mixed, or passthrough (a fax
     TIFF page kept as it was). ``encoded`` holds the page coded with faxgw.g3 as ``coding``
-    when the render options asked for one, else None.
+    (with ``encode_options``, e.g. the bit order) when the render options asked for one,
+    else None.
 
-    Pages cross the process-pool boundary as packed bits (Pillow's own pickling of a mode
-    "1" image costs 12x more), and the Pillow image is rebuilt only when someone looks.
+    Pages cross the process-pool boundary as their coded data when they have it, else as
+    packed bits (Pillow's own pickling of a mode "1" image costs 12x more); the Pillow image
+    is rebuilt only when someone looks.
     """
 
     def __init__(self, image: Image.Image, resolution: Resolution, number: int,
                  document: int | None, source_page: int, treatment: str,
-                 coding: str | None = None, encoded: bytes | None = None):
+                 coding: str | None = None, encoded: bytes | None = None,
+                 encode_options: dict | None = None):
         if image.mode != "1":
             raise ValueError(f"a fax page is a mode '1' image, not {image.mode!r}")
         self._image: Image.Image | None = image
@@ -40,19 +43,32 @@ class FaxPage:
         self.treatment = treatment
         self.coding = coding
         self.encoded = encoded
+        self.encode_options = dict(encode_options or {})
 
     @property
     def image(self) -> Image.Image:
         if self._image is None:
-            self._image = Image.frombytes("1", self.size, self._packed)
+            self._image = self._decoded() if self._packed is None else \
+                Image.frombytes("1", self.size, self._packed)
         return self._image
+
+    def _decoded(self) -> Image.Image:
+        from .encode import codec
+
+        bit_order = self.encode_options.get("bit_order", "lsb")
+        image, _ = codec().decode(self.encoded, self.width, self.coding, bit_order=bit_order)
+        return image
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        if state["_packed"] is None:
+        state["_image"] = None
+        if self.encoded is not None:
+            # The coded page is the page (20-40 KB, not 500): send only that; the image is
+            # decoded again only if someone looks at it.
+            state["_packed"] = None
+        elif state["_packed"] is None:
             # Same bytes as image.tobytes() for mode "1" (MSB first, 1 = white), 10x faster.
             state["_packed"] = np.packbits(np.asarray(self._image)).tobytes()
-        state["_image"] = None
         return state
 
     @property

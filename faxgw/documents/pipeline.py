@@ -21,7 +21,6 @@ from .cover import typeset_cover
 from .detect import DocType, detect_type
 from .encode import codec_available, encode_page
 from .errors import DocumentError, ErrorCode
-from .geometry import place
 from .header import header_text, stamp, strip_image
 from .options import Binarisation, CoverPage, RenderOptions
 from .page import FaxPage
@@ -66,12 +65,10 @@ def render_run(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[F
 
 def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datetime,
                 mode: Binarisation) -> list[FaxPage]:
-    doc, sizes = _open_pdf_cached(run.source_id, data)
+    doc = _open_pdf_cached(run.source_id, data)
     pages = []
     for offset in range(run.count):
-        index = run.first + offset
-        placement = place(*sizes[index], options.resolution, options.max_length_mm)
-        grey = pdf.render_page(doc, index, placement, options.resolution)
+        grey = pdf.render_page(doc, run.first + offset, options.resolution, options.max_length_mm)
         black_white, treatment = binarize(grey, mode)
         pages.append(_finish(black_white, treatment, run, offset, options, now))
     return pages
@@ -80,7 +77,7 @@ def _render_pdf(run: PageRun, data: bytes, options: RenderOptions, now: dt.datet
 # The PDFs this worker opened last, by source_id. PDFium caches glyphs per open document;
 # the first page of a freshly opened one costs 2-3x a later page, so the runs of one
 # document that land on the same worker reuse it.
-_OPEN_PDFS: "OrderedDict[str, tuple]" = OrderedDict()
+_OPEN_PDFS: "OrderedDict[str, pdfium.PdfDocument]" = OrderedDict()
 _OPEN_PDFS_KEPT = 2
 
 
@@ -89,16 +86,15 @@ def _open_pdf_cached(source_id: str, data: bytes):
         _OPEN_PDFS.move_to_end(source_id)
         return _OPEN_PDFS[source_id]
     doc = pdf.open_pdf(data)
-    entry = (doc, pdf.page_sizes_in(doc))
-    _OPEN_PDFS[source_id or id(doc)] = entry
+    _OPEN_PDFS[source_id or id(doc)] = doc
     while len(_OPEN_PDFS) > _OPEN_PDFS_KEPT:
-        _OPEN_PDFS.popitem(last=False)[1][0].close()
-    return entry
+        _OPEN_PDFS.popitem(last=False)[1].close()
+    return doc
 
 
 def close_open_pdfs() -> None:
     while _OPEN_PDFS:
-        _OPEN_PDFS.popitem()[1][0].close()
+        _OPEN_PDFS.popitem()[1].close()
 
 
 def _render_image(run: PageRun, options: RenderOptions, now: dt.datetime) -> list[FaxPage]:
@@ -115,7 +111,7 @@ def _render_frames(run: PageRun, options: RenderOptions, now: dt.datetime) -> li
     max_height_px = round(options.max_length_mm / 25.4 * options.resolution.y_dpi)
     pages = []
     for offset in range(run.count):
-        frame = images.frame(image, kind, run.first + offset)
+        frame = images.upright(images.frame(image, kind, run.first + offset))
         if images.fax_ready(frame, options.resolution, max_height_px):
             black_white, treatment = images.passthrough(frame), "passthrough"
         else:
@@ -136,19 +132,28 @@ def _finish(black_white: Image.Image, treatment: str, run: PageRun, offset: int,
                    document=run.document, source_page=run.first + offset + 1, treatment=treatment)
     if options.coding:
         page.coding = options.coding
-        page.encoded = encode_page(page, options.coding, **dict(options.encode_options))
+        page.encode_options = dict(options.encode_options)
+        page.encoded = encode_page(page, options.coding, **page.encode_options)
     return page
 
 
+# The first run of a document in a worker opens it, and PDFium then loads the document's
+# fonts: about 15 ms, the cost of three or four text pages. Later runs in that worker find
+# it open (see _OPEN_PDFS), so a long document is cut into runs of at most MAX_RUN_PAGES
+# that balance over the workers, while a very short one is not cut at all.
+MIN_PAGES_TO_SPLIT = 4
+MAX_RUN_PAGES = 8
+
+
 def split_runs(kinds_and_data: list[tuple[str, bytes]], page_counts: list[int], has_cover: bool,
-               workers: int, max_run: int = 8) -> list[PageRun]:
-    """Cut every source into runs that spread a document's pages over the workers."""
+               workers: int) -> list[PageRun]:
+    """Cut every source into runs that spread a long document's pages over the workers."""
     total = sum(page_counts) + (1 if has_cover else 0)
     fax_id = uuid.uuid4().hex
     runs = [PageRun(COVER, b"", None, 0, 1, 1, total)] if has_cover else []
     number = 2 if has_cover else 1
     for document, ((kind, data), count) in enumerate(zip(kinds_and_data, page_counts)):
-        pieces = min(count, max(workers, -(-count // max_run)))
+        pieces = 1 if count < MIN_PAGES_TO_SPLIT else max(workers, -(-count // MAX_RUN_PAGES))
         bounds = [count * i // pieces for i in range(pieces + 1)]
         for start, end in zip(bounds, bounds[1:]):
             runs.append(PageRun(kind, data, document, start, end - start, number + start, total,

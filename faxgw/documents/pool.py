@@ -13,6 +13,9 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import select
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
@@ -23,19 +26,48 @@ from .errors import DocumentError, ErrorCode
 _PRELOAD = ["faxgw.documents._preload"]
 
 
-def _init_worker(max_bytes: int | None, nice: int) -> None:
-    """A hostile document should kill its worker, not the box: cap the address space."""
+def _init_worker(max_bytes: int | None, nice: int, owner_pid: int) -> None:
+    """A hostile document should kill its worker, not the box: cap the address space
+    (1.5 GiB by default; a warm worker maps about 0.5 GiB, mostly the codec's compiler)."""
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
         os.nice(nice)
+    threading.Thread(target=_exit_with, args=(owner_pid,), daemon=True, name="owner-watch").start()
+
+
+def _exit_with(owner_pid: int) -> None:
+    """End this worker when the daemon that owns the pool dies (SIGKILL, power cut of the
+    process): concurrent.futures workers would otherwise wait for work forever, and keep the
+    fork server alive with them. The daemon is not our parent (the fork server is), so
+    PR_SET_PDEATHSIG cannot do it; a pidfd becomes readable when the process ends."""
+    try:
+        descriptor = os.pidfd_open(owner_pid)
+    except OSError:
+        descriptor = None  # it is gone already, or a kernel without pidfd (< 5.3)
+    if descriptor is not None:
+        select.select([descriptor], [], [])
+    else:
+        while _alive(owner_pid):
+            time.sleep(1.0)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class RenderPool:
     """Runs picklable functions in worker processes; ``await pool.run(fn, *args)``."""
 
     def __init__(self, workers: int | None = None, task_timeout_s: float = 300.0,
-                 worker_memory_bytes: int | None = 1 << 30, nice: int = 0):
+                 worker_memory_bytes: int | None = 3 << 29, nice: int = 0):
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.task_timeout_s = task_timeout_s
         self._memory = worker_memory_bytes
@@ -50,7 +82,7 @@ class RenderPool:
 
     def _new_executor(self, workers: int) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(max_workers=workers, mp_context=self._context,
-                                   initializer=_init_worker, initargs=(self._memory, self._nice))
+                                   initializer=_init_worker, initargs=(self._memory, self._nice, os.getpid()))
 
     def warm_up(self, fn: Callable[[], Any] = os.getpid) -> None:
         """Start every worker now and run ``fn`` in it (call at daemon start, before the
@@ -70,6 +102,9 @@ class RenderPool:
         future = executor.submit(fn, *args)
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.task_timeout_s)
+        except MemoryError:
+            raise DocumentError(ErrorCode.RENDER_CRASHED,
+                                "the document needs more memory than a render worker may use") from None
         except asyncio.TimeoutError:
             self._kill(executor)
             raise DocumentError(ErrorCode.RENDER_TIMEOUT,
@@ -99,3 +134,28 @@ class RenderPool:
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # --- one pool per process -----------------------------------------------------------
+    # The API (validation, previews) and the scheduler (pages before a call) each make a
+    # Renderer; two pools of two workers would put four renderers on the box's two cores.
+    # Renderers made without their own pool share this one; the last to close ends it.
+    _shared: "RenderPool | None" = None
+    _shared_users = 0
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def acquire_shared(cls) -> "RenderPool":
+        with cls._shared_lock:
+            if cls._shared is None:
+                cls._shared = cls()
+            cls._shared_users += 1
+            return cls._shared
+
+    @classmethod
+    def release_shared(cls) -> None:
+        with cls._shared_lock:
+            cls._shared_users -= 1
+            if cls._shared_users > 0 or cls._shared is None:
+                return
+            pool, cls._shared = cls._shared, None
+        pool.shutdown()

@@ -23,7 +23,11 @@ from .validate import DocumentInfo, inspect_all
 
 class Renderer:
     def __init__(self, pool: RenderPool | None = None, workers: int | None = None):
-        self.pool = pool or RenderPool(workers=workers)
+        """Without ``pool`` or ``workers``, the renderer uses the process's shared pool
+        (RenderPool.acquire_shared); with them, a pool of its own."""
+        self._shared = pool is None and workers is None
+        self.pool = RenderPool.acquire_shared() if self._shared else (pool or RenderPool(workers=workers))
+        self._closed = False
 
     async def inspect(self, documents: list[bytes], limits: Limits = Limits()) -> list[DocumentInfo]:
         """Type and page count of each document; DocumentError for the first bad one."""
@@ -63,4 +67,10 @@ class Renderer:
         self.pool.warm_up(warm_up_worker)
 
     def close(self) -> None:
-        self.pool.shutdown()
+        if self._closed:
+            return
+        self._closed = True
+        if self._shared:
+            RenderPool.release_shared()
+        else:
+            self.pool.shutdown()

@@ -2,22 +2,20 @@
 
     docs = FaxDocuments()                                  # at start; the pool starts lazily
     infos = await docs.validate(paths)                     # submit: DocumentError -> 4xx
-    docs.prepare_soon(fax_dir, paths, options)             # after 201: render in the background
-    path = await docs.prepare(fax_dir, paths, options)     # scheduler, before the first attempt
+    path = await docs.prepare(fax_dir, paths, options)     # before the first attempt, or a preview
     png = await docs.page_png(fax_dir, n)                  # GET /fax/{id}/pages/{n}
     source = StoredPages(path)                             # the session's PageSource
 
 ``prepare`` is idempotent: pages already on disk are used as they are, and a fax being
-rendered is awaited rather than rendered twice. Background renders run one fax at a time
-(each fax already uses every worker), so a burst of submissions queues instead of
-swamping the box; ``prepare`` for a fax about to be dialled does not wait in that queue.
+rendered is awaited rather than rendered twice. Nothing is rendered at submit time (only
+checked): rendering every submission at once would take a core from the API during a burst,
+and the pages are needed only before the first attempt or for a preview.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import logging
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -28,22 +26,33 @@ from .renderer import Renderer
 from .stored import PAGES_FILE, STORED_CODING, STORED_ENCODE_OPTIONS, read_pages, write_pages
 from .validate import DocumentInfo, inspect_all
 
-log = logging.getLogger(__name__)
-
-# coverPage JSON keys (the API takes a free JSON object) to CoverPage fields.
-COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "fromNumber": "sender_number",
+# coverPage JSON keys (the API takes a free JSON object) to CoverPage fields; the same
+# reading as the scheduler's, so that a preview is the page that is sent.
+COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "sender": "sender",
+              "fromNumber": "sender_number", "senderNumber": "sender_number",
               "subject": "subject", "message": "message"}
 
 
+def header_for(header_line: str | None) -> HeaderLine | None:
+    """The API's headerLine is the client's literal text (braces are not fields), followed
+    by the page count: "ACME Clinic +1 555 0100   Page 2 of 5"."""
+    if not header_line:
+        return None
+    literal = header_line.replace("{", "{{").replace("}", "}}")
+    return HeaderLine(format=literal + "   Page {page} of {pages}")
+
+
+def cover_for(cover_page: Mapping[str, Any] | None) -> CoverPage | None:
+    if cover_page is None:
+        return None
+    return CoverPage(**{COVER_KEYS[key]: str(value) for key, value in cover_page.items() if key in COVER_KEYS})
+
+
 def options_for(resolution: str, header_line: str | None, cover_page: Mapping[str, Any] | None,
-                phone_number: str = "", limits: Limits = Limits()) -> RenderOptions:
+                limits: Limits = Limits()) -> RenderOptions:
     """Render options from a fax's stored fields; the pages are kept as MMR strips."""
-    cover = None
-    if cover_page is not None:
-        cover = CoverPage(**{field: str(cover_page[key]) for key, field in COVER_KEYS.items()
-                             if cover_page.get(key) is not None})
-    header = None if header_line is None else HeaderLine(format=header_line, recipient_number=phone_number)
-    return RenderOptions(resolution=Resolution(resolution), cover=cover, header=header, limits=limits,
+    return RenderOptions(resolution=Resolution(resolution), cover=cover_for(cover_page),
+                         header=header_for(header_line), limits=limits,
                          coding=STORED_CODING, encode_options=tuple(STORED_ENCODE_OPTIONS.items()))
 
 
@@ -69,8 +78,7 @@ class FaxDocuments:
         self._workers = workers
         self._renderer: Renderer | None = None
         self._rendering: dict[Path, asyncio.Future] = {}
-        self._queue: asyncio.Queue | None = None
-        self._background: asyncio.Task | None = None
+        self._warming: asyncio.Future | None = None
 
     @property
     def renderer(self) -> Renderer:
@@ -78,6 +86,11 @@ class FaxDocuments:
         if self._renderer is None:
             self._renderer = Renderer(workers=self._workers)
         return self._renderer
+
+    def warm_up_soon(self) -> None:
+        """Start the workers now, in the background (daemon start): the first submit then
+        does not wait for process start, imports and the codec's compiled kernels."""
+        self._warming = asyncio.ensure_future(asyncio.to_thread(self.renderer.warm_up))
 
     async def validate(self, paths: list[Path]) -> list[DocumentInfo]:
         return await self.renderer.pool.run(inspect_files, [Path(p) for p in paths], self.limits)
@@ -99,33 +112,14 @@ class FaxDocuments:
         pages = await self.renderer.render(documents, options)
         return await asyncio.to_thread(write_pages, fax_dir, pages)
 
-    def prepare_soon(self, fax_dir: Path, paths: list[Path], options: RenderOptions) -> None:
-        """Queue a background render (after a 201); failures are logged and raised again by
-        the ``prepare`` the scheduler makes before dialling."""
-        if self._queue is None:
-            self._queue = asyncio.Queue()
-            self._background = asyncio.create_task(self._render_queued(), name="documents-prepare")
-        self._queue.put_nowait((fax_dir, paths, options))
-
-    async def _render_queued(self) -> None:
-        while True:
-            fax_dir, paths, options = await self._queue.get()
-            try:
-                await self.prepare(fax_dir, paths, options)
-            except DocumentError as exc:
-                log.warning("fax %s: pages could not be rendered: %s [%s]", Path(fax_dir).name, exc.reason, exc.code.value)
-            except Exception:
-                log.exception("fax %s: rendering failed", Path(fax_dir).name)
-
     async def page_png(self, fax_dir: Path, number: int, paths: list[Path], options: RenderOptions) -> bytes:
         """PNG of page ``number`` as it will be transmitted; IndexError when there is none."""
         target = await self.prepare(fax_dir, paths, options)
         return await self.renderer.pool.run(stored_page_png, target, number)
 
     async def close(self) -> None:
-        if self._background is not None:
-            self._background.cancel()
-            await asyncio.gather(self._background, return_exceptions=True)
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         pending = list(self._rendering.values())
         for future in pending:
             future.cancel()

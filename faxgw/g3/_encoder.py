@@ -23,6 +23,7 @@ WHITE_CODES, WHITE_LENGTHS = tables.WHITE_RUN_CODES, tables.WHITE_RUN_LENGTHS
 BLACK_CODES, BLACK_LENGTHS = tables.BLACK_RUN_CODES, tables.BLACK_RUN_LENGTHS
 MODE_CODES, MODE_LENGTHS = tables.MODE_ENCODE_CODES, tables.MODE_ENCODE_LENGTHS
 PASS, HORIZONTAL, V0 = tables.MODE_PASS, tables.MODE_HORIZONTAL, tables.MODE_V0 + 3
+U = np.uint64  # unsigned indices: no negative-index test in the hot loops (see _decoder.py)
 
 
 def _leading_zeros_of_bytes() -> np.ndarray:
@@ -48,14 +49,14 @@ def find_changing_elements(row, width, changes):
     previous_black = 0
     nbytes = (width + 7) >> 3
     for j in range(nbytes):
-        black = (~row[j]) & 0xFF
+        black = (~row[U(j)]) & 0xFF
         # One bits where a pixel differs from the pixel to its left.
         diff = black ^ ((black >> 1) | (previous_black << 7))
         if j == nbytes - 1 and width & 7:
             diff &= (0xFF << (8 - (width & 7))) & 0xFF  # ignore the padding bits
         while diff:
-            lead = LEADING_ZERO[diff]
-            changes[count] = (j << 3) + lead
+            lead = LEADING_ZERO[U(diff)]
+            changes[U(count)] = (j << 3) + lead
             count += 1
             diff &= 0x7F >> lead
         previous_black = black & 1
@@ -73,7 +74,7 @@ def list_line_1d(changes, n_changes, width, codes, lengths):
     bits = 0
     a0 = 0
     for i in range(n_changes + 1):
-        a1 = changes[i] if i < n_changes else width
+        a1 = changes[U(i)] if i < n_changes else width
         run = a1 - a0
         a0 = a1
         # T.4 4.1.1.1: runs beyond the longest make-up code repeat the 2560 make-up code.
@@ -84,12 +85,12 @@ def list_line_1d(changes, n_changes, width, codes, lengths):
             n += 1
             run -= 2560
         if i & 1:
-            codes[n] = BLACK_CODES[run]
-            lengths[n] = BLACK_LENGTHS[run]
+            codes[U(n)] = BLACK_CODES[U(run)]
+            lengths[U(n)] = BLACK_LENGTHS[U(run)]
         else:
-            codes[n] = WHITE_CODES[run]
-            lengths[n] = WHITE_LENGTHS[run]
-        bits += lengths[n]
+            codes[U(n)] = WHITE_CODES[U(run)]
+            lengths[U(n)] = WHITE_LENGTHS[U(run)]
+        bits += lengths[U(n)]
         n += 1
     return n, bits
 
@@ -105,15 +106,15 @@ def list_line_2d(changes, reference, width, codes, lengths):
     ci = 0  # index of a1 in `changes`
     ri = 0  # index of b1 in `reference`
     while a0 < width:
-        a1 = changes[ci]
+        a1 = changes[U(ci)]
         # b1: the first reference change right of a0 whose colour is opposite to a0's
         # colour; even indices are white-to-black changes.
-        while ri > 0 and reference[ri - 1] > a0:
+        while ri > 0 and reference[U(ri - 1)] > a0:
             ri -= 1
-        while reference[ri] <= a0 or (ri & 1) != colour:
+        while reference[U(ri)] <= a0 or (ri & 1) != colour:
             ri += 1
-        b1 = reference[ri]
-        b2 = reference[ri + 1]
+        b1 = reference[U(ri)]
+        b2 = reference[U(ri + 1)]
         if b2 < a1:
             mode = PASS
             a0 = b2
@@ -124,9 +125,9 @@ def list_line_2d(changes, reference, width, codes, lengths):
             ci += 1
         else:
             mode = HORIZONTAL
-        codes[n] = MODE_CODES[mode]
-        lengths[n] = MODE_LENGTHS[mode]
-        bits += lengths[n]
+        codes[U(n)] = MODE_CODES[U(mode)]
+        lengths[U(n)] = MODE_LENGTHS[U(mode)]
+        bits += lengths[U(n)]
         n += 1
         if mode == HORIZONTAL:
             a2 = changes[ci + 1]
@@ -140,12 +141,12 @@ def list_line_2d(changes, reference, width, codes, lengths):
                     n += 1
                     run -= 2560
                 if colour ^ half:
-                    codes[n] = BLACK_CODES[run]
-                    lengths[n] = BLACK_LENGTHS[run]
+                    codes[U(n)] = BLACK_CODES[U(run)]
+                    lengths[U(n)] = BLACK_LENGTHS[U(run)]
                 else:
-                    codes[n] = WHITE_CODES[run]
-                    lengths[n] = WHITE_LENGTHS[run]
-                bits += lengths[n]
+                    codes[U(n)] = WHITE_CODES[U(run)]
+                    lengths[U(n)] = WHITE_LENGTHS[U(run)]
+                bits += lengths[U(n)]
                 n += 1
             a0 = a2
             ci += 2
@@ -184,8 +185,8 @@ def write_codes(out, pos, pending, count, codes, lengths, n):
     """Pack n codes after the `count` pending bits; whole 32-bit words go out, first bit
     in the most significant bit. Returns the new (pos, pending, count)."""
     for i in range(n):
-        pending = (pending << lengths[i]) | codes[i]
-        count += lengths[i]
+        pending = (pending << lengths[U(i)]) | codes[U(i)]
+        count += lengths[U(i)]
         if count >= 32:
             count -= 32
             word = pending >> count

@@ -10,7 +10,6 @@ bad command lines, as argparse does).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -119,7 +118,10 @@ def _image_pages(path: Path, resolution: str) -> list[Page]:
             frames = [frame.convert("1") for frame in ImageSequence.Iterator(image)]
     except UnidentifiedImageError:
         raise CliError(f"{path}: not an image Pillow can read") from None
-    except (Image.DecompressionBombError, SyntaxError, ValueError) as exc:
+    except FileNotFoundError:
+        raise
+    except (Image.DecompressionBombError, SyntaxError, ValueError, OSError) as exc:
+        # Pillow reports a truncated or corrupt file as OSError without a file name.
         raise CliError(f"{path}: unreadable image ({exc})") from None
     return [Page(frame, 204.0, Y_DPI[resolution]) for frame in frames]
 

@@ -4,12 +4,14 @@ numba kernels (_encoder.py, _decoder.py)."""
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
-from . import _decoder, _encoder, tables
+from . import _decoder, _encoder
+from ._bitorder import copy_reversing_bits
 from .errors import G3Error
 
 CODINGS = {"MH": _encoder.CODING_MH, "MR": _encoder.CODING_MR, "MMR": _encoder.CODING_MMR}
@@ -17,8 +19,8 @@ CODINGS = {"MH": _encoder.CODING_MH, "MR": _encoder.CODING_MR, "MMR": _encoder.C
 K_FOR_RESOLUTION = {"standard": 2, "fine": 4, "superfine": 4}
 MIN_SCAN_TIMES_MS = (0, 5, 10, 20, 40)  # T.30 Table 2, DIS bits 21-23
 BIT_ORDERS = ("lsb", "msb")
-MAX_WIDTH = 1 << 15
-INPUT_PADDING = 16  # zero bytes after the data: the kernels' read-ahead (see _lines.py)
+MAX_WIDTH = 8192  # T.4's widest page is 4864 pixels; bounds decode memory (x max_lines)
+INPUT_PADDING = 16  # zero bytes after the data: the kernels' read-ahead (see _decoder.py)
 DEFAULT_MAX_LINES = 1 << 14  # longer than any page T.4 describes (A3 superfine ~ 6500 lines)
 ENDINGS = {
     _decoder.END_RTC: "rtc",
@@ -132,7 +134,7 @@ def encode(image: Image.Image, coding: str, *, k: int | None = None,
                                 bool(end_of_page), out)
     encoded = out[:size]
     if bit_order == "lsb":
-        encoded = tables.REVERSED_BITS[encoded]
+        copy_reversing_bits(encoded, encoded)
     return encoded.tobytes()
 
 
@@ -144,20 +146,16 @@ def _input_bits(data, bit_order: str) -> np.ndarray:
     # Zero padding lets the kernels read ahead past the end without bounds checks.
     bits = np.zeros(raw.size + INPUT_PADDING, dtype=np.uint8)
     if bit_order == "lsb":
-        np.take(tables.REVERSED_BITS, raw, out=bits[: raw.size])
+        copy_reversing_bits(raw, bits)
     else:
         bits[: raw.size] = raw
     return bits
 
 
-def _run_kernel(bits: np.ndarray, nbits: int, width: int, coding_id: int, capacity: int):
+def _run_kernel(bits: np.ndarray, width: int, coding_id: int, capacity: int):
     pixels = np.empty((capacity, width), dtype=np.uint8)  # the kernel whitens each row
     report = np.zeros(6, dtype=np.int64)
-    if coding_id == _encoder.CODING_MMR:
-        _decoder.decode_page_t6(bits, nbits, width, pixels, report)
-    else:
-        _decoder.decode_page_t4(bits, nbits, width, coding_id == _encoder.CODING_MR, pixels,
-                                report)
+    _decode_into(bits, width, coding_id, pixels, report)
     return pixels, report
 
 
@@ -167,12 +165,12 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
 
     data: bytes-like, the coded page; decoding stops at RTC (MH/MR), EOFB (MMR), `height`
         lines or the end of data, whichever comes first; what follows is ignored.
-    width: pixels per line (1728, 2048, 2432 are the T.4 widths; any 1..32768 works).
+    width: pixels per line (1728, 2048, 2432 are the T.4 widths; any 1..8192 works).
     coding: "MH", "MR" (the tag bit after each EOL says 1-D or 2-D) or "MMR".
     bit_order: "lsb" (modem wire order, fax2tiff's default) or "msb" (TIFF FillOrder 1).
     height: expected number of lines (e.g. a TIFF strip); decoding stops there, and lines
         missing at the end are white and counted as bad lines.
-    max_lines: safety limit on the page length.
+    max_lines: safety limit on the page length (and memory: width x max_lines bytes).
 
     Damaged MH/MR lines are replaced by the line above and counted; decoding resumes after
     the next EOL. MMR cannot resynchronise: the damaged line is replaced and decoding stops
@@ -185,11 +183,10 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
     if height is not None and (not isinstance(height, int) or not 0 <= height <= max_lines):
         raise G3Error(f"height must be an integer in 0..{max_lines}, not {height!r}")
     bits = _input_bits(data, bit_order)
-    nbits = (bits.size - INPUT_PADDING) * 8
     limit = max_lines if height is None else height
     capacity = min(limit, 2400)
     while True:
-        pixels, report = _run_kernel(bits, nbits, width, coding_id, capacity)
+        pixels, report = _run_kernel(bits, width, coding_id, capacity)
         if report[_decoder.R_END] != _decoder.END_LIMIT or capacity >= limit:
             break
         capacity = min(limit, capacity * 2)
@@ -207,6 +204,46 @@ def decode(data, width: int, coding: str, *, bit_order: str = "lsb", height: int
     return image, DecodeReport(lines, bad, longest, end, int(report[_decoder.R_BITS]))
 
 
+def decode_strips(strips, rows, width: int, coding: str, *, bit_order: str = "msb",
+                  min_is_black: bool = False) -> tuple[Image.Image, DecodeReport]:
+    """One image from consecutive strips (a TIFF page), each decoded on its own to exactly
+    its number of `rows`; missing lines are white and bad. `min_is_black` inverts the
+    picture (TIFF PhotometricInterpretation 1). The report sums the strips' bad lines and
+    bits used; longest_bad_run is the longest within one strip; end is the last strip's."""
+    coding_id = _coding_id(coding)
+    _check_bit_order(bit_order)
+    if not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+        raise G3Error(f"width must be an integer in 1..{MAX_WIDTH}, not {width!r}")
+    pixels = np.empty((sum(rows), width), dtype=np.uint8)
+    bad = longest = top = bits_used = 0
+    end = "end_of_data"
+    for strip, count in zip(strips, rows):
+        bits = _input_bits(strip, bit_order)
+        report = np.zeros(6, dtype=np.int64)
+        _decode_into(bits, width, coding_id, pixels[top : top + count], report)
+        missing = count - int(report[_decoder.R_LINES])
+        pixels[top + count - missing : top + count] = 255
+        bad += int(report[_decoder.R_BAD]) + missing
+        longest = max(longest, int(report[_decoder.R_LONGEST_BAD]),
+                      int(report[_decoder.R_TRAILING_BAD]) + missing)
+        end = ENDINGS.get(int(report[_decoder.R_END]), "height")
+        bits_used += int(report[_decoder.R_BITS])
+        top += count
+    if min_is_black:
+        np.bitwise_xor(pixels, 255, out=pixels)
+    image = Image.frombytes("1", (width, top), pixels, "raw", "1;8")
+    return image, DecodeReport(top, bad, longest, end, bits_used)
+
+
+def _decode_into(bits: np.ndarray, width: int, coding_id: int, pixels: np.ndarray, report):
+    nbits = (bits.size - INPUT_PADDING) * 8
+    if coding_id == _encoder.CODING_MMR:
+        _decoder.decode_page_t6(bits, nbits, width, pixels, report)
+    else:
+        _decoder.decode_page_t4(bits, nbits, width, coding_id == _encoder.CODING_MR, pixels,
+                                report)
+
+
 def _pixels_to_image(pixels: np.ndarray, decoded: int, lines: int, width: int) -> Image.Image:
     """Rows of 255 (white) / 0 (black) bytes, Pillow's "1;8" layout; lines past `decoded`
     are white."""
@@ -214,3 +251,17 @@ def _pixels_to_image(pixels: np.ndarray, decoded: int, lines: int, width: int) -
     if lines > decoded:
         rows = np.concatenate((rows, np.full((lines - decoded, width), 255, np.uint8)))
     return Image.frombytes("1", (width, lines), np.ascontiguousarray(rows), "raw", "1;8")
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's on-disk cache) every kernel now; returns seconds.
+
+    The first compile takes seconds (see README); a daemon calls this at start-up, off
+    the event loop, so that the first fax does not wait for it.
+    """
+    start = time.perf_counter()
+    page = Image.new("1", (64, 4), 1)
+    page.putpixel((3, 1), 0)
+    for coding in CODINGS:
+        decode(encode(page, coding), 64, coding)
+    return time.perf_counter() - start

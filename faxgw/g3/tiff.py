@@ -11,9 +11,9 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageChops
+from PIL import Image
 
-from .codec import DecodeReport, decode, encode
+from .codec import DEFAULT_MAX_LINES, MAX_WIDTH, DecodeReport, decode_strips, encode
 from .errors import G3Error
 
 # TIFF tags used here (TIFF 6.0 Section 8, 11; TIFF Class F).
@@ -206,8 +206,19 @@ class _Reader:
         return self.data[offset : offset + size]
 
 
-def _first(tags: dict, tag: int, default=None):
+def _integers(tags: dict, tag: int) -> list[int] | None:
+    """A tag's values as non-negative integers; G3Error when a damaged file gives the tag
+    another type (floats, negative numbers)."""
     values = tags.get(tag)
+    if values is None:
+        return None
+    if not all(isinstance(v, int) and v >= 0 for v in values):
+        raise G3Error(f"TIFF tag {tag} does not hold non-negative integers")
+    return values
+
+
+def _first(tags: dict, tag: int, default=None):
+    values = _integers(tags, tag)
     return values[0] if values else default
 
 
@@ -226,46 +237,37 @@ def _coding_of(tags: dict) -> str:
 def _resolution(tags: dict) -> tuple[float, float]:
     per_cm = _first(tags, RESOLUTION_UNIT, 2) == 3
     scale = 2.54 if per_cm else 1.0
-    x = _first(tags, X_RESOLUTION, 204.0) * scale
-    y = _first(tags, Y_RESOLUTION, 196.0) * scale
+    x = (tags.get(X_RESOLUTION) or [204.0])[0] * scale
+    y = (tags.get(Y_RESOLUTION) or [196.0])[0] * scale
+    if not 0 < x < 10_000 or not 0 < y < 10_000:
+        raise G3Error(f"TIFF page has an unusable resolution {x} x {y} dpi")
     return round(x, 1), round(y, 1)
 
 
 def _read_page(reader: _Reader, tags: dict) -> Page:
     width, height = _first(tags, IMAGE_WIDTH), _first(tags, IMAGE_LENGTH)
-    if not width or not height or width > 1 << 15 or height > 1 << 16:
+    if not width or not height or width > MAX_WIDTH or height > DEFAULT_MAX_LINES:
         raise G3Error(f"TIFF page has an unusable size {width}x{height}")
     if _first(tags, BITS_PER_SAMPLE, 1) != 1 or _first(tags, SAMPLES_PER_PIXEL, 1) != 1:
         raise G3Error("TIFF page is not bilevel (BitsPerSample and SamplesPerPixel must be 1)")
     coding = _coding_of(tags)
     bit_order = "lsb" if _first(tags, FILL_ORDER, 1) == 2 else "msb"
-    offsets, sizes = tags.get(STRIP_OFFSETS), tags.get(STRIP_BYTE_COUNTS)
+    offsets, sizes = _integers(tags, STRIP_OFFSETS), _integers(tags, STRIP_BYTE_COUNTS)
     if not offsets or not sizes or len(offsets) != len(sizes):
         raise G3Error("TIFF page has no usable StripOffsets/StripByteCounts")
     rows_per_strip = min(_first(tags, ROWS_PER_STRIP, height) or height, height)
-    image = Image.new("1", (width, height))
-    bad = longest = 0
-    end = "end_of_data"
-    for index, (offset, size) in enumerate(zip(offsets, sizes)):
-        top = index * rows_per_strip
-        if top >= height:
-            break
-        rows = min(rows_per_strip, height - top)
-        strip_image, report = decode(reader.strip(offset, size), width, coding,
-                                     bit_order=bit_order, height=rows)
-        image.paste(strip_image, (0, top))
-        bad += report.bad_lines
-        longest = max(longest, report.longest_bad_run)
-        end = report.end
-    missing = max(0, height - len(offsets) * rows_per_strip)
-    if missing:  # fewer strips than the page needs: the rest stays white and counts as bad
-        image.paste(1, (0, height - missing, width, height))
-        bad += missing
-        longest = max(longest, missing)
-    if _first(tags, PHOTOMETRIC, 0) == 1:  # min-is-black: a 1 bit in the data is white
-        image = ImageChops.invert(image.convert("L")).convert("1")
+    strips, rows = [], []
+    for top in range(0, height, rows_per_strip):
+        index = top // rows_per_strip
+        # Fewer strips than the page needs: the rest decodes as empty (white, bad) lines.
+        strip = reader.strip(offsets[index], sizes[index]) if index < len(offsets) else b""
+        strips.append(strip)
+        rows.append(min(rows_per_strip, height - top))
+    min_is_black = _first(tags, PHOTOMETRIC, 0) == 1  # a 1 bit in the data is white
+    image, report = decode_strips(strips, rows, width, coding, bit_order=bit_order,
+                                  min_is_black=min_is_black)
     x_dpi, y_dpi = _resolution(tags)
-    return Page(image, x_dpi, y_dpi, DecodeReport(height, bad, longest, end, 0))
+    return Page(image, x_dpi, y_dpi, report)
 
 
 def read_tiff(data: bytes) -> list[Page]:

@@ -7,7 +7,7 @@
 * Lines that arrive while no transaction runs, and RING / caller-ID lines at any time in
   command state, go to listeners (``add_listener``).
 * Data state (after CONNECT): ``write_data`` paces the bytes by the modem's XON/XOFF
-  (T.31 clause 8.3.3 lets the DCE flow-control the DTE in-band); ``read_data`` unstuffs DLE
+  (the DCE flow-controls the DTE in-band, T.31 +FLO); ``read_data`` unstuffs DLE
   until <DLE><ETX>. ``recover`` gets a confused modem back to command state.
 """
 
@@ -66,6 +66,7 @@ class AtChannel:
         self._busy = False
         self._mode = Mode.COMMAND
         self._gone: ModemGone | None = None
+        self.lost = asyncio.Event()  # set when the port vanishes: a pool can await it while idle
         self._overflow = False
         self._lf_pending = False  # the CR of CONNECT was the last byte: its LF may follow
         self._desynced = False  # a command timed out: its answer may still come
@@ -105,17 +106,19 @@ class AtChannel:
                 future.set_result(result)
 
         remove = self.add_listener(listener)
+        lost = asyncio.ensure_future(self.lost.wait())  # a vanishing port ends the wait too
         try:
             async with asyncio.timeout(timeout_s):
-                while not future.done():
-                    self._check_alive()
-                    await asyncio.wait({future}, timeout=0.5)  # re-check the port now and then
-                return future.result()
+                await asyncio.wait({future, lost}, return_when=asyncio.FIRST_COMPLETED)
+            self._check_alive()
+            return future.result()
         except TimeoutError:
             raise ATTimeout(f"wait for {kind.value}", timeout_s) from None
         finally:
             remove()
             future.cancel()
+            lost.cancel()
+            await asyncio.gather(lost, return_exceptions=True)
 
     def _notify(self, result: Result) -> None:
         self._note("urc", result.text)
@@ -139,13 +142,14 @@ class AtChannel:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._gone = ModemGone(self.port, f"port lost: {exc}" if exc else "port closed")
+        self.lost.set()
         self._note("note", str(self._gone))
         self._arrived.set()
         self._xon.set()
 
     def _take_flow_control(self, data: bytes) -> bytes:
         """Act on XON/XOFF from the modem and drop them: in transmit data state the DCE
-        sends nothing else we need (T.31 clause 8.3.3)."""
+        sends nothing else we need (T.31 8.3.3 / 8.3.5, +FLO)."""
         for byte in data:
             if byte == dle.DC3:
                 self._xon.clear()

@@ -1,8 +1,8 @@
 """``Class1Link`` over AT commands: the T.31 primitives the T.30 runner drives.
 
 Frames cross without FCS (the modem adds it on ``+FTH``, and passes it after the frame on
-``+FRH`` where we strip it, T.31 clause 8.3.1 / 8.3.4); image data crosses LSB-first as the
-line carries it, DLE-stuffed here (clause 8.3.3). Answers become the exception types of
+``+FRH`` where we strip it, T.31 clauses 8.3.5 / 8.3.6); image data crosses LSB-first as the
+line carries it, DLE-stuffed here (clauses 8.3.3 / 8.3.4). Answers become the exception types of
 ``faxgw.t30.link``: ``+FCERROR`` -> WrongCarrier, NO CARRIER -> CarrierLost, a silent or
 vanished modem -> ModemFault. Every wait is bounded by the profile's [timing].
 """
@@ -107,7 +107,7 @@ class AtClass1Link:
         async with self._transaction() as tx:
             for index, frame in enumerate(frames):
                 if not self._tx_up:
-                    await self._start_transmit(tx, "AT+FTH=3", first=index == 0)
+                    await self._start_transmit(tx, "AT+FTH=3")
                 self._tx_up = False
                 await self._send_one_frame(tx, frame, first=index == 0)
 
@@ -120,7 +120,7 @@ class AtClass1Link:
         reply = await tx.read_final("+FTH frame", timeout_s=timeout_s, accept=ANY_FINAL,
                                     data_mode=Mode.DATA_TX)
         if reply.kind is Kind.CONNECT:
-            self._tx_up = True  # not final (T.31 8.3.3): the carrier waits for the next frame
+            self._tx_up = True  # not final (T.31 8.3.5): the carrier waits for the next frame
         elif reply.kind is not Kind.OK:
             self._carrier_ended(reply, "after an HDLC frame")
 
@@ -152,14 +152,14 @@ class AtClass1Link:
                 raise CarrierLost("frame data stopped before <DLE><ETX>") from None
             reply = await tx.read_final("+FRH frame", accept=ANY_FINAL)
             if reply.kind in (Kind.OK, Kind.ERROR):
-                return data, reply.kind is Kind.OK  # T.31 8.3.4: ERROR after a frame = bad FCS
+                return data, reply.kind is Kind.OK  # T.31 8.3.6: ERROR after a frame = bad FCS
             self._carrier_ended(reply, "during an HDLC frame")
 
     # --- image data -------------------------------------------------------------------------
 
     async def send_image(self, modulation: Modulation, data: bytes) -> None:
         async with self._transaction() as tx:
-            await self._start_transmit(tx, f"AT+FTM={modulation.value}", first=True)
+            await self._start_transmit(tx, f"AT+FTM={modulation.value}")
             self._ch.note("image>", f"{len(data)} bytes at {modulation.name}")
             await tx.write_data(stuff(data) + DLE_ETX)
             tx.end_data()
@@ -193,7 +193,7 @@ class AtClass1Link:
         await self._silence("AT+FRS", ms)
 
     async def _silence(self, command: str, ms: int) -> None:
-        units = max(1, math.ceil(ms / 10))  # T.31 8.3.2: +FTS/+FRS count 10 ms units
+        units = max(1, math.ceil(ms / 10))  # T.31 8.3.1 / 8.3.2: +FTS/+FRS count 10 ms
         command = f"{command}={units}"
         timeout_s = units / 100 + self._timing.command_timeout_s
         async with self._transaction() as tx:
@@ -255,7 +255,7 @@ class AtClass1Link:
             await leave_data_state(tx)
         await tx.command(f"AT+FCLASS={self._fclass}")
 
-    async def _start_transmit(self, tx: Transaction, command: str, first: bool) -> None:
+    async def _start_transmit(self, tx: Transaction, command: str) -> None:
         await self._leave_other_carrier(tx)
         reply = await tx.command(command, timeout_s=self._timing.connect_timeout_s,
                                  accept=ANY_FINAL, data_mode=Mode.DATA_TX)
@@ -287,7 +287,7 @@ class AtClass1Link:
 
     async def _abort_wait(self, tx: Transaction, command: str,
                           data_mode: Mode = Mode.DATA_RX) -> Reply:
-        """Abort a wait for CONNECT with a character (T.31 8.3.4, V.250 6.3.1). The modem
+        """Abort a wait for CONNECT with a character (T.31 8.3.2 / 8.3.4 / 8.3.6, V.250 6.3.1). The modem
         answers OK/NO CARRIER, or CONNECT if the carrier came in the meantime."""
         tx.write_raw(CAN, f"CAN (abort {command})")
         reply = await tx.read_final(f"{command} (aborted)", accept=ANY_FINAL, data_mode=data_mode)
@@ -295,10 +295,11 @@ class AtClass1Link:
         return reply
 
     async def _abort_data(self, tx: Transaction, command: str) -> None:
-        """Stop a receive whose data went quiet: a character makes the DCE end the data
-        with <DLE><ETX> and a result (T.31 8.3.4). No answer: ATTimeout (a modem fault)."""
+        """Stop a receive whose data went quiet: a character makes the DCE leave data
+        state with a result (T.31 8.3.4 / 8.3.6), after <DLE><ETX> or not, as DCEs differ. The rest
+        of the data is read as (discarded) lines. No answer: ATTimeout (a modem fault)."""
         tx.write_raw(CAN, f"CAN (abort {command} data)")
-        await tx.read_data(self._timing.command_timeout_s)
+        tx.end_data()
         await tx.read_final(f"{command} (aborted)", accept=ANY_FINAL)
         tx.mark_synced()
 

@@ -14,7 +14,7 @@ import inspect
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome
@@ -57,6 +57,7 @@ class Class1Config:
     # A page of 2400 bit/s data can take minutes; beyond this it is not a page.
     max_page_s: float = 900.0
     hang_up_timeout_s: float = 10.0
+    callback_grace_s: float = 10.0  # page callbacks awaited this long before the result
     timers: Timers = field(default_factory=Timers)  # scaled only in accelerated simulation
 
 
@@ -231,7 +232,13 @@ class _Runner:
     async def settle(self) -> None:
         """Await the callbacks (shielded) and stop the page workers."""
         if self.callbacks:
-            done = await asyncio.shield(asyncio.gather(*self.callbacks, return_exceptions=True))
+            gathered = asyncio.gather(*self.callbacks, return_exceptions=True)
+            try:
+                async with asyncio.timeout(self.config.callback_grace_s):
+                    done = await asyncio.shield(gathered)
+            except TimeoutError:
+                self.trace.add("note", "page callbacks still running; not waited for")
+                done = []
             for result in done:
                 if isinstance(result, Exception):
                     self.trace.add("note", "callback failed", repr(result))
@@ -317,8 +324,11 @@ async def _session(runner: _Runner, result: SessionResult, connect) -> SessionRe
     try:
         failed = await connect()
         finish = failed or await runner.run()
-    except asyncio.CancelledError:
-        runner.trace.add("event", "cancelled")
+    except BaseException as exc:
+        # Cancelled (the scheduler stops the call) or a bug: hang up all the same, then
+        # let it through; a CancelledError is never turned into an outcome.
+        runner.trace.add("event", "cancelled" if isinstance(exc, asyncio.CancelledError)
+                         else f"aborted: {exc!r}")
         await _hang_up(runner)
         await asyncio.shield(runner.settle())
         raise
@@ -337,6 +347,8 @@ async def _dial(runner: _Runner, number: str) -> ev.Finish | None:
             outcome = await runner.link.dial(number, runner.config.dial_timeout_s)
     except TimeoutError:
         return _phase_a_end(runner, Outcome.MODEM_FAULT, "dial never returned")
+    except ValueError as exc:  # the link refuses characters a modem cannot dial
+        return _phase_a_end(runner, Outcome.BAD_NUMBER, str(exc))
     except LinkError as exc:
         return _phase_a_end(runner, _phase_a_outcome(exc), str(exc))
     runner.trace.add("event", f"dial: {outcome.name}")
@@ -376,8 +388,11 @@ async def _hang_up(runner: _Runner) -> None:
     """ATH, shielded from cancellation and bounded: a dead modem must not hang us."""
     runner.trace.add("cmd", "hang_up")
     task = asyncio.ensure_future(runner.link.hang_up())
+    # The link knows how long its own recovery ladder may take; stopping to wait before
+    # that would leave it running after we gave up on it.
+    budget = max(runner.config.hang_up_timeout_s, getattr(runner.link, "hang_up_budget_s", 0))
     try:
-        async with asyncio.timeout(runner.config.hang_up_timeout_s):
+        async with asyncio.timeout(budget):
             await asyncio.shield(task)
     except (TimeoutError, LinkError) as exc:
         task.cancel()

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faxgw.modem.at_channel import AtChannel, Trace
 from faxgw.modem.class1_link import AtClass1Link
 from faxgw.modem.errors import ATChannelError
-from faxgw.modem.probe import CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe
+from faxgw.modem.probe import (
+    CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe, usable,
+)
 from faxgw.modem.profiles import Profile, find_profile, load_all, profile_dirs
 from faxgw.modem.results import Kind, Result
-from faxgw.t30.link import ModemFault
+from faxgw.t30.link import ModemFault, Modulation
 
 GENERIC = "generic-class1"
 
@@ -35,15 +37,25 @@ class Modem:
     matched_by: str  # "named" (given by the caller), "identity" or "generic"
     fclass: str | None  # the +FCLASS value of the chosen service class
     info: ModemInfo | None
+    _link: AtClass1Link | None = field(default=None, repr=False)
+
+    def class1_modulations(self) -> tuple[list[Modulation], list[Modulation]]:
+        """(transmit, receive) image modulations this modem can really use: what the
+        T.30 engine may offer in DIS/DCS for it."""
+        return usable(self.info, self.profile)
 
     async def wait_for_ring(self, timeout_s: float) -> Result:
         """The next RING (ATTimeout if none): a receiver answers after it."""
         return await self.channel.wait_for(Kind.RING, timeout_s)
 
     def class1_link(self) -> AtClass1Link:
+        """The modem's one Class 1 link (the same object each time: it tracks whether a
+        carrier is up, which two links on one modem would disagree about)."""
         if self.fclass not in CLASS1_VALUES:
             raise ModemFault(f"{self.device}: no Class 1 (offers {self.info.classes if self.info else '?'})")
-        return AtClass1Link(self.channel, self.profile, self.fclass)
+        if self._link is None:
+            self._link = AtClass1Link(self.channel, self.profile, self.fclass)
+        return self._link
 
 
 @asynccontextmanager

@@ -1,7 +1,7 @@
 """DLE transparency of T.31 data (pure functions).
 
-In data state the DCE and DTE frame data with DLE (0x10) escapes, T.31 clause 8.3.3
-(transmit) and 8.3.4/8.3.5 (receive), and Annex B Table B.1:
+In data state the DCE and DTE frame data with DLE (0x10) escapes: T.31 clauses 8.3.3 / 8.3.5
+(+FTM / +FTH transmit) and 8.3.4 / 8.3.6 (+FRM / +FRH receive), and Annex B Table B.1:
 
   <DLE><DLE>  one DLE data byte              (both directions)
   <DLE><ETX>  end of data (frame or stream)  (both directions)
@@ -23,7 +23,7 @@ _ESCAPES = {DLE: b"\x10", SUB: b"\x10\x10", 0x51: b"\x11", 0x53: b"\x13"}
 
 
 def stuff(data: bytes) -> bytes:
-    """DTE -> DCE: double every DLE (T.31 clause 8.3.3). The caller appends DLE_ETX."""
+    """DTE -> DCE: double every DLE (T.31 clauses 8.3.3 / 8.3.5). The caller appends DLE_ETX."""
     return data.replace(b"\x10", b"\x10\x10")
 
 

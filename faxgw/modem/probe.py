@@ -142,11 +142,19 @@ def choose_class(info: ModemInfo | None, profile: Profile) -> str | None:
     return next((c for c in profile.classes if c in info.classes), None)
 
 
-def usable_modulations(info: ModemInfo, profile: Profile) -> dict[str, list[str]]:
-    """What the modem offers minus what its profile says it lies about, by name."""
-    def names(codes: tuple[int, ...], removed: tuple[int, ...]) -> list[str]:
-        known = {m.value: m.name for m in Modulation}
+def usable(info: ModemInfo | None, profile: Profile) -> tuple[list[Modulation], list[Modulation]]:
+    """(transmit, receive) image modulations: what the modem offers (probed, else what its
+    profile says) minus what the profile says it lies about (``[overrides]``)."""
+    def pick(codes: tuple[int, ...], removed: tuple[int, ...]) -> list[Modulation]:
+        known = {m.value: m for m in Modulation if m is not Modulation.V21}
         return [known[c] for c in codes if c in known and c not in removed]
 
-    return {"transmit": names(info.ftm, profile.ftm_remove),
-            "receive": names(info.frm, profile.frm_remove)}
+    ftm = info.ftm if info is not None else profile.capabilities.ftm
+    frm = info.frm if info is not None else profile.capabilities.frm
+    return pick(ftm, profile.ftm_remove), pick(frm, profile.frm_remove)
+
+
+def usable_modulations(info: ModemInfo | None, profile: Profile) -> dict[str, list[str]]:
+    """``usable`` by name, for JSON."""
+    transmit, receive = usable(info, profile)
+    return {"transmit": [m.name for m in transmit], "receive": [m.name for m in receive]}

@@ -15,7 +15,7 @@ from faxgw.modem.results import Kind
 @dataclass(frozen=True)
 class Quirks:
     # The modem sends a DLE inside +FRH frame data as one byte instead of <DLE><DLE>
-    # (T.31 clause 8.3.4 says double it). Unstuff so that a lone DLE is data.
+    # (T.31 clause 8.3.6 says double it). Unstuff so that a lone DLE is data.
     hdlc_dle_undoubled: bool = False
     # The modem answers ERROR instead of +FCERROR when it hears another modulation than
     # the one +FRH/+FRM asked for (seen in pre-T.31, EIA-578 Class 1 modems).

@@ -1,9 +1,9 @@
 """Getting a confused modem back to a known command state.
 
 The ladder, each rung only if the one before did not work:
-  1. leave data state the way T.31 says: <DLE><ETX> ends our transmit data (clause 8.3.3),
-     any character aborts a receive (+FRH/+FRM/+FRS, clause 8.3.4);
-  2. ``AT`` must answer OK; if not, the V.250 escape: guard silence, ``+++``, guard silence
+  1. leave data state the way T.31 says: <DLE><ETX> ends our transmit data (clauses 8.3.3, 8.3.5),
+     any character aborts a receive (+FRS/+FRM/+FRH, clauses 8.3.2, 8.3.4, 8.3.6);
+  2. XON, in case stray data paused the modem's output; ``AT`` must answer OK; if not, the V.250 escape: guard silence, ``+++``, guard silence
      (for a modem left in online data state);
   3. hang up (``ATH0``) and reset (``ATZ`` plus the profile's init commands).
 A modem that answers none of it raises ModemUnresponsive (a ModemFault).
@@ -28,6 +28,9 @@ ESCAPE = b"+++"
 async def recover(tx: Transaction) -> None:
     channel = tx.channel
     await leave_data_state(tx)
+    # A DC3 byte of our data, read by a DCE in command state as XOFF, pauses its output
+    # for good: release it first (harmless otherwise, V.250 5.2.1 ignores it).
+    tx.write_raw(bytes((dle.DC1,)), "XON (release a paused DCE)")
     if not await answers_at(tx):
         await escape(tx)
         if not await answers_at(tx):

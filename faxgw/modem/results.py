@@ -3,7 +3,7 @@
 ``decode_line(buffer) -> (consumed, line)`` splits the byte stream into lines without ever
 holding more than ``MAX_LINE_BYTES`` of an unterminated line (a garbling modem cannot make
 us buffer without bound). ``classify(line)`` names a line: a final result code (V.250
-clause 5.7.1; ``+FCERROR`` from T.31 clause 8.3.4), an unsolicited code (RING, caller-ID
+clause 5.7.1; ``+FCERROR`` from T.31 clauses 8.3.4 / 8.3.6), an unsolicited code (RING, caller-ID
 lines) or information text. Both are I/O-free and tested with tables of captured answers.
 """
 
@@ -34,7 +34,7 @@ FINAL_KINDS = frozenset({Kind.OK, Kind.CONNECT, Kind.NO_CARRIER, Kind.ERROR,
                          Kind.NO_DIALTONE, Kind.BUSY, Kind.NO_ANSWER, Kind.FCERROR})
 UNSOLICITED_KINDS = frozenset({Kind.RING, Kind.CALLER_ID})
 
-# Verbose result codes (V.250 Table 1 and T.31 clause 8.3.4). "NO DIAL TONE" and
+# Verbose result codes (V.250 Table 1 and T.31 clauses 8.3.4 / 8.3.6). "NO DIAL TONE" and
 # "DELAYED"/"BLACKLISTED" are spellings and country rules seen in real modems.
 _VERBOSE = {
     "OK": Kind.OK, "RING": Kind.RING, "NO CARRIER": Kind.NO_CARRIER, "ERROR": Kind.ERROR,
@@ -42,7 +42,7 @@ _VERBOSE = {
     "NO ANSWER": Kind.NO_ANSWER, "+FCERROR": Kind.FCERROR, "DELAYED": Kind.BUSY,
     "BLACKLISTED": Kind.ERROR,
 }
-# Numeric result codes (ATV0): V.250 Table 1; "+F4" is +FCERROR in T.31 clause 8.3.4.
+# Numeric result codes (ATV0): V.250 Table 1; "+F4" is +FCERROR in T.31 (8.3.4 / 8.3.6).
 _NUMERIC = {
     "0": Kind.OK, "1": Kind.CONNECT, "2": Kind.RING, "3": Kind.NO_CARRIER, "4": Kind.ERROR,
     "6": Kind.NO_DIALTONE, "7": Kind.BUSY, "8": Kind.NO_ANSWER, "+F4": Kind.FCERROR,
@@ -130,7 +130,7 @@ def caller_id_field(text: str) -> tuple[str, str]:
 def parse_number_list(text: str) -> tuple[int, ...]:
     """Parse a ``=?`` answer such as ``24,48,72`` or ``(0-3),96`` into sorted integers.
 
-    T.31 clause 8.2 answers are comma-separated values; V.250 clause 5.7.3 allows ranges
+    T.31 answers to =? are comma-separated values; V.250 clause 5.7.3 allows ranges
     and parentheses. Garbage raises ValueError naming the bad token.
     """
     values: set[int] = set()

@@ -16,4 +16,4 @@ class Mode(Enum):
 ONLY_OK = frozenset({Kind.OK})
 ANY_FINAL = frozenset({Kind.OK, Kind.CONNECT, Kind.NO_CARRIER, Kind.ERROR, Kind.NO_DIALTONE,
                        Kind.BUSY, Kind.NO_ANSWER, Kind.FCERROR})
-CAN = b"\x18"  # any character aborts +FRH/+FRM/+FRS and dialling (T.31 8.3.4, V.250 6.3.1)
+CAN = b"\x18"  # any character aborts +FRH/+FRM/+FRS and dialling (T.31 8.3.2/8.3.4/8.3.6, V.250 6.3.1)

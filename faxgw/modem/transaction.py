@@ -31,7 +31,6 @@ class Reply:
         return self.result.kind
 
 
-
 class Transaction:
     """What the holder of the channel may do; only valid inside ``channel.transaction()``."""
 
@@ -144,41 +143,61 @@ class Transaction:
     def write_raw(self, data: bytes, note: str) -> None:
         self._ch._write(data, "raw>", note)
 
-    async def write_data(self, payload: bytes) -> None:
-        """Send bytes in transmit data state, pausing while the modem says XOFF.
+    async def write_data(self, payload: bytes) -> bool:
+        """Send bytes in transmit data state, pausing while the modem says XOFF. Returns
+        False if the modem left data state (a result code came) before all was sent.
 
         ``payload`` is sent as given: the caller stuffs it and appends <DLE><ETX>.
+        Chunks leave no faster than the port's character rate (baudrate / 10): a UART
+        imposes that on a real port, and on a pty, which has no rate, it gives the modem's
+        XOFF time to arrive before we have flooded its buffer (T.31 +FLO flow control).
         """
         ch, settings = self._ch, self._ch.settings
-        assert ch._transport is not None
         ch._note("data>", f"{len(payload)} bytes")
         step = max(1, settings.tx_chunk_bytes)
-        loop = asyncio.get_running_loop()
-        started = loop.time()
+        pace = _Pacer(settings.baudrate / 10)
         try:
             for start in range(0, len(payload), step):
                 async with asyncio.timeout(settings.stall_timeout_s):
                     await ch._xon.wait()
-                ch._check_alive()
-                ch._transport.write(payload[start:start + step])
+                    await pace.wait()
+                if self._modem_left_data_state():
+                    self._end_data_the_modem_ended(start)
+                    return False
                 async with asyncio.timeout(settings.stall_timeout_s):
-                    await ch._transport.drain()
-                # A UART cannot take bytes faster than its baud rate (10 bits a byte); a pty
-                # or USB-CDC port takes them at once, and neither wait above yields, so the
-                # modem's XOFF was read only after its buffer had overrun (pages over 16 KB
-                # lost their end on hw-sim). Pacing to the baud rate is what a serial line
-                # does anyway, and leaves the loop time to read XOFF.
-                due = started + (start + step) * 10 / settings.baudrate
-                await asyncio.sleep(max(0.0, due - loop.time()))
-                if ch._buffer:
-                    # In transmit data state the DCE speaks only to end the carrier (NO
-                    # CARRIER when the line dropped): the rest would land in command state
-                    # as garbage. Stop here; the caller reads that final result.
-                    ch._note("note", f"modem answered during transmit data; "
-                                     f"{len(payload) - start - step} bytes not sent")
-                    return
+                    await self._write_chunk(payload[start:start + step])
+                pace.sent(step)
         except TimeoutError:
             raise ATTimeout("data (modem held XOFF or stopped reading)", settings.stall_timeout_s) from None
+        return True
+
+    def _end_data_the_modem_ended(self, sent: int) -> None:
+        """The modem left data state under us. Still send <DLE><ETX>: a DCE that waits
+        for it needs it, one in command state ignores characters before "AT" (V.250
+        5.2.1). Then XON: our data may have held DC3 (XOFF) bytes that a DCE in command
+        state took as flow control, pausing everything it would answer."""
+        self._ch._write(dle.DLE_ETX + bytes((dle.DC1,)), "raw>",
+                        f"<DLE><ETX> XON (modem ended data after {sent} bytes)")
+
+    def _modem_left_data_state(self) -> bool:
+        """Has the modem sent a final result (NO CARRIER, ERROR) while we transmit? Then
+        it is in command state, and more data would be read as commands: stop."""
+        buffer = bytes(self._ch._buffer)
+        while buffer:
+            consumed, raw = decode_line(buffer)
+            if raw is None:
+                return False
+            if classify(line_text(raw)).final:
+                return True
+            buffer = buffer[consumed:]
+        return False
+
+    async def _write_chunk(self, chunk: bytes) -> None:
+        ch = self._ch
+        assert ch._transport is not None
+        ch._check_alive()
+        ch._transport.write(chunk)
+        await ch._transport.drain()
 
     def end_data(self) -> None:
         """Back to command state after the data (we sent <DLE><ETX>, or it came)."""
@@ -217,3 +236,21 @@ class Transaction:
 
     async def recover(self) -> None:
         await recovery.recover(self)
+
+
+class _Pacer:
+    """Keeps writes at or below ``rate`` bytes/s, as a serial line of that rate would.
+    No credit builds up while we wait (XOFF): after XON the rate holds, no burst."""
+
+    def __init__(self, rate_bytes_s: float) -> None:
+        self._rate = rate_bytes_s
+        self._loop = asyncio.get_running_loop()
+        self._next = self._loop.time()
+
+    def sent(self, count: int) -> None:
+        self._next = max(self._next, self._loop.time()) + count / self._rate
+
+    async def wait(self) -> None:
+        """Sleep until the line would be free again (yields always, so the reader
+        callback sees an XOFF between chunks)."""
+        await asyncio.sleep(max(0.0, self._next - self._loop.time()))

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from faxgw.lifecycle import Action, Status, TransitionRefused
+from faxgw.store.batch import GroupCommit
 from faxgw.store.changes import record_change
-from faxgw.store.db import Database, many, one
+from faxgw.store.db import Database, LookupBusy, one
 from faxgw.store.rows import NewFax, now_ms
 
 
@@ -33,6 +34,7 @@ class SearchQuery:
 class FaxStore:
     db: Database
     max_automatic_retries: int
+    _submissions: GroupCommit
 
     async def submit(self, fax: NewFax) -> tuple[dict, bool]:
         """Insert a fax whose documents are on disk. Returns (row, created).
@@ -44,23 +46,37 @@ class FaxStore:
             existing = await self.fax_by_idempotency_key(fax.tenant_id, fax.idempotency_key)
             if existing:
                 return existing, False
-        now = now_ms()
         try:
-            async with self.db.write() as conn:
-                row = await one(conn, self.db.q["fax_insert"], self._fax_params(fax, now))
-                for doc in fax.documents:
-                    await conn.execute(
-                        self.db.q["document_insert"], {"fax_id": fax.fax_id, **doc.__dict__}
-                    )
-                await record_change(conn, self.db.q, row, now)
+            return await self._submissions.submit(fax), True
         except sqlite3.IntegrityError:
             existing = fax.idempotency_key and await self.fax_by_idempotency_key(
-                fax.tenant_id, fax.idempotency_key
-            )
+                fax.tenant_id, fax.idempotency_key)
             if existing:
                 return existing, False
             raise
-        return dict(row), True
+
+    async def _insert_batch(self, faxes: list[NewFax]) -> list[dict | Exception]:
+        """One transaction for several submissions, a savepoint each (see store/batch.py)."""
+        now = now_ms()
+        results: list[dict | Exception] = []
+        async with self.db.write() as conn:
+            for fax in faxes:
+                await conn.execute("SAVEPOINT fax")
+                try:
+                    results.append(await self._insert_one(conn, fax, now))
+                    await conn.execute("RELEASE fax")
+                except sqlite3.IntegrityError as exc:
+                    await conn.execute("ROLLBACK TO fax")
+                    await conn.execute("RELEASE fax")
+                    results.append(exc)
+        return results
+
+    async def _insert_one(self, conn, fax: NewFax, now: int) -> dict:
+        row = await one(conn, self.db.q["fax_insert"], self._fax_params(fax, now))
+        await conn.executemany(self.db.q["document_insert"],
+                               [{"fax_id": fax.fax_id, **doc.__dict__} for doc in fax.documents])
+        await record_change(conn, self.db.q, row, now)
+        return dict(row)
 
     def _fax_params(self, fax: NewFax, now: int) -> dict[str, Any]:
         return {
@@ -85,7 +101,11 @@ class FaxStore:
 
     async def get_fax(self, tenant_id: str, fax_id: str) -> dict:
         """The fax as GET shows it: another tenant's or an archived fax is NotFound."""
-        row = await self.db.fetchone(self.db.q["fax_get"], {"id": fax_id, "tenant_id": tenant_id})
+        params = {"id": fax_id, "tenant_id": tenant_id}
+        try:
+            row = self.db.lookup(self.db.q["fax_get"], params)
+        except LookupBusy:
+            row = await self.db.fetchone(self.db.q["fax_get"], params)
         if row is None:
             raise NotFound(fax_id)
         return dict(row)
@@ -94,6 +114,14 @@ class FaxStore:
         """Any fax by id, whatever its tenant: for workers, never for the API."""
         row = await self.db.fetchone(self.db.q["fax_get_any"], {"id": fax_id})
         return dict(row) if row else None
+
+    async def existing_fax_ids(self, fax_ids: list[str]) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(fax_ids), 500):  # bounded statement size
+            chunk = fax_ids[i:i + 500]
+            rows = await self.db.fetchall(f"SELECT id FROM faxes WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            found.update(r["id"] for r in rows)
+        return found
 
     async def documents(self, fax_id: str) -> list[dict]:
         return [dict(r) for r in await self.db.fetchall(self.db.q["fax_documents"], {"fax_id": fax_id})]

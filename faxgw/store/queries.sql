@@ -1,7 +1,7 @@
--- Named queries of the store. `{from:<action>}` is replaced at load time by the statuses
--- faxgw.lifecycle allows that action from, written as an SQL list: the lifecycle table stays
--- the only place that says which move is legal, and the planner still sees literal values
--- (so the partial indexes on status apply).
+-- Named queries of the store. At load time `{from:<action>}` is replaced by the statuses
+-- faxgw.lifecycle allows that action from (an SQL list) and `{to:<action>}` by the status it
+-- leads to: the lifecycle table stays the only place that says which move is legal, and the
+-- planner still sees literal values (so the partial indexes on status apply).
 
 -- name: tenant_insert
 INSERT INTO tenants (id, name, created_ms) VALUES (:id, :name, :now);
@@ -24,7 +24,7 @@ SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms 
 INSERT INTO faxes (id, tenant_id, status, phone_number, metadata, resolution, header_line,
                    cover_page, document_count, auto_retries_left, next_attempt_ms,
                    idempotency_key, event_seq, created_ms, updated_ms)
-VALUES (:id, :tenant_id, 'FaxReceived', :phone_number, :metadata, :resolution, :header_line,
+VALUES (:id, :tenant_id, {to:submit}, :phone_number, :metadata, :resolution, :header_line,
         :cover_page, :document_count, :auto_retries_left, :now,
         :idempotency_key, 1, :now, :now)
 RETURNING *;
@@ -59,7 +59,7 @@ VALUES (:event_id, :tenant_id, :fax_id, :seq, :type, :now, :payload);
 SELECT * FROM outbox WHERE id > :after_id ORDER BY id LIMIT :limit;
 
 -- name: fax_hold
-UPDATE faxes SET held_from = status, status = 'FaxHeld', updated_ms = :now,
+UPDATE faxes SET held_from = status, status = {to:hold}, updated_ms = :now,
                  event_seq = event_seq + 1
 WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:hold}
 RETURNING *;
@@ -73,19 +73,19 @@ RETURNING *;
 
 -- name: fax_retry
 -- One manual attempt, queued now; the failure reason stays in the history.
-UPDATE faxes SET status = 'FaxRetry', manual_pending = 1, failed_reason = NULL,
+UPDATE faxes SET status = {to:retry}, manual_pending = 1, failed_reason = NULL,
                  next_attempt_ms = :now, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:retry}
 RETURNING *;
 
 -- name: fax_stop
-UPDATE faxes SET status = 'FaxReceivedForCancel', held_from = NULL, next_attempt_ms = NULL,
+UPDATE faxes SET status = {to:stop}, held_from = NULL, next_attempt_ms = NULL,
                  updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND tenant_id = :tenant_id AND archived_ms IS NULL AND status IN {from:stop}
 RETURNING *;
 
 -- name: fax_cancel_done
-UPDATE faxes SET status = 'FaxCancelled', updated_ms = :now, event_seq = event_seq + 1
+UPDATE faxes SET status = {to:cancel_done}, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND status IN {from:cancel_done}
 RETURNING *;
 
@@ -95,7 +95,7 @@ SELECT status, archived_ms FROM faxes WHERE id = :id AND tenant_id = :tenant_id;
 -- name: claim_next
 -- The oldest due fax, never a number already in a call. One statement: two claimers (or a
 -- claim racing a client's stop) cannot both take the same fax.
-UPDATE faxes SET status = 'FaxAttemptInitiated', attempt_count = attempt_count + 1,
+UPDATE faxes SET status = {to:claim}, attempt_count = attempt_count + 1,
                  next_attempt_ms = NULL, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = (
     SELECT f.id FROM faxes f
@@ -107,13 +107,14 @@ WHERE id = (
 RETURNING *;
 
 -- name: claim_one
-UPDATE faxes SET status = 'FaxAttemptInitiated', attempt_count = attempt_count + 1,
+UPDATE faxes SET status = {to:claim}, attempt_count = attempt_count + 1,
                  next_attempt_ms = NULL, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND archived_ms IS NULL AND status IN {from:claim}
 RETURNING *;
 
 -- name: ready_tenants
-SELECT DISTINCT tenant_id FROM faxes
+-- INDEXED BY: left alone, the planner walks the whole tenant index to make them distinct.
+SELECT DISTINCT tenant_id FROM faxes INDEXED BY faxes_ready
 WHERE status IN {from:claim} AND next_attempt_ms <= :now AND archived_ms IS NULL;
 
 -- name: attempt_insert
@@ -137,7 +138,7 @@ WHERE id = :id AND ended_ms IS NULL;
 UPDATE faxes SET status = :status, failed_reason = :failed_reason,
        auto_retries_left = auto_retries_left - :retry_spent, manual_pending = 0,
        next_attempt_ms = :next_attempt_ms, updated_ms = :now, event_seq = event_seq + 1
-WHERE id = :id AND status = 'FaxAttemptInitiated'
+WHERE id = :id AND status IN {from:attempt_sent}
 RETURNING *;
 
 -- name: fax_page_count_set

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 import uuid
 
 from faxgw.store.db import Database, one
@@ -12,6 +13,8 @@ from faxgw.store.rows import now_ms
 
 API_KEY_PREFIX = "fgw_"
 MAX_ENDPOINTS_PER_TENANT = 20
+KEY_CACHE_TTL_S = 30.0  # how long a revoked key could still work, once revocation exists
+KEY_CACHE_SIZE = 10_000
 
 
 def hash_key(api_key: str) -> str:
@@ -46,8 +49,20 @@ class TenantStore:
         return api_key
 
     async def tenant_for_key(self, api_key: str) -> str | None:
-        row = await self.db.fetchone(self.db.q["tenant_by_key"], {"key_hash": hash_key(api_key)})
-        return row["tenant_id"] if row else None
+        """The key's tenant. Hits are cached briefly (every request asks); misses never are,
+        so a key made by `faxgw tenant create` in another process works at once."""
+        key_hash = hash_key(api_key)
+        cache: dict = self.__dict__.setdefault("_key_cache", {})
+        hit = cache.get(key_hash)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        row = await self.db.fetchone(self.db.q["tenant_by_key"], {"key_hash": key_hash})
+        if row is None:
+            return None
+        if len(cache) > KEY_CACHE_SIZE:
+            cache.clear()
+        cache[key_hash] = (row["tenant_id"], time.monotonic() + KEY_CACHE_TTL_S)
+        return row["tenant_id"]
 
     async def tenants(self) -> list[dict]:
         return [dict(r) for r in await self.db.fetchall(self.db.q["tenant_list"])]

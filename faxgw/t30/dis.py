@@ -239,6 +239,19 @@ class DcsSettings:
                    flags=bits - _FIELD_BITS - {10, 28})
 
 
+_SHORT_TRAIN = {Modulation.V17_7200: Modulation.V17_7200_SHORT,
+                Modulation.V17_9600: Modulation.V17_9600_SHORT,
+                Modulation.V17_12000: Modulation.V17_12000_SHORT,
+                Modulation.V17_14400: Modulation.V17_14400_SHORT}
+
+
+def page_modulation(modulation: Modulation) -> Modulation:
+    """The carrier for page data after a good TCF: V.17 with its short training (the long
+    one trained the receiver for TCF; spandsp and efax send pages the same way). V.29 and
+    V.27ter have one training only."""
+    return _SHORT_TRAIN.get(modulation, modulation)
+
+
 def _long(modulation: Modulation) -> Modulation:
     """The long-training code of a V.17 speed (same DCS bits as the short one)."""
     return {Modulation.V17_7200_SHORT: Modulation.V17_7200,

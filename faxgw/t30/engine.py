@@ -8,7 +8,7 @@ checked transitions, listening with bounded re-listens, and the running report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, ClassVar
+from typing import ClassVar
 
 from faxgw.outcome import Outcome
 from faxgw.session import PageResult
@@ -40,9 +40,6 @@ class EngineReport:
         return sum(1 for p in self.pages if p.outcome.value.startswith("confirmed"))
 
 
-Handler = Callable[..., list[Action]]
-
-
 class Engine:
     """Base of ``Transmitter`` and ``Receiver``; subclasses fill ``HANDLERS``."""
 
@@ -62,7 +59,7 @@ class Engine:
     def handle(self, event: Event) -> list[Action]:
         if self.state is State.DONE:
             raise UnexpectedEvent(f"session already finished, got {event!r}")
-        if isinstance(event, Abort):
+        if isinstance(event, Abort) and (self.state, Abort) not in self.HANDLERS:
             return self._finish(event.outcome, event.detail)
         if isinstance(event, LinkFailed) and event.failure in (LinkFailure.LINE_DROPPED,
                                                                LinkFailure.MODEM_FAULT):
@@ -71,7 +68,10 @@ class Engine:
             self.heard_far_end = True
         name = self.HANDLERS.get((self.state, type(event)))
         if name is None and isinstance(event, LinkFailed):
-            # The link failed while we were sending: the modem did not do what it was told.
+            # While sending: NO CARRIER means the line went (a modem reports a dropped call
+            # so); anything else means the modem did not do what it was told.
+            if event.failure is LinkFailure.CARRIER_LOST:
+                return self._link_gone(LinkFailure.LINE_DROPPED)
             return self._finish(Outcome.MODEM_FAULT,
                                 f"{event.failure.value} while in {self.state.name}")
         if name is None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, PageOutcome, PageResult
-from faxgw.t30.dis import DcsSettings
+from faxgw.t30.dis import DcsSettings, page_modulation
 from faxgw.t30.engine import Engine
 from faxgw.t30.events import (Action, AwaitPageQuality, DecodePage, DiscardPage, FramesSent,
                               FrameReceived, ImageReceived, KeepPage, LinkFailed,
@@ -144,7 +144,7 @@ class Receiver(Engine):
         assert self.dcs is not None
         self.goto(S.R_RECEIVE_PAGE)
         self.page_wait_started, self.deadline, self.relistens = at, at + self.t2_s, 0
-        return [ReceiveImage(self.dcs.modulation, self.t2_s, "page")]
+        return [ReceiveImage(page_modulation(self.dcs.modulation), self.t2_s, "page")]
 
     def on_page(self, event: ImageReceived) -> list[Action]:
         assert self.fmt is not None
@@ -169,7 +169,7 @@ class Receiver(Engine):
             if self.relistens <= MAX_RELISTENS and remaining > 0.05:
                 self.goto(S.R_RECEIVE_PAGE)
                 return [Note("V.21 right after our answer (echo): listening for the page"),
-                        ReceiveImage(self.dcs.modulation, remaining, "page")]
+                        ReceiveImage(page_modulation(self.dcs.modulation), remaining, "page")]
         return [Note(f"no page carrier ({event.failure.value}): listening for a command"),
                 *self.listen(S.R_WAIT_COMMAND, event.at, self.t2_s)]
 

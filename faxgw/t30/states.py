@@ -6,6 +6,13 @@ the post-page message (MPS/EOP) and waits for its response; the answering receiv
 (``R_*``) sends DIS, waits for commands, checks TCF, takes the page and answers
 MCF/RTP/RTN. ``TRANSITIONS`` lists every move a state may make; the engine checks each
 move against it, so a handler cannot wander off the diagram unnoticed.
+
+ECM (T.30 Annex A, issue 7) slots in as more rows, not as flags in these: the transmitter
+gains T_SEND_PARTIAL_PAGE (FCD frames at the image speed, RCP), T_SEND_PPS and
+T_WAIT_PPS_RESPONSE (MCF, PPR with its bitmap, RNR, CTC/CTR, EOR/ERR); the receiver
+R_RECEIVE_ECM_FRAMES and R_SEND_PPS_RESPONSE. DIS/DCS already carry the ECM, MMR and frame
+size bits, ``PageFormat.ecm`` tells the page source, and T5 is in ``timers``. The one new
+primitive needed below is HDLC at the image modulation (+FTH=<mod>/+FRH=<mod>, T.31 8.3.1).
 """
 
 from __future__ import annotations
@@ -77,7 +84,7 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.T_WAIT_CFR: frozenset({S.T_WAIT_CFR, S.T_SEND_DCS, S.T_SILENCE_BEFORE_PAGE,
                              S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PAGE: frozenset({S.T_SEND_PAGE}),
-    S.T_SEND_PAGE: frozenset({S.T_SILENCE_BEFORE_PPM}),
+    S.T_SEND_PAGE: frozenset({S.T_SILENCE_BEFORE_PPM, S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PPM: frozenset({S.T_SEND_PPM}),
     S.T_SEND_PPM: frozenset({S.T_WAIT_PPM_RESPONSE}),
     S.T_WAIT_PPM_RESPONSE: frozenset({S.T_WAIT_PPM_RESPONSE, S.T_SEND_PPM,

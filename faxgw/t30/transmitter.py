@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, PageOutcome, PageResult, Resolution, WIDTH_A4_PX
-from faxgw.t30.dis import DcsSettings, DisCapabilities
+from faxgw.t30.dis import DcsSettings, DisCapabilities, page_modulation
 from faxgw.t30.engine import Engine
-from faxgw.t30.events import (Action, FramesSent, FrameReceived, ImageSent, LinkFailed,
+from faxgw.t30.events import (Abort, Action, FramesSent, FrameReceived, ImageSent, LinkFailed,
                               LinkFailure,
                               Note, PageConfirmed, PreparePages, ReceiveFrame, SendImage,
                               SendPage,
@@ -187,7 +187,11 @@ class Transmitter(Engine):
         page = self.report.pages[self.page]
         page.attempts += 1
         page.bit_rate = self.dcs.modulation.bit_rate
-        return [SendPage(self.dcs.modulation, self.page, self.fmt)]
+        return [SendPage(page_modulation(self.dcs.modulation), self.page, self.fmt)]
+
+    def on_abort(self, event: Abort) -> list[Action]:
+        # The page could not be made: tell the receiver we stop (DCN), then hang up.
+        return self._disconnect(event.outcome, event.detail)
 
     def on_send_failed(self, event: LinkFailed) -> list[Action]:
         """Our own carrier could not be sent (lost carrier, no CONNECT): the call is over;
@@ -322,6 +326,7 @@ class Transmitter(Engine):
         (S.T_WAIT_CFR, LinkFailed): "on_wait_cfr_failed",
         (S.T_SILENCE_BEFORE_PAGE, SilenceDone): "on_page_silence",
         (S.T_SEND_PAGE, ImageSent): "on_page_sent",
+        (S.T_SEND_PAGE, Abort): "on_abort",
         (S.T_SEND_PAGE, LinkFailed): "on_send_failed",
         (S.T_SEND_TCF, LinkFailed): "on_send_failed",
         (S.T_SILENCE_BEFORE_TCF, LinkFailed): "on_send_failed",

@@ -23,7 +23,6 @@ from faxgw.webhooks.sql import queries
 
 Q = queries()
 FAN_OUT_BATCH = 500
-FAR_FUTURE_MS = 2**62
 CANDIDATES_PER_SLOT = 4
 
 
@@ -76,33 +75,24 @@ class DeliveryLedger:
         self._fanned_out_to = upto
         return upto - after
 
-    async def claim(
-        self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight"
-    ) -> list[Claimed]:
+    async def claim(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> list[Claimed]:
         """Up to ``limit`` due heads of line, not already in flight; read-only.
 
         Nothing is written: only this worker claims, and it remembers what it took until
         the outcome is recorded. The read runs on the store's reader connection, beside
-        (not behind) the API's write transactions.
+        (not behind) the API's write transactions. Deliveries to a deleted endpoint are
+        never claimed; drop_orphans closes them.
         """
         # Read a few more than asked: some may be capped by their endpoint's free slots.
-        params = _claimable_params(now_ms, limit * CANDIDATES_PER_SLOT, per_endpoint, in_flight)
-        keys = _cap_per_endpoint(await self._db.fetchall(Q["claimable"], params), limit, per_endpoint, in_flight)
-        if not keys:
-            return []
-        rows = await self._db.fetchall(
-            Q["claimed_details"], {"keys": json.dumps([[k[0], k[1]] for k in keys]), "now": now_ms})
-        # A key without details lost its endpoint a moment ago; drop_orphans will drop it.
-        order = {(k[0], k[1]): i for i, k in enumerate(keys)}
-        claimed = [claimed_from_row(r) for r in rows]
-        claimed.sort(key=lambda c: order[(c.outbox_id, c.endpoint_id)])
-        return claimed
+        params = {**_in_flight_params(per_endpoint, in_flight), "now": now_ms, "due_before": now_ms,
+                  "limit": limit * CANDIDATES_PER_SLOT}
+        rows = await self._db.fetchall(Q["claimable"], params)
+        return [claimed_from_row(r) for r in _cap_per_endpoint(rows, limit, per_endpoint, in_flight)]
 
     async def next_due_ms(self, per_endpoint: int, in_flight: "InFlight") -> int | None:
         """When the earliest head of line that could start is due (None: nothing pending)."""
-        params = _claimable_params(FAR_FUTURE_MS, 1, per_endpoint, in_flight)
-        row = await self._db.fetchone(Q["claimable"], params)
-        return None if row is None else row[2]
+        row = await self._db.fetchone(Q["next_due"], _in_flight_params(per_endpoint, in_flight))
+        return None if row is None else row[0]
 
     async def drop_orphans(self, now_ms: int) -> None:
         async with self._db.write() as conn:
@@ -142,9 +132,9 @@ class InFlight:
         return len(self.keys)
 
 
-def _claimable_params(due_before: int, limit: int, per_endpoint: int, in_flight: InFlight) -> dict:
+def _in_flight_params(per_endpoint: int, in_flight: InFlight) -> dict:
     saturated = [e for e, n in in_flight.per_endpoint.items() if n >= per_endpoint]
-    return {"due_before": due_before, "limit": limit, "saturated": json.dumps(saturated),
+    return {"saturated": json.dumps(saturated),
             "in_flight": json.dumps([f"{e}|{p}" for e, p in in_flight.keys])}
 
 

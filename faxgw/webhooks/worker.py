@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 ORPHAN_SWEEP_S = 30.0
 # After an unexpected error a turn is retried after this pause, not in a tight loop.
 ERROR_PAUSE_S = 1.0
+BATCH_WINDOW_S = 0.003
+BODY_CACHE_SIZE = 1024
 
 
 def now_ms() -> int:
@@ -57,6 +59,7 @@ class WebhookWorker:
         self._loop_task: asyncio.Task | None = None
         self._last_sweep = 0.0
         self._recording: asyncio.Task | None = None
+        self._bodies: dict[int, bytes] = {}
         # Set by commits and by the poll timer; cleared when the fan-out looks at the outbox.
         self._outbox_maybe_new = True
 
@@ -96,6 +99,10 @@ class WebhookWorker:
             try:
                 await self._turn()
                 await self._sleep()
+                if self._tasks and not self._stopping:
+                    # Let more attempts finish, so that one turn records and refills many:
+                    # each turn costs a few database round trips, whatever its size.
+                    await asyncio.sleep(BATCH_WINDOW_S)
             except Exception:  # one bad turn must not end webhook delivery for good
                 log.exception("webhook worker turn failed; trying again")
                 await asyncio.sleep(ERROR_PAUSE_S)
@@ -105,8 +112,12 @@ class WebhookWorker:
         self._start_recording()
         if self._outbox_maybe_new:
             self._outbox_maybe_new = False
-            while await self._ledger.fan_out(now):
-                pass
+            try:
+                while await self._ledger.fan_out(now):
+                    pass
+            except BaseException:
+                self._outbox_maybe_new = True
+                raise
         if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
             self._last_sweep = time.monotonic()
@@ -136,7 +147,7 @@ class WebhookWorker:
         task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, claimed: Claimed) -> None:
-        body = encode_envelope(claimed.event, self._settings.source)
+        body = self._body(claimed)
         record = await deliver(
             self._session, self._policy, claimed.url, body,
             claimed.event.event_id, list(claimed.secrets), self._limits,
@@ -170,6 +181,16 @@ class WebhookWorker:
         finally:
             self._recording = None
             self._wake.set()
+
+    def _body(self, claimed: Claimed) -> bytes:
+        """The envelope bytes, encoded once for all the endpoints an event goes to."""
+        body = self._bodies.get(claimed.outbox_id)
+        if body is None:
+            body = encode_envelope(claimed.event, self._settings.source)
+            if len(self._bodies) >= BODY_CACHE_SIZE:
+                self._bodies.pop(next(iter(self._bodies)))  # the oldest: dicts keep order
+            self._bodies[claimed.outbox_id] = body
+        return body
 
     async def _flush_results(self) -> None:
         if not self._results:

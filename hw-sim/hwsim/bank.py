@@ -20,6 +20,7 @@ import asyncio
 import shutil
 import tempfile
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,6 +125,8 @@ class ModemBank:
         return self._call(self._add, name, number, prof)
 
     def _add(self, name: str, number: str, profile: ModemProfile) -> ModemInfo:
+        if number in self.exchange.numbers:  # before a pty is opened for nothing
+            raise ValueError(f"number {number} already taken")
         loop = asyncio.get_running_loop()
         link = self.link_dir / name
         modem = Modem(name, number, profile, self.exchange,
@@ -171,6 +174,14 @@ class ModemBank:
             raise ValueError("rate must be within [0, 1]")
         self._call(lambda: setattr(self._modem(modem), "garble_rate", rate))
 
+    def split_writes(self, modem: str, gap_s: float | None = 0.002) -> None:
+        """Send the DTE one byte per write, ``gap_s`` apart (None: back to normal)."""
+        def apply() -> None:
+            port = self._modem(modem).port
+            port.dribble_s = gap_s
+            port._flush()
+        self._call(apply)
+
     # -- the call log ---------------------------------------------------------------------
     def calls(self) -> list[dict]:
         """Every ended call, oldest first, as JSON-ready dicts."""
@@ -191,6 +202,22 @@ class ModemBank:
                                f"within {timeout} s")
         self._cursor[number] = index + 1
         return record
+
+    def wait_for_connect(self, number: str, timeout: float = CALL_TIMEOUT_S) -> int:
+        """Wait until a call involving ``number`` is answered; returns its call id. For
+        faults injected at run time (drop_call, vanish) in the middle of a call."""
+        def connected_call() -> int | None:
+            for call in self.exchange.active:
+                if call.connected and number in (call.caller.number, call.dialed):
+                    return call.record.call_id
+            return None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            call_id = self._call(connected_call)
+            if call_id is not None:
+                return call_id
+            time.sleep(0.01)
+        raise TimeoutError(f"no call involving {number} was answered within {timeout} s")
 
     async def wait_for_call_async(self, number: str | None = None,
                                   timeout: float = CALL_TIMEOUT_S) -> dict:

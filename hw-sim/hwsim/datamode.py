@@ -38,6 +38,11 @@ CHUNK_WALL_S = 0.02  # pacing granularity of image data
 # sees some fill after the last data (efax relies on it to see the RTC complete before
 # DLE ETX). Modelled as this much line time of zero bits sent after the DTE's data.
 TURN_OFF_LINE_S = 0.02
+# A receiver's line signal detector reports carrier loss some time after the carrier
+# stopped (V.29 clause 7.2 and V.17: on-to-off response 30 +- 9 ms). So the receiving
+# DTE hears NO CARRIER a little after the transmitting DTE got its OK, which gives the
+# transmitter the head start T.30 counts on to be listening before the answer comes.
+CARRIER_OFF_DETECT_S = 0.030
 
 
 async def sleep_until(at: float) -> float:
@@ -57,54 +62,85 @@ async def hdlc_transmit(modem: "Modem") -> str:
         carrier = call.start_carrier(modem, V21)
         state.hdlc_tx, state.hdlc_free_at = carrier, carrier.data_at
     state.detach_rx()
+    reader = FrameReader()
+    modem.set_sink(reader.sink)  # kept for the whole carrier: no byte falls between frames
     modem.result("CONNECT")
-    while True:
-        frame = await _read_frame(modem)
-        if frame is None:
-            carrier.end(now())
-            state.hdlc_tx = None
-            return ERROR
-        if not frame:  # DLE ETX alone: stop the carrier
-            carrier.end(now())
-            state.hdlc_tx = None
-            modem.result("OK")
-            return DONE
-        line = with_fcs(frame)
-        start = max(now(), state.hdlc_free_at)
-        # Frame, FCS and one closing flag; HDLC zero-bit insertion is not modelled.
-        end = start + modem.timing.wall((len(line) + 1) * 8 / V21.bit_rate)
-        state.hdlc_free_at = end
-        await sleep_until(end)
-        call.send_frame(modem, carrier, line, start, end)
-        if len(frame) >= 2 and frame[1] & 0x10:  # final bit (T.30 5.3.5): carrier off
-            carrier.end(now())
-            state.hdlc_tx = None
-            modem.result("OK")
-            return DONE
-        modem.result("CONNECT")
-
-
-async def _read_frame(modem: "Modem") -> bytes | None:
-    decoder = DleDecoder()
-    frame = bytearray()
-    done = asyncio.get_running_loop().create_future()
-
-    def sink(data: bytes) -> int:
-        payload, ended, used = decoder.feed(data)
-        frame.extend(payload)
-        if len(frame) > MAX_FRAME and not done.done():
-            done.set_result(None)
-        elif ended and not done.done():
-            done.set_result(bytes(frame))
-        return used if ended else len(data)
-
-    modem.set_sink(sink)
     try:
-        return await asyncio.wait_for(done, HDLC_IDLE_LIMIT_S)
-    except asyncio.TimeoutError:
-        return None
+        while True:
+            frame = await reader.next_frame()
+            if frame is None or not frame:  # too long / idle, or DLE ETX alone: carrier off
+                carrier.end(now())
+                state.hdlc_tx = None
+                return ERROR if frame is None else _ok(modem)
+            await _send_frame(modem, call, carrier, frame)
+            if len(frame) >= 2 and frame[1] & 0x10:  # final bit (T.30 5.3.5): carrier off
+                carrier.end(now())
+                state.hdlc_tx = None
+                return _ok(modem)
+            modem.result("CONNECT")
     finally:
         modem.set_sink(None)
+        if reader.leftover:  # bytes after the last DLE ETX are commands again
+            asyncio.get_running_loop().call_soon(modem.on_dte_data, bytes(reader.leftover))
+
+
+def _ok(modem: "Modem") -> str:
+    modem.result("OK")
+    return DONE
+
+
+async def _send_frame(modem: "Modem", call, carrier: Carrier, frame: bytes) -> None:
+    state = modem.class1
+    line = with_fcs(frame)
+    start = max(now(), state.hdlc_free_at)
+    # Frame, FCS and one closing flag; HDLC zero-bit insertion is not modelled.
+    end = start + modem.timing.wall((len(line) + 1) * 8 / V21.bit_rate)
+    state.hdlc_free_at = end
+    await sleep_until(end)
+    call.send_frame(modem, carrier, line, start, end)
+
+
+class FrameReader:
+    """Frames from the DTE in HDLC transmit state, split at DLE ETX, bounded."""
+
+    def __init__(self) -> None:
+        self.decoder = DleDecoder()
+        self.current = bytearray()
+        self.frames: list[bytes | None] = []
+        self.leftover = bytearray()
+        self.changed = asyncio.Event()
+
+    def sink(self, data: bytes) -> int:
+        total = len(data)  # everything is taken: frames, or leftover past the bound
+        while data:
+            payload, ended, used = self.decoder.feed(data)
+            self.current += payload
+            data = data[used:]
+            if len(self.current) > MAX_FRAME:
+                self.frames.append(None)
+                self.current.clear()
+            elif ended:
+                frame = bytes(self.current)
+                self.frames.append(frame)
+                self.current.clear()
+                if len(frame) >= 2 and frame[1] & 0x10:
+                    # After the final frame the DCE is back in command state (T.31
+                    # 8.3.1.1): what follows is commands.
+                    self.leftover += data[:MAX_FRAME]
+                    break
+            if len(self.frames) > 8:  # a DTE racing far ahead of CONNECT: dropped
+                break
+        self.changed.set()
+        return total
+
+    async def next_frame(self) -> bytes | None:
+        while not self.frames:
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), HDLC_IDLE_LIMIT_S)
+            except asyncio.TimeoutError:
+                return None
+        return self.frames.pop(0)
 
 
 # -- HDLC receive -----------------------------------------------------------------------
@@ -202,7 +238,8 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
         modem.send_data(DLE_ETX)
         raise
     state.rx_last_seq = carrier.seq
-    await asyncio.sleep(modem.timing.wall(state.fcl * 0.01))  # +FCL carrier loss time
+    await asyncio.sleep(modem.timing.signal(CARRIER_OFF_DETECT_S)
+                        + modem.timing.wall(state.fcl * 0.01))  # +FCL: extra loss time
     modem.send_data(DLE_ETX)
     modem.result("NO CARRIER")
     return DONE
@@ -210,7 +247,8 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
 
 # -- image transmit ---------------------------------------------------------------------
 class TxBuffer:
-    """The DCE's transmit buffer: bounded, with XOFF at the high mark (T.31 8.4)."""
+    """The DCE's transmit buffer: XOFF at the high mark (T.31 8.4), and at capacity the
+    port stops reading (the bytes wait in the pty, none is lost)."""
 
     def __init__(self, modem: "Modem", capacity: int) -> None:
         self.modem = modem
@@ -220,17 +258,16 @@ class TxBuffer:
         self.data = bytearray()
         self.ended = False
         self.xoff_sent = False
-        self.overrun = 0
         self.first_byte_at: float | None = None
         self.decoder = DleDecoder()
         self.changed = asyncio.Event()
 
     def sink(self, data: bytes) -> int:
         payload, ended, used = self.decoder.feed(data)
-        room = self.capacity - len(self.data)
-        if len(payload) > room:
-            self.overrun += len(payload) - room
-            payload = payload[:room]
+        # One read may overshoot the capacity by at most a read chunk; then the port stops
+        # reading, and the DTE's bytes queue in the pty like in a serial driver.
+        if len(self.data) + len(payload) >= self.capacity:
+            self.modem.port.pause_reading()
         if payload and self.first_byte_at is None:
             self.first_byte_at = now()
         self.data += payload
@@ -246,12 +283,15 @@ class TxBuffer:
     def take(self, limit: int) -> bytes:
         chunk = bytes(self.data[:limit])
         del self.data[:limit]
+        if len(self.data) < self.capacity // 2:
+            self.modem.port.resume_reading()
         if self.xoff_sent and len(self.data) <= self.low:
             self.modem.port.write_now(bytes((XON,)))
             self.xoff_sent = False
         return chunk
 
     def release(self) -> None:
+        self.modem.port.resume_reading()
         if self.xoff_sent:
             self.modem.port.write_now(bytes((XON,)))
             self.xoff_sent = False
@@ -271,9 +311,6 @@ async def image_transmit(modem: "Modem", modulation: Modulation) -> str:
         buffer.release()
         modem.set_sink(None)
         carrier.end(now())
-    if buffer.overrun:
-        call.record.notes.append(f"{modem.name}: transmit buffer overrun, "
-                                 f"{buffer.overrun} bytes lost")
     modem.result("OK")
     return DONE
 

@@ -12,7 +12,7 @@ import asyncio
 import itertools
 import math
 import random
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from .calllog import CallLog, CallRecord
 from .carrier import Carrier, Channel, Segment
@@ -30,15 +30,6 @@ BUSY_DETECT_S = 2.0  # two cadences of busy tone
 FIRST_RING_S = 0.5
 RING_PERIOD_S = 6.0  # 2 s ring, 4 s silence
 VOICE_ANSWER_S = 4.0
-
-
-class LineUser(Protocol):
-    number: str
-    name: str
-
-    def ring(self, call: "Call") -> None: ...
-    def call_ended(self, call: "Call") -> None: ...
-    def can_take_call(self) -> bool: ...
 
 
 class Call:

@@ -129,12 +129,17 @@ class Modem:
         return b""
 
     def _command_chars(self, data: bytes) -> None:
-        if self.echo:
-            self.port.write(data)
+        # Echo (V.250 6.2.4) covers only what is read in command state; bytes after a
+        # line that starts a command are typed ahead and echoed when they are read.
+        echo = bytearray()
         for index, byte in enumerate(data):
+            if self.echo:
+                echo.append(byte)
             if self.class1.flo == 1 and byte in (XON, XOFF):
                 self.port.set_paused(byte == XOFF)
             elif byte == self.s[3]:
+                self.port.write(bytes(echo))
+                echo.clear()
                 self._end_of_line()
                 if self._op is not None:  # the line started something: keep the rest
                     self._typeahead += data[index + 1:index + 1 + MAX_TYPEAHEAD]
@@ -149,11 +154,14 @@ class Modem:
             else:
                 self._line.append(byte)
                 if self._line[-2:].upper() == b"A/":  # V.250 5.2.4: repeat last line
+                    self.port.write(bytes(echo))
+                    echo.clear()
                     self._line.clear()
                     self._execute(self._last_line)
                     if self._op is not None:
                         self._typeahead += data[index + 1:index + 1 + MAX_TYPEAHEAD]
                         return
+        self.port.write(bytes(echo))
 
     def _end_of_line(self) -> None:
         text = self._line.decode("latin-1")
@@ -197,9 +205,6 @@ class Modem:
 
     async def _guard(self, coro: Awaitable[None]) -> None:
         await coro
-        if self._typeahead and not self.frozen:
-            pending, self._typeahead = bytes(self._typeahead), bytearray()
-            asyncio.get_running_loop().call_soon(self.on_dte_data, pending)
 
     def _op_done(self, task: asyncio.Task, coro) -> None:
         # Runs however the command ended, even cancelled before its first step (when
@@ -219,6 +224,9 @@ class Modem:
         elif task.exception() is not None:
             self.result("ERROR")
             self.exchange.log.internal_error(self.name, task.exception())
+        if self._typeahead and self._op is None and not self.frozen:
+            pending, self._typeahead = bytes(self._typeahead), bytearray()
+            self.on_dte_data(pending)
 
     def set_sink(self, sink: Sink | None) -> None:
         self._sink = sink

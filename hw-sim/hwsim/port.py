@@ -38,8 +38,11 @@ class PtyPort:
         self._out = bytearray()
         self._writing = False
         self.dte_paused = False  # the DTE sent XOFF
+        self.dribble_s: float | None = None  # fault: one byte per write, this far apart
+        self._dribble_handle: asyncio.TimerHandle | None = None
         self.lost_bytes = 0
         self.open = True
+        self.reading = True
         loop.add_reader(self.master, self._readable)
 
     @property
@@ -69,6 +72,19 @@ class PtyPort:
                 self._out[:0] = data
                 self._flush()
 
+    def pause_reading(self) -> None:
+        """Stop taking bytes from the DTE: they wait in the kernel's pty queue, as they
+        would in a serial driver's transmit queue while the line runs at its baud rate,
+        until the DTE's writes block."""
+        if self.reading and self.open:
+            self.reading = False
+            self.loop.remove_reader(self.master)
+
+    def resume_reading(self) -> None:
+        if not self.reading and self.open:
+            self.reading = True
+            self.loop.add_reader(self.master, self._readable)
+
     def set_paused(self, paused: bool) -> None:
         self.dte_paused = paused
         if not paused:
@@ -76,6 +92,9 @@ class PtyPort:
 
     def _flush(self) -> None:
         if not self.open or self.dte_paused:
+            return
+        if self.dribble_s is not None:
+            self._dribble()
             return
         while self._out:
             try:
@@ -93,6 +112,22 @@ class PtyPort:
         if self._writing:
             self._writing = False
             self.loop.remove_writer(self.master)
+
+    def _dribble(self) -> None:
+        """Split output into single bytes with a gap: a DTE's parser must not assume
+        that a result line arrives in one read."""
+        if self._dribble_handle is not None or not self._out:
+            return
+        try:
+            written = os.write(self.master, self._out[:1])
+        except (BlockingIOError, OSError):
+            written = 0
+        del self._out[:written]
+        self._dribble_handle = self.loop.call_later(self.dribble_s or 0, self._dribble_next)
+
+    def _dribble_next(self) -> None:
+        self._dribble_handle = None
+        self._flush()
 
     def _writable(self) -> None:
         if self._writing:
@@ -117,7 +152,10 @@ class PtyPort:
         if not self.open:
             return
         self.open = False
-        self.loop.remove_reader(self.master)
+        if self._dribble_handle is not None:
+            self._dribble_handle.cancel()
+        if self.reading:
+            self.loop.remove_reader(self.master)
         if self._writing:
             self.loop.remove_writer(self.master)
         for fd in (self.master, self._slave):

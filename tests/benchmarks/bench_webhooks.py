@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import statistics
 import sys
 import tempfile
@@ -129,15 +130,17 @@ async def throughput(store, tenant_id, settings, http, base, events: int) -> dic
         i += 1
     worker = WebhookWorker(store, settings)
     started = time.perf_counter()
+    cpu_started = time.process_time()  # this process's CPU, all threads (aiosqlite's too)
     await worker.start()
     target = events * ENDPOINTS
     while (await _stats(http, base))["deliveries"] < target:
         await asyncio.sleep(0.01)
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
     await worker.stop()
     await http.post(base + "/delays")  # discard: these waited for the worker on purpose
     return {"events": events, "seconds": elapsed, "events_per_s": events / elapsed,
-            "deliveries_per_s": target / elapsed}
+            "deliveries_per_s": target / elapsed, "cpu_us_per_delivery": cpu / target * 1e6}
 
 
 async def delay(store, tenant_id, settings, http, base, rate: float, seconds: float, already: int) -> dict:
@@ -210,13 +213,16 @@ async def main(args) -> None:
         proc.join(10)
         await store.close()
     print(f"throughput: {t['events']} events to {ENDPOINTS} endpoints in {t['seconds']:.2f} s = "
-          f"{t['events_per_s']:.0f} events/s ({t['deliveries_per_s']:.0f} deliveries/s)")
+          f"{t['events_per_s']:.0f} events/s ({t['deliveries_per_s']:.0f} deliveries/s); "
+          f"daemon-side CPU {t['cpu_us_per_delivery']:.0f} us per delivery")
     print(f"delay at {d['rate_made']:.0f} status changes/s (asked {d['rate_asked']:.0f}), "
           f"{d['deliveries']} deliveries: p50 {d['p50_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms, "
           f"max {d['max_ms']:.1f} ms")
     print(f"signature failures at the receivers: {bad}; attempts by outcome: "
           + ", ".join(f"{outcome} x{n}" for outcome, n in attempts))
     print("targets: 500 events/s; p99 < 200 ms")
+    print("machine load (1/5/15 min): " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+          + f" on {os.cpu_count()} CPUs, shared with other work")
 
 
 if __name__ == "__main__":

@@ -9,8 +9,6 @@ import time
 import pytest
 import serial
 
-from hwsim import Faults
-
 from .dte import Dte
 from .test_modem import DIS, connect, frame_data
 
@@ -154,3 +152,15 @@ def test_call_log_file_has_one_json_object_per_call(dtes, bank, tmp_path):
     assert record["frames"][0]["hex"] == DIS.hex()
     assert record["bytes"] == sum(c["bytes"] for c in record["carriers"])
     assert {"duration_s", "line_duration_s", "carriers", "frame_count"} <= record.keys()
+
+
+def test_split_writes_deliver_results_one_byte_at_a_time(dtes, bank):
+    a, _ = dtes
+    bank.split_writes("1001", 0.01)
+    start = time.monotonic()
+    a.send(b"ATI3\r")
+    got = a.read_until(b"OK\r\n")
+    assert got == b"\r\nfaxgw hw-sim SimFax C1 1.0\r\n\r\nOK\r\n"
+    assert time.monotonic() - start >= (len(got) - 1) * 0.01  # one byte per 10 ms
+    bank.split_writes("1001", None)
+    assert a.at("") == b"\r\nOK\r\n"

@@ -79,3 +79,10 @@ def test_faults_reject_nonsense():
         Faults(bit_error_rate=2)
     with pytest.raises(ValueError):
         Faults(bit_errors_on="sometimes")
+
+
+def test_dle_unknown_escape_is_dropped_and_counted():
+    decoder = DleDecoder()
+    assert decoder.feed(b"ab\x10") == (b"ab", False, 3)  # DLE at the end of a read
+    assert decoder.feed(b"Zc\x10\x03rest") == (b"c", True, 4)
+    assert decoder.unknown_escapes == 1

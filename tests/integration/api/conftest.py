@@ -6,13 +6,11 @@ it opens the same SQLite file with the store's own API, as a second process woul
 
 from __future__ import annotations
 
-import os
 import random
 import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -29,9 +27,10 @@ class Daemon:
         self.root = root
         self.state_dir = root / "state"
         self.config = root / "faxgw.toml"
+        # The API alone: these tests write attempts themselves, and faxes must wait in the
+        # queue instead of being dialled by the scheduler's built-in modem bank.
         self.config.write_text(
             f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n{extra_toml}'
-            # The API alone: no scheduler dialling the faxes these tests inspect (issue 8).
             + ("" if "[scheduler]" in extra_toml else "\n[scheduler]\nenabled = false\n")
         )
         self.proc: subprocess.Popen | None = None

@@ -17,8 +17,7 @@ def snapshot(daemon) -> tuple:
         counts = tuple(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in
                        ("faxes", "fax_documents", "fax_history", "attempts", "outbox", "webhook_endpoints"))
     files = sorted(os.path.relpath(os.path.join(d, f), daemon.state_dir)
-                   for d, _, fs in os.walk(daemon.state_dir) for f in fs
-                   if not f.startswith(("faxgw.sqlite3", "pages.tif", ".pages.")))  # pages render after a 201
+                   for d, _, fs in os.walk(daemon.state_dir) for f in fs if not f.startswith("faxgw.sqlite3"))
     return counts, files
 
 

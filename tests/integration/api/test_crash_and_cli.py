@@ -10,6 +10,8 @@ import sys
 import aiohttp
 import pytest
 
+from tests.integration.api.conftest import PDF  # a real one-page PDF: submit reads documents
+
 ROOT = __import__("pathlib").Path(__file__).parents[3]
 
 
@@ -30,7 +32,7 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     key = json.loads(created.stdout)["apiKey"]
     fresh.start()
     auth = {"Authorization": f"Bearer {key}"}
-    docs = [b"%PDF-1.4\n" + bytes(range(256)) * 40, b"Page two as text\n"]
+    docs = [PDF.replace(b"\n", b"\n%" + b"x" * 10240 + b"\n", 1), b"Page two as text\n"]
     form = aiohttp.FormData()
     form.add_field("phoneNumber", "+4930123456")
     form.add_field("metadata", '{"ref": "A-1"}')
@@ -53,6 +55,28 @@ async def test_sigkill_right_after_201_loses_nothing(fresh):
     folder = fresh.state_dir / "faxes" / fax["faxId"]
     stored = [(folder / "1.pdf").read_bytes(), (folder / "2.txt").read_bytes()]
     assert [hashlib.sha256(d).digest() for d in stored] == [hashlib.sha256(d).digest() for d in docs]
+
+
+async def test_restart_drops_half_done_uploads_and_uncommitted_folders(fresh):
+    created = faxgw("tenant", "create", "clinic", "--config", str(fresh.config))
+    key = json.loads(created.stdout)["apiKey"]
+    fresh.start()
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("phoneNumber", "+4930123456")
+    form.add_field("document", PDF, filename="a.pdf")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(fresh.url + "/fax", data=form, headers={"Authorization": f"Bearer {key}"}) as r:
+            kept = (await r.json())["faxId"]
+    fresh.kill()
+    # What a crash mid-request leaves: a staged upload, and a folder whose row never committed.
+    (fresh.state_dir / "tmp" / "deadbeef-1").write_bytes(b"%PDF half")
+    orphan = fresh.state_dir / "faxes" / "11111111-1111-4111-8111-111111111111"
+    orphan.mkdir()
+    (orphan / "1.pdf").write_bytes(b"%PDF never committed")
+    fresh.start()
+    assert list((fresh.state_dir / "tmp").iterdir()) == []
+    assert not orphan.exists()
+    assert (fresh.state_dir / "faxes" / kept / "1.pdf").read_bytes() == PDF
 
 
 def test_tenant_create_prints_json_and_list_shows_it(tmp_path, daemon_class):
@@ -81,3 +105,9 @@ def test_bad_config_is_refused_naming_the_key(tmp_path, toml, key):
     cfg.write_text(toml)
     out = faxgw("serve", "--config", str(cfg))
     assert out.returncode == 2 and key in out.stderr, out.stderr
+
+
+def test_sigterm_stops_the_daemon_cleanly(fresh):
+    fresh.start()
+    fresh.proc.send_signal(__import__("signal").SIGTERM)
+    assert fresh.proc.wait(15) == 0

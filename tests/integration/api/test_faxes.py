@@ -67,8 +67,7 @@ async def test_send_answers_201_with_the_fax_and_stores_documents(tenant, daemon
     assert fax["resolution"] == "superfine" and fax["documentCount"] == 3
     assert fax["failedReason"] is None and fax["createdOn"].endswith("Z") and len(fax["createdOn"]) == 24
     folder = daemon.state_dir / "faxes" / fax["faxId"]
-    uploads = [n for n in os.listdir(folder) if not n.startswith(("pages.tif", ".pages."))]  # rendered after the 201
-    assert sorted(uploads) == ["1.pdf", "2.png", "3.txt"]
+    assert sorted(os.listdir(folder)) == ["1.pdf", "2.png", "3.txt"]
     assert (folder / "1.pdf").read_bytes() == PDF and (folder / "3.txt").read_bytes() == TEXT
     assert os.listdir(daemon.state_dir / "tmp") == []
 
@@ -227,3 +226,22 @@ async def test_docs_and_openapi_need_no_key(http, daemon):
     async with http.get(daemon.url + "/docs") as r:
         page = await r.text()
         assert r.status == 200 and "/fax/{faxId}/revive" in page and "Revive a fax" in page
+
+
+async def test_concurrent_submits_with_one_key_make_one_fax(tenant, daemon):
+    """Same-key submits racing each other (and others in the same group commit)."""
+    import asyncio
+
+    client = await tenant()
+    before = set(os.listdir(daemon.state_dir / "faxes"))
+    results = await asyncio.gather(
+        *(client.send(headers={"Idempotency-Key": "race-1"}) for _ in range(6)),
+        *(client.send(headers={"Idempotency-Key": f"other-{i}"}) for i in range(6)))
+    same, others = results[:6], results[6:]
+    assert sorted(code for code, _ in same).count(201) == 1
+    assert all(code in (200, 201) for code, _ in same)
+    assert len({fax["faxId"] for _, fax in same}) == 1
+    assert all(code == 201 for code, _ in others) and len({f["faxId"] for _, f in others}) == 6
+    # Exactly one folder per fax that exists: the losers' documents were removed.
+    added = set(os.listdir(daemon.state_dir / "faxes")) - before
+    assert added == {same[0][1]["faxId"]} | {f["faxId"] for _, f in others}

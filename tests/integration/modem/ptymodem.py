@@ -61,7 +61,8 @@ class PtyModem:
 
     async def read_command(self, timeout_s: float = 30.0) -> str:
         raw = await self.read_until(b"\r", timeout_s)
-        command = raw[:-1].decode("latin-1").strip()
+        # XON/XOFF are flow control, not command characters (as in a modem with +FLO=1).
+        command = raw[:-1].replace(b"\x11", b"").replace(b"\x13", b"").decode("latin-1").strip()
         self.commands.append(command)
         return command
 

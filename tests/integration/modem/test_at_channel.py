@@ -130,6 +130,27 @@ async def test_pty_closed_mid_command_raises_modem_gone_at_once(pty_modem, chann
         await channel.command("AT")
 
 
+async def test_port_vanishing_while_idle_sets_lost(pty_modem, channel):
+    assert not channel.lost.is_set()
+    await pty_modem.close()
+    async with asyncio.timeout(2):
+        await channel.lost.wait()
+    assert not channel.is_open
+
+
+async def test_waiting_for_ring_ends_when_the_port_vanishes(pty_modem, channel):
+    async def pull_the_plug():
+        await asyncio.sleep(0.1)
+        await pty_modem.close()
+
+    plug = asyncio.create_task(pull_the_plug())
+    started = time.monotonic()
+    with pytest.raises(ModemGone):
+        await channel.wait_for(Kind.RING, timeout_s=5)
+    assert time.monotonic() - started < 1.0
+    await plug
+
+
 async def test_open_missing_port_is_modem_gone():
     with pytest.raises(ModemGone, match="cannot open"):
         await AtChannel.open("/dev/does-not-exist-faxgw", FAST)

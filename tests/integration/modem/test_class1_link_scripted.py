@@ -232,15 +232,19 @@ async def test_hang_up_is_shielded_from_cancellation(pty_modem, channel):
     assert not channel._desynced
 
 
-@pytest.mark.parametrize("answers_abort, error", [(True, CarrierLost), (False, ModemFault)])
-async def test_image_data_going_quiet_is_aborted(pty_modem, channel, answers_abort, error):
+@pytest.mark.parametrize("abort_answer, error", [
+    (DLE + ETX + b"\r\nOK\r\n", CarrierLost),   # data ended, then the result
+    (b"\r\nOK\r\n", CarrierLost),              # a DCE that just answers OK
+    (None, ModemFault),                          # no answer at all
+])
+async def test_image_data_going_quiet_is_aborted(pty_modem, channel, abort_answer, error):
     async def handler(m, command):
         if command.startswith("AT+FRM"):
             m.reply("CONNECT")
             m.send(b"\x00\x01\x10\x10")
             await m.read_until(b"\x18", 5)  # quiet until the DTE aborts
-            if answers_abort:
-                m.send(DLE + ETX + b"\r\nOK\r\n")
+            if abort_answer:
+                m.send(abort_answer)
         else:
             m.reply("OK")
 
@@ -248,3 +252,35 @@ async def test_image_data_going_quiet_is_aborted(pty_modem, channel, answers_abo
     with pytest.raises(error):
         await link_for(channel).receive_image(Modulation.V27TER_4800, 2.0)
     assert (await channel.command("AT")).kind.value == "OK"
+
+
+async def test_send_stops_when_the_modem_reports_carrier_loss(pty_modem):
+    got = {}
+    done = asyncio.Event()
+
+    async def handler(m, command):
+        if command.startswith("AT+FTM"):
+            m.reply("CONNECT")
+            await m.wait_more()
+            m.reply("NO CARRIER")  # the line dropped: the modem is in command state again
+            await asyncio.sleep(1.5)  # at ~1 KB/s a sender that goes on writes ~1.4 KB
+            got["after"] = bytes(m.inbox)
+            m.inbox.clear()
+            done.set()
+        else:
+            m.reply("OK")
+
+    pty_modem.run(handler)
+    slow = dataclasses.replace(PROFILE, baudrate=9600)  # ~1 KB/s: most data still unsent
+    channel = await AtChannel.open(pty_modem.path, slow.channel_settings())
+    try:
+        with pytest.raises(CarrierLost):
+            await link_for(channel, slow).send_image(Modulation.V29_9600, b"\x55" * 2000)
+        async with asyncio.timeout(3):
+            await done.wait()
+        # We stopped writing within a chunk or two (then only <DLE><ETX>, to end the data
+        # of a DCE that still waits for it).
+        assert len(got["after"]) <= 2 * slow.tx_chunk_bytes + 2 and got["after"].endswith(b"\x10\x03\x11")
+        assert (await channel.command("AT")).kind.value == "OK"
+    finally:
+        await channel.close()

@@ -101,3 +101,9 @@ async def test_cli_probe_prints_json(pty_modem, capsys):
 async def test_cli_probe_of_missing_device_fails_with_json(capsys):
     status = await asyncio.to_thread(main, ["modem", "probe", "--device", "/dev/nope-faxgw"])
     assert status == 1 and "cannot open" in json.loads(capsys.readouterr().out)["error"]
+
+
+async def test_one_link_per_modem(pty_modem):
+    pty_modem.run(answering(HWSIM_ANSWERS))
+    async with open_modem(pty_modem.path, "hwsim-class1") as modem:
+        assert modem.class1_link() is modem.class1_link()

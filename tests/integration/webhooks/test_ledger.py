@@ -131,6 +131,11 @@ async def test_deliveries_to_a_deleted_endpoint_are_dropped(store):
     await store.delete_endpoint(tenant, endpoints[0])
     claimed = await ledger.claim(NOW(), 10, 10, InFlight())
     assert {c.endpoint_id for c in claimed} == {endpoints[1]}
+    # Not due either, or an idle worker would wake for them at every turn.
+    in_flight = InFlight()
+    for c in claimed:
+        in_flight.add(c.outbox_id, c.endpoint_id)
+    assert await ledger.next_due_ms(10, in_flight) is None
     await ledger.drop_orphans(NOW())
     rows = await store.db.fetchall(
         "SELECT state, COUNT(*) FROM webhook_deliveries WHERE endpoint_id = ? GROUP BY state", (endpoints[0],))

@@ -8,7 +8,6 @@ import io
 import shutil
 import subprocess
 
-import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 from reportlab.lib.pagesizes import A4, LETTER

@@ -3,6 +3,7 @@ their code, pages are rendered after the 201 and kept, GET /fax/{id}/pages/{n} s
 
 import asyncio
 import io
+import json
 import time
 
 import aiohttp
@@ -15,6 +16,7 @@ from faxgw.api.app import create_app
 from faxgw.api.keys import STORE
 from faxgw.config import load
 from faxgw.documents import CoverPage, HeaderLine, RenderOptions, render_all
+from faxgw.documents.service import options_for
 from faxgw.documents.stored import PAGES_FILE
 from tests.unit.documents import corpus
 from tests.unit.documents.pagecheck import black
@@ -52,7 +54,7 @@ async def get(client, key, path):
     (corpus.truncated_pdf(), 415, "document_corrupt"),
     (corpus.bomb_png(), 413, "image_too_large"),
     ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
-])
+], ids=["encrypted", "no-pages", "truncated", "bomb", "latin-1"])
 async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):
     client, (key, _), state = api
     answer, body = await send(client, key, [corpus.text_pdf(1), bad])
@@ -65,7 +67,7 @@ async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, 
 async def test_pages_are_kept_and_served_as_transmitted(api):
     client, (key, other), state = api
     documents = [corpus.text_pdf(2), b"hello from the text part\n"]
-    answer, fax = await send(client, key, documents, headerLine="ACME {page}/{pages}",
+    answer, fax = await send(client, key, documents, headerLine="ACME {literal}",
                              coverPage='{"to": "Ada", "subject": "Notes"}', resolution="fine")
     assert answer == 201
     fax_id = fax["faxId"]
@@ -73,10 +75,10 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
     assert (status, kind) == (200, "image/png")
     page = Image.open(io.BytesIO(png))
     assert page.size == (1728, 2292) and page.info["dpi"] == pytest.approx((204, 196), abs=0.1)
-    options = RenderOptions(header=HeaderLine(format="ACME {page}/{pages}", recipient_number="+15551234567"),
+    options = RenderOptions(header=HeaderLine(format="ACME {{literal}}   Page {page} of {pages}"),
                             cover=CoverPage(to="Ada", subject="Notes"))
     expected = render_all(documents, options)[1]
-    assert np.array_equal(black(page), black(expected.image))  # header "ACME 2/4" and all
+    assert np.array_equal(black(page), black(expected.image))  # "ACME {literal}   Page 2 of 4" and all
     assert (state / "faxes" / fax_id / PAGES_FILE).exists()
     for n in (1, 4):
         assert (await get(client, key, f"/fax/{fax_id}/pages/{n}"))[0] == 200
@@ -86,15 +88,30 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
     assert foreign[0] == 404 and b"fax_not_found" in foreign[2]
 
 
-async def test_pages_render_in_the_background_after_the_201(api):
+def test_preview_uses_the_options_the_scheduler_sends_with():
+    """The preview must be the transmitted page: both read a fax's fields the same way."""
+    from faxgw.scheduler.pages import _options
+    from faxgw.store.rows import Claim
+
+    cover = {"to": "Ada", "fromNumber": "+1 555", "subject": "Notes", "colour": "red"}
+    for header_line in (None, "ACME {x} Clinic"):
+        claim = Claim("f", "t", "a", 1, False, "+15551234567", "superfine", header_line, [], frozenset())
+        theirs = _options(claim, json.dumps(cover))
+        ours = options_for("superfine", header_line, cover)
+        assert (ours.resolution, ours.header, ours.cover) == (theirs.resolution, theirs.header, theirs.cover)
+
+
+async def test_pages_are_rendered_once_on_demand_and_kept(api):
     client, (key, _), state = api
     answer, fax = await send(client, key, [corpus.text_pdf(3)])
     assert answer == 201
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
-    deadline = time.monotonic() + 30
-    while not pages.exists() and time.monotonic() < deadline:
-        await asyncio.sleep(0.05)
-    assert getattr(Image.open(pages), "n_frames", 1) == 3
+    assert not pages.exists()  # submit only checks; nothing renders during a burst of uploads
+    first = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
+    assert first[0] == 200 and getattr(Image.open(pages), "n_frames", 1) == 3
+    kept = pages.stat().st_mtime_ns
+    assert (await get(client, key, f"/fax/{fax['faxId']}/pages/3"))[2] == first[2]
+    assert pages.stat().st_mtime_ns == kept
 
 
 async def test_api_answers_promptly_while_a_long_fax_renders(api):
@@ -102,10 +119,12 @@ async def test_api_answers_promptly_while_a_long_fax_renders(api):
     await send(client, key, [corpus.text_pdf(1)])  # start the pool
     answer, fax = await send(client, key, [corpus.text_pdf(50)])
     assert answer == 201
+    preview = asyncio.ensure_future(get(client, key, f"/fax/{fax['faxId']}/pages/50"))  # renders 50 pages
     latencies = []
-    for _ in range(20):
+    while not preview.done():
         started = time.perf_counter()
         assert (await get(client, key, f"/fax/{fax['faxId']}"))[0] == 200
         latencies.append(time.perf_counter() - started)
         await asyncio.sleep(0.01)
+    assert (await preview)[0] == 200 and len(latencies) >= 5  # many requests answered meanwhile
     assert max(latencies) < 0.25, latencies

@@ -105,3 +105,21 @@ def test_cli_refuses_bad_input_and_leaves_nothing(tmp_path, capsys, bad):
 def test_cli_missing_file(tmp_path, capsys):
     assert run_cli(["convert", str(tmp_path / "nope.pdf"), "-o", str(tmp_path / "out.tif")]) == 1
     assert "No such file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("coding, compression", [("mh", "group3"), ("mmr", "group4")])
+def test_cli_converts_to_tiff_class_f(tmp_path, capsys, coding, compression):
+    from faxgw.cli import main
+
+    pdf, text, out = tmp_path / "a.pdf", tmp_path / "b.txt", tmp_path / "fax.tif"
+    pdf.write_bytes(corpus.text_pdf(2))
+    text.write_bytes(b"notes\n")
+    argv = ["convert", str(pdf), str(text), "-o", str(out), "--resolution", "standard", "--coding", coding,
+            "--header", "--sender-name", "ACME", "--cover-to", "Ada", "--png-dir", str(tmp_path / "png")]
+    assert main(argv) == 0
+    assert "4 page(s)" in capsys.readouterr().out
+    with Image.open(out) as tiff:  # libtiff reads what faxgw.g3 wrote
+        assert tiff.n_frames == 4
+        assert tiff.info["compression"] == compression and tiff.info["dpi"] == pytest.approx((204, 98))
+        assert tiff.size == (1728, 1146)
+    assert len(list((tmp_path / "png").iterdir())) == 4

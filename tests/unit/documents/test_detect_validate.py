@@ -117,3 +117,7 @@ def test_image_limits_are_configurable():
     with pytest.raises(DocumentError) as caught:
         inspect(image, Limits(max_image_pixels=100_000))
     assert caught.value.code is ErrorCode.IMAGE_TOO_LARGE
+
+
+def test_text_that_starts_like_a_bitmap_is_text():
+    assert detect_type(b"BMW service report for the fleet, March\n") is DocType.TEXT

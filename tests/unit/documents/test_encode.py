@@ -33,3 +33,15 @@ def test_tiff_class_f_holds_the_pages_at_their_resolution(resolution):
     for frame, page in zip(frames, pages):
         assert frame.info["dpi"] == pytest.approx(resolution.dpi, abs=0.5)
         assert np.array_equal(np.asarray(frame.convert("1")), np.asarray(page.image))
+
+
+@pytest.mark.parametrize("bit_order", ["lsb", "msb"])
+def test_encoded_pages_cross_the_pool_as_their_code(bit_order):
+    import pickle
+
+    page = render_all([corpus.text_pdf(1)], RenderOptions(coding="MMR", encode_options=(("bit_order", bit_order),)))[0]
+    wire = pickle.dumps(page)
+    assert len(wire) < len(page.encoded) + 2000  # no bitmap rides along
+    back = pickle.loads(wire)
+    assert back.encoded == page.encoded and back.size == page.size
+    assert np.array_equal(np.asarray(back.image), np.asarray(page.image))

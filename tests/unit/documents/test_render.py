@@ -209,3 +209,58 @@ def test_page_png_is_the_page():
     assert png.info["dpi"] == pytest.approx((204, 196), abs=0.5)
     square = Image.open(io.BytesIO(page.to_png(square_pixels=True)))
     assert square.height == pytest.approx(page.height * 204 / 196, abs=1)
+
+
+def test_a_page_rotated_by_its_rotate_key_is_placed_as_displayed():
+    # A4 MediaBox with /Rotate 90 displays as landscape; turned back a quarter for the fax,
+    # the square drawn at (100, 600)-(150, 700) pt lands where the unrotated page has it.
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    out = _io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(595, 842))
+    pdf.setPageRotation(90)
+    pdf.rect(100, 600, 50, 100, stroke=0, fill=1)
+    pdf.showPage()
+    pdf.save()
+    page = render(out.getvalue())[0]
+    assert page.size == (1728, pytest.approx(2292, abs=1))
+    left = (1728 - round(595 / 72 * 204)) // 2
+    rows, cols = np.nonzero(black(page.image))
+    assert (cols.min(), cols.max() + 1) == (pytest.approx(left + 100 / 72 * 204, abs=2),
+                                            pytest.approx(left + 150 / 72 * 204, abs=2))
+    assert (rows.min(), rows.max() + 1) == (pytest.approx(142 / 72 * 196, abs=2), pytest.approx(242 / 72 * 196, abs=2))
+
+
+def test_a_camera_photo_is_turned_upright_by_its_exif_orientation():
+    # Stored 800 wide x 600 high with "rotate 90 clockwise to view": shown portrait, 600 x 800,
+    # with the black band that is on the stored left edge at the top.
+    stored = Image.new("L", (800, 600), 255)
+    stored.paste(0, (0, 0, 100, 600))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    page = render(corpus.image_bytes(stored, "JPEG", exif=exif.tobytes(), quality=95))[0]
+    rows = np.flatnonzero(black(page.image).any(axis=1))
+    cols = np.flatnonzero(black(page.image).any(axis=0))
+    assert rows[0] < 10 and rows[-1] < page.height * 0.2  # the band runs across the top
+    assert cols[-1] - cols[0] > 1500
+
+
+def test_filled_in_form_fields_are_printed():
+    # A referral form's answers live in form widgets, not in the page content.
+    import io as _io
+
+    from reportlab.pdfgen import canvas
+
+    out = _io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=(595, 842))
+    pdf.drawString(100, 660, "Patient name:")
+    pdf.acroForm.textfield(name="patient", value="JOHN DOE 1234567", x=100, y=600, width=300, height=40,
+                           fontSize=24, borderWidth=0)
+    pdf.showPage()
+    pdf.save()
+    page = render(out.getvalue())[0]
+    ink = black(page.image)
+    field = ink[round((842 - 640) / 72 * 196):round((842 - 600) / 72 * 196), 20 + 283:20 + 1133]
+    assert field.sum() > 2000  # the typed value, not an empty box

@@ -51,6 +51,8 @@ def test_decode_a_raw_stream(tmp_path):
     (["decode", "{d}/empty", "--width", "1728", "--coding", "MH", "-o", "{d}/x.png"], "empty"),
     (["decode", "{d}/bad.tif", "-o", "{d}/x.png"], "truncated"),
     (["encode", "{d}/raw.g3", "-o", "{d}/x.tif"], "not an image"),
+    (["encode", "{d}/cut.png", "-o", "{d}/x.tif"], "cut.png: unreadable image"),
+    (["encode", "{d}/missing.png", "-o", "{d}/x.tif"], "missing.png: No such file"),
     (["encode", "{d}/text.png", "-o", "{d}/no/such/dir/x.tif"], "No such file"),
 ])
 def test_bad_files_give_one_line_and_status_1(tmp_path, capsys, command, message):
@@ -58,6 +60,8 @@ def test_bad_files_give_one_line_and_status_1(tmp_path, capsys, command, message
     (tmp_path / "empty").write_bytes(b"")
     (tmp_path / "bad.tif").write_bytes(b"II*\0\xff\0\0\0")
     corpus.all_white(1728).save(tmp_path / "text.png")
+    corpus.text_page(size=(1728, 300)).save(tmp_path / "whole.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "whole.png").read_bytes()[:2000])
     assert run(*[part.format(d=tmp_path) for part in command]) == 1
     err = capsys.readouterr().err
     assert err.startswith("faxgw g3: error: ") and message in err and err.count("\n") == 1

@@ -7,9 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
-from faxgw.g3 import DecodeReport, G3Error, decode, encode, min_line_bits
+from faxgw.g3 import DecodeReport, G3Error, decode, encode, min_line_bits, warm_up
 from tests.unit.g3 import corpus
 from tests.unit.g3.streams import bit_string, eol_ends
 
@@ -163,6 +165,8 @@ def test_max_lines_limits_the_page():
     (lambda: encode(corpus.all_white(1728), "MMR", align_eol=True), "MMR"),
     (lambda: encode(corpus.all_white(1728), "MH", bit_order="big"), "bit_order"),
     (lambda: decode(b"", 0, "MH"), "width"),
+    (lambda: decode(b"", 8193, "MH"), "width"),
+    (lambda: encode(corpus.all_white(8193), "MH"), "size"),
     (lambda: decode(b"", 1728, "MH", height=-1), "height"),
     (lambda: decode("text", 1728, "MH"), "bytes-like"),
     (lambda: decode(b"", 1728, "T6"), "coding"),
@@ -170,3 +174,25 @@ def test_max_lines_limits_the_page():
 def test_bad_arguments_raise_g3error(call, message):
     with pytest.raises(G3Error, match=message):
         call()
+
+
+def test_warm_up_compiles_every_kernel_and_reports_its_time():
+    assert 0 < warm_up() < 120
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), width=st.integers(1, 3000), height=st.integers(1, 12),
+       coding=st.sampled_from(CODINGS), bit_order=st.sampled_from(["lsb", "msb"]),
+       k=st.integers(1, 6), min_scan_ms=st.sampled_from([0, 5, 10, 20, 40]),
+       align_eol=st.booleans(), end_of_page=st.booleans())
+def test_any_page_with_any_options_round_trips(seed, width, height, coding, bit_order, k,
+                                               min_scan_ms, align_eol, end_of_page):
+    image = corpus.random_runs(width, height, seed)
+    options = {"bit_order": bit_order, "end_of_page": end_of_page}
+    if coding != "MMR":
+        options.update(k=k, min_scan_ms=min_scan_ms, bit_rate=4800, align_eol=align_eol)
+    decoded, report = decode(encode(image, coding, **options), width, coding,
+                             bit_order=bit_order)
+    assert_same_image(image, decoded)
+    assert report.clean
+    assert report.end == (END_OF_PAGE[coding] if end_of_page else "end_of_data")

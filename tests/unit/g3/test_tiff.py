@@ -7,6 +7,8 @@ import struct
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from faxgw.g3 import G3Error
 from faxgw.g3.codec import DecodeReport
@@ -130,3 +132,51 @@ def test_write_tiff_rejects_nothing_to_write():
         write_tiff([], "MH")
     with pytest.raises(G3Error):
         write_tiff([corpus.all_white(1728)], "MH", fill_order=3)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coding=st.sampled_from(["MH", "MR", "MMR"]),
+       edits=st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)),
+                      min_size=1, max_size=6),
+       cut=st.floats(0.05, 1))
+def test_mutated_tiff_files_raise_only_g3error(coding, edits, cut):
+    tiff = bytearray(write_tiff([corpus.random_runs(1728, 20, seed=1),
+                                 corpus.edge_pixels(2048)], coding))
+    for where, value in edits:
+        tiff[int(where * len(tiff))] = value
+    try:
+        pages = read_tiff(bytes(tiff[: max(8, int(cut * len(tiff)))]))
+    except G3Error:
+        return
+    for page in pages:
+        assert page.image.mode == "1" and page.report.lines == page.image.size[1]
+
+
+def ifd_regions(tiff: bytes) -> list[tuple[int, int]]:
+    regions, (offset,) = [], struct.unpack_from("<I", tiff, 4)
+    while offset:
+        (count,) = struct.unpack_from("<H", tiff, offset)
+        end = offset + 2 + 12 * count + 4
+        regions.append((offset, end + 24))  # the entries and the values stored after them
+        (offset,) = struct.unpack_from("<I", tiff, end - 4)
+    return regions
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(coding=st.sampled_from(["MH", "MR", "MMR"]),
+       edits=st.lists(st.tuples(st.integers(0, 1), st.floats(0, 1, exclude_max=True),
+                                st.sampled_from([0, 1, 2, 3, 4, 5, 7, 11, 12, 255, 0x7F])),
+                      min_size=1, max_size=4))
+def test_mutated_tiff_directories_raise_only_g3error(coding, edits):
+    tiff = bytearray(write_tiff([corpus.random_runs(64, 5, seed=1),
+                                 corpus.edge_pixels(80)], coding))
+    regions = ifd_regions(bytes(tiff))
+    for page, where, value in edits:
+        start, end = regions[page]
+        tiff[min(len(tiff) - 1, start + int(where * (end - start)))] = value
+    try:
+        pages = read_tiff(bytes(tiff))
+    except G3Error:
+        return
+    for page in pages:
+        assert page.image.mode == "1" and page.report.lines == page.image.size[1]

@@ -95,3 +95,16 @@ def test_user_directory_overrides_shipped_profile(tmp_path: Path):
 def test_missing_profile_is_named():
     with pytest.raises(ProfileError, match="no profile named 'nope'"):
         find_profile("nope", [DRIVERS_DIR])
+
+
+def test_overrides_remove_what_a_modem_lies_about():
+    from faxgw.modem.probe import ModemInfo, usable
+    from faxgw.t30.link import Modulation
+
+    profile = parse_profile({**MINIMAL, "overrides": {"ftm_remove": [145, 146]}}, where="acme")
+    info = ModemInfo("/dev/x", ftm=(96, 145, 146), frm=(96, 145))
+    transmit, receive = usable(info, profile)
+    assert transmit == [Modulation.V29_9600]
+    assert receive == [Modulation.V29_9600, Modulation.V17_14400]
+    hwsim = find_profile("hwsim-class1", [DRIVERS_DIR])
+    assert Modulation.V17_14400_SHORT in usable(None, hwsim)[0]  # unprobed: the profile's word

@@ -5,7 +5,7 @@ import pytest
 from faxgw.outcome import Outcome
 from faxgw.session import Coding, PageOutcome, Resolution
 from faxgw.t30 import events as ev
-from faxgw.t30.dis import DcsSettings
+from faxgw.t30.dis import DcsSettings, page_modulation
 from faxgw.t30.frames import FCF
 from faxgw.t30.link import Modulation as M, ReceivedFrame
 from faxgw.t30.negotiate import LocalCapabilities, PageQuality
@@ -37,7 +37,9 @@ def to_page(rx: Receiver, at: float = 1.0, modulation=M.V17_14400):
     assert tcf == ev.ReceiveImage(modulation, T4_S, "tcf")
     cfr = line(rx.handle(ev.ImageReceived(at + 1.7, bytes(modulation.bit_rate * 3 // 16))))
     assert sent_fcfs(cfr) == [FCF.CFR]
-    assert line(rx.handle(ev.FramesSent(at + 2.0))) == ev.ReceiveImage(modulation, T2_S, "page")
+    # pages come with V.17's short training (the long one trained for TCF)
+    page = ev.ReceiveImage(page_modulation(modulation), T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(at + 2.0))) == page
 
 
 def page_then(rx: Receiver, at: float, ppm: FCF, quality: PageQuality):
@@ -65,7 +67,7 @@ def test_dis_says_what_we_can_and_two_pages_arrive():
     marker, mcf = page_then(rx, 10.0, FCF.MPS, GOOD)
     assert marker == ev.KeepPage(0) and sent_fcfs(mcf) == [FCF.MCF]
     assert mcf.frames[0][2] == 0x8C  # no X bit: we sent the DIS
-    assert line(rx.handle(ev.FramesSent(10.6))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(10.6))) == ev.ReceiveImage(M.V17_14400_SHORT, T2_S, "page")
     marker, mcf = page_then(rx, 20.0, FCF.EOP, GOOD)
     assert marker == ev.KeepPage(1)
     assert line(rx.handle(ev.FramesSent(20.6))) == ev.ReceiveFrame(T2_S)
@@ -134,7 +136,7 @@ def test_repeated_ppm_after_our_mcf_was_lost_gets_mcf_again():
     assert isinstance(act, ev.ReceiveFrame)
     again = line(rx.handle(far(13.7, FCF.MPS, x_bit=True)))
     assert sent_fcfs(again) == [FCF.MCF]
-    assert line(rx.handle(ev.FramesSent(13.9))) == ev.ReceiveImage(M.V17_14400, T2_S, "page")
+    assert line(rx.handle(ev.FramesSent(13.9))) == ev.ReceiveImage(M.V17_14400_SHORT, T2_S, "page")
     assert len(rx.report.pages) == 1
 
 
@@ -151,7 +153,7 @@ def test_v21_right_after_our_cfr_is_echo_and_we_keep_listening_for_the_page():
     rx = new_rx()
     to_page(rx)  # page wait started at 3.0, T2 until 3.0 + T2_S
     act = line(rx.handle(ev.LinkFailed(3.1, ev.LinkFailure.WRONG_CARRIER)))
-    assert act == ev.ReceiveImage(M.V17_14400, pytest.approx(T2_S - 0.1), "page")
+    assert act == ev.ReceiveImage(M.V17_14400_SHORT, pytest.approx(T2_S - 0.1), "page")
     actions = rx.handle(ev.ImageReceived(5.0, b"page data"))
     assert of_type(actions, ev.DecodePage)[0].index == 0
 
@@ -234,3 +236,22 @@ def test_optional_frames_before_dcs_are_ignored(fcf):
     line(rx.handle(ev.Start(0.0)))
     line(rx.handle(ev.FramesSent(0.5)))
     assert isinstance(line(rx.handle(far(1.0, fcf, b"\x00\x00", final=False))), ev.ReceiveFrame)
+
+
+def test_eom_answered_then_phase_b_again_with_a_new_dis():
+    rx = new_rx()
+    to_page(rx)
+    marker, mcf = page_then(rx, 10.0, FCF.EOM, GOOD)
+    assert marker == ev.KeepPage(0) and sent_fcfs(mcf) == [FCF.MCF]
+    again = line(rx.handle(ev.FramesSent(10.6)))
+    assert sent_fcfs(again) == [FCF.CSI, FCF.DIS] and rx.report.phase.value == "B"
+    line(rx.handle(ev.FramesSent(11.0)))
+    assert line(rx.handle(far(11.5, FCF.DCS, dcs_fif(M.V29_9600), x_bit=True))).purpose == "tcf"
+
+
+def test_ppm_without_any_page_gets_rtn():
+    rx = new_rx()
+    to_page(rx)
+    line(rx.handle(ev.LinkFailed(3.0 + T2_S, ev.LinkFailure.TIMEOUT)))  # no page carrier
+    act = line(rx.handle(far(9.5, FCF.MPS, x_bit=True)))
+    assert sent_fcfs(act) == [FCF.RTN] and rx.report.pages == []

@@ -133,7 +133,7 @@ async def test_lost_dcs_makes_the_far_end_repeat_dis_and_we_send_dcs_again():
 
     # The answerer's T4 a little shorter than ours (both are 3 s ± 15 %): its DIS repeat
     # comes while we still wait for CFR, which is the case this test is about.
-    quick = Class1Config(local=ANSWERER.local, timers=Timers().scaled(SCALE * 0.8))
+    quick = Class1Config(local=ANSWERER.local, timers=Timers().scaled(SCALE * 0.5))
     pair = LinePair(tamper)
     tx, rx, confirmed, _ = await call(pair, SyntheticPages(1), answerer=quick)
     assert tx.success and lost
@@ -237,6 +237,10 @@ async def test_a_page_that_cannot_be_encoded_is_a_document_error():
     tx, rx, *_ = await asyncio.gather(send_fax(pair.a, "1", Broken(1), CALLER),
                                       receive_fax(pair.b, ANSWERER, SyntheticDecoder()))
     assert tx.outcome is Outcome.DOCUMENT_ERROR and "not a fax page" in tx.detail
+    assert fcfs_sent(pair.a, FCF.DCN) == 1  # the receiver is told, not left to time out
+    # (it listens for the page then, so it hears the DCN as a wrong carrier, then the
+    # line going: either way it does not count the fax as received)
+    assert rx.outcome is Outcome.FAR_END_HUNG_UP
 
 
 async def test_cancel_hangs_up_and_reraises_without_leaking_tasks():
@@ -276,3 +280,27 @@ async def test_standard_resolution_far_end_gets_standard_pages():
     # page 1 was first encoded as a guess (fine, while dialling), then for what DCS said
     assert pages.encoded[-1][1].resolution is Resolution.STANDARD
     assert received[0].fmt.resolution is Resolution.STANDARD
+
+
+async def test_an_engine_bug_still_hangs_up_and_is_not_swallowed():
+    pair = LinePair()
+
+    async def garbage(timeout_s):
+        raise RuntimeError("a bug below the engine")
+
+    pair.a.receive_frame = garbage
+    with pytest.raises(RuntimeError, match="a bug below"):
+        await send_fax(pair.a, "1", SyntheticPages(1), CALLER)
+    assert pair.a.hung_up
+
+
+async def test_a_number_the_link_refuses_is_a_bad_number_not_a_crash():
+    pair = LinePair()
+
+    async def refuse(number, timeout_s):
+        raise ValueError(f"not a diallable number: {number!r}")
+
+    pair.a.dial = refuse
+    tx = await send_fax(pair.a, "555;ATZ", SyntheticPages(1), CALLER)
+    assert tx.outcome is Outcome.BAD_NUMBER and tx.outcome.retry.value == "permanent"
+    assert pair.a.hung_up and "diallable" in tx.detail

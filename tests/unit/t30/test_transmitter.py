@@ -6,6 +6,7 @@ from faxgw.outcome import Outcome
 from faxgw.session import PageOutcome, Resolution
 from faxgw.t30 import events as ev
 from faxgw.t30.frames import FCF
+from faxgw.t30.dis import page_modulation
 from faxgw.t30.link import Modulation as M
 from faxgw.t30.negotiate import LocalCapabilities
 from faxgw.t30.states import State, UnexpectedEvent
@@ -31,7 +32,9 @@ def to_wait_cfr(tx: Transmitter, at: float = 1.0, dis: bytes = DIS_V17):
 
 def to_page_sent(tx: Transmitter, at: float):
     """From CFR (or MCF) accepted: silence, page, silence, PPM; returns PPM and SendPage."""
-    assert isinstance(line(tx.handle(ev.SilenceDone(at))), ev.SendPage)
+    send = line(tx.handle(ev.SilenceDone(at)))
+    assert isinstance(send, ev.SendPage)
+    assert send.modulation is page_modulation(tx.dcs.modulation)  # V.17: short training
     page = tx.state
     assert page is State.T_SEND_PAGE
     assert isinstance(line(tx.handle(ev.ImageSent(at + 1))), ev.SendSilence)
@@ -319,8 +322,18 @@ def test_abort_from_the_runner():
     tx = new_tx()
     to_wait_cfr(tx)
     line(tx.handle(far(4.0, FCF.CFR)))
-    act = line(tx.handle(ev.Abort(4.1, Outcome.DOCUMENT_ERROR, "page 1: broken")))
-    assert act == ev.Finish(Outcome.DOCUMENT_ERROR, "page 1: broken")
+    line(tx.handle(ev.SilenceDone(4.1)))  # the runner was asked for page 1...
+    act = line(tx.handle(ev.Abort(4.2, Outcome.DOCUMENT_ERROR, "page 1: broken")))
+    assert sent_fcfs(act) == [FCF.DCN]  # ...could not make it: DCN, then the end
+    assert line(tx.handle(ev.FramesSent(4.5))) == ev.Finish(Outcome.DOCUMENT_ERROR,
+                                                            "page 1: broken")
+
+
+def test_abort_where_no_dcn_fits_ends_at_once():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(ev.Abort(1.0, Outcome.DOCUMENT_ERROR, "x")))
+    assert act == ev.Finish(Outcome.DOCUMENT_ERROR, "x")
 
 
 def test_carrier_lost_while_sending_a_page_ends_the_call_far_end_hung_up():
@@ -354,3 +367,53 @@ def test_frames_after_hearing_the_far_end_wait_75_ms_of_silence_first():
     line(tx.handle(ev.FramesSent(5.3)))
     again = line(tx.handle(ev.LinkFailed(8.5, ev.LinkFailure.TIMEOUT)))
     assert sent_fcfs(again) == [FCF.EOP] and again.wait_silence_ms == 0  # nothing heard
+
+
+def test_no_carrier_while_sending_the_page_is_the_line_gone():
+    tx = new_tx(2)
+    to_wait_cfr(tx)
+    line(tx.handle(far(4.0, FCF.CFR)))
+    line(tx.handle(ev.SilenceDone(4.1)))
+    act = line(tx.handle(ev.LinkFailed(5.0, ev.LinkFailure.CARRIER_LOST)))
+    assert act.outcome is Outcome.FAR_END_HUNG_UP
+
+
+def test_a_send_that_times_out_is_a_modem_fault():
+    tx = new_tx(2)
+    to_wait_cfr(tx)
+    line(tx.handle(far(4.0, FCF.CFR)))
+    line(tx.handle(ev.SilenceDone(4.1)))
+    act = line(tx.handle(ev.LinkFailed(5.0, ev.LinkFailure.TIMEOUT)))
+    assert act.outcome is Outcome.MODEM_FAULT
+
+
+def test_dis_with_bad_fcs_is_skipped_and_the_repeated_dis_taken():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(far(1.0, FCF.DIS, DIS_V17, fcs_ok=False)))
+    assert isinstance(act, ev.ReceiveFrame) and tx.state is State.T_WAIT_DIS
+    assert sent_fcfs(line(tx.handle(far(4.5, FCF.DIS, DIS_V17)))) == [FCF.TSI, FCF.DCS]
+
+
+def test_a_garbled_dis_field_is_waited_past():
+    tx = new_tx()
+    line(tx.handle(ev.Start(0.0)))
+    act = line(tx.handle(far(1.0, FCF.DIS, b"\x00")))  # too short to be a DIS
+    assert isinstance(act, ev.ReceiveFrame) and tx.remote is None
+
+
+def test_tcf_goes_with_long_training_and_pages_with_short_training_on_v17_only():
+    tx = new_tx(1)
+    tcf = None
+    line(tx.handle(ev.Start(0.0)))
+    line(tx.handle(far(1.0, FCF.DIS, DIS_V17)))
+    line(tx.handle(ev.FramesSent(1.2)))
+    tcf = line(tx.handle(ev.SilenceDone(1.3)))
+    assert tcf.modulation is M.V17_14400
+    line(tx.handle(ev.ImageSent(2.8)))
+    line(tx.handle(far(3.0, FCF.CFR)))
+    assert line(tx.handle(ev.SilenceDone(3.1))).modulation is M.V17_14400_SHORT
+    tx = new_tx(1)
+    to_wait_cfr(tx, dis=DIS_V29)
+    line(tx.handle(far(3.0, FCF.CFR)))
+    assert line(tx.handle(ev.SilenceDone(3.1))).modulation is M.V29_9600
