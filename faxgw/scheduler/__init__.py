@@ -2,11 +2,13 @@
 
     dialplan   E.164 / national numbers -> the digits the line dials
     policy     a SessionResult -> the store's AttemptResult (reason, backoff, give-up)
-    pages      a fax's documents -> rendered pages on disk -> a PageSource per attempt
+    pages      a fax's pages.tif (documents service) -> the unconfirmed pages as a PageSource
+    encoding   coding those pages for the line in worker processes (the codec holds the GIL)
     pool       the modems: probe, idle/busy/offline/probing, take out and put back
     attempt    one outgoing call: claim in, session, pages confirmed, result out
     dispatcher the claim loop: round-robin between tenants, one call per number
     receiver   modems that answer: T.30 receive, TIFF + PDF stored with the sender's ident
+    service    all of it started and stopped as one; crash recovery at start
     looplag    event-loop lag and modem idle-gap statistics (benchmark, status file)
     simbank    the built-in hw-sim bank (demo, and configs without [[modem]])
     wiring     the aiohttp cleanup_ctx that starts and stops all of it

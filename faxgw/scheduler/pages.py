@@ -34,7 +34,7 @@ class PageStore:
         paths = [self.state_dir / d.path for d in claim.documents]
         fax_dir = paths[0].parent  # documents are kept in the fax's own folder
         cover = None if cover_page is None else json.loads(cover_page)
-        options = options_for(claim.resolution, claim.header_line, cover, claim.phone_number)
+        options = options_for(claim.resolution, claim.header_line, cover)
         path = await self.documents.prepare(fax_dir, paths, options)
         return path, await asyncio.to_thread(_count, path)
 

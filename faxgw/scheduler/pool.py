@@ -109,13 +109,10 @@ class PooledModem:
         return Class1Session(self.modem.class1_link(), Class1Config(local=local), _decoder())
 
     def _modulations(self) -> tuple[Modulation, ...]:
-        info, profile = self.modem.info, self.modem.profile
-        if info is None or not info.ftm:
-            return LocalCapabilities().modulations
-        known = {m.value for m in Modulation} - {Modulation.V21.value}
-        both = [c for c in info.ftm if c in info.frm and c in known
-                and c not in profile.ftm_remove and c not in profile.frm_remove]
-        return tuple(Modulation(c) for c in both) or LocalCapabilities().modulations
+        """What this modem can both send and receive (probed, minus its profile's lies)."""
+        transmit, receive = self.modem.class1_modulations()
+        both = tuple(m for m in transmit if m in receive)
+        return both or LocalCapabilities().modulations
 
     def snapshot(self) -> dict:
         return {"name": self.name, "port": self.config.port, "state": self.state.value,

@@ -52,9 +52,6 @@ class Scheduler:
         started = time.monotonic()
         await asyncio.to_thread(warm_up_codec)
         log.info("codec ready in %.1f s", time.monotonic() - started)
-        # The documents' process pool starts now, in a thread: its first fax must not
-        # wait for worker start-up, and starting it must not block the loop.
-        self._tasks.append(asyncio.create_task(asyncio.to_thread(self.documents.renderer.warm_up)))
         if any(m.send for m in modems):
             self.encoder = PageEncoder()
             await asyncio.to_thread(self.encoder.warm_up)
