@@ -264,10 +264,6 @@ async def test_line_dropped_while_receiving_a_page(bank):
         await asyncio.gather(called_side(), calling_side())
 
 
-@pytest.mark.xfail(strict=True, reason="hw-sim: a transmitter hanging up within the "
-                   "receiver's carrier-off detection delay (CARRIER_OFF_DETECT_S) leaves the "
-                   "receiver in +FRM with neither <DLE><ETX> NO CARRIER nor an answer to its "
-                   "abort; reported to the hw-sim engineer")
 async def test_sender_hanging_up_right_after_its_page(bank):
     async with open_modem(device(bank, "caller"), PROFILE) as a, \
             open_modem(device(bank, "called"), PROFILE) as b:
