@@ -88,17 +88,31 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
     assert foreign[0] == 404 and b"fax_not_found" in foreign[2]
 
 
-def test_preview_uses_the_options_the_scheduler_sends_with():
-    """The preview must be the transmitted page: both read a fax's fields the same way."""
-    from faxgw.scheduler.pages import _options
-    from faxgw.store.rows import Claim
+async def test_the_scheduler_sends_exactly_the_previewed_pages(api):
+    """The preview must be the transmitted page: a claimed attempt takes the very pages.tif
+    the preview rendered (header line, cover page, resolution and all), not a rendering of
+    its own. Replaces a check that two separate option readers agreed: since the scheduler
+    uses the documents service, there is only one rendering, and this proves it."""
+    from faxgw.api.pages import DOCUMENTS
+    from faxgw.scheduler.pages import PageStore
 
-    cover = {"to": "Ada", "fromNumber": "+1 555", "subject": "Notes", "colour": "red"}
-    for header_line in (None, "ACME {x} Clinic"):
-        claim = Claim("f", "t", "a", 1, False, "+15551234567", "superfine", header_line, [], frozenset())
-        theirs = _options(claim, json.dumps(cover))
-        ours = options_for("superfine", header_line, cover)
-        assert (ours.resolution, ours.header, ours.cover) == (theirs.resolution, theirs.header, theirs.cover)
+    client, (key, _), state = api
+    app = client.server.app
+    answer, fax = await send(client, key, [corpus.text_pdf(2)], headerLine="ACME {x} Clinic",
+                             coverPage='{"to": "Ada", "subject": "Notes"}', resolution="superfine")
+    assert answer == 201
+    preview = await get(client, key, f"/fax/{fax['faxId']}/pages/1")
+    assert preview[0] == 200
+    pages = state / "faxes" / fax["faxId"] / PAGES_FILE
+    rendered = pages.stat().st_mtime_ns
+    claim = await app[STORE].claim_next_job("modem0")
+    assert claim is not None and claim.fax_id == fax["faxId"]
+    row = await app[STORE].fax_row(claim.fax_id)
+    path, count = await PageStore(state, app[DOCUMENTS]).prepare(claim, row["cover_page"])
+    assert (path, count) == (pages, 3)  # cover + 2 pages, the file the preview made
+    assert pages.stat().st_mtime_ns == rendered  # not rendered again
+    sent_first = Image.open(pages)
+    assert np.array_equal(black(sent_first), black(Image.open(io.BytesIO(preview[2]))))
 
 
 async def test_pages_are_rendered_once_on_demand_and_kept(api):
