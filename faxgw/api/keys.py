@@ -13,4 +13,4 @@ STORE = web.AppKey("store", Store)
 # The one fsync of <state>/faxes/ that concurrent submissions share (see api/uploads.py).
 FAXES_DIR_SYNC = web.AppKey("faxes_dir_sync", DirSync)
 # The tenant of the request's API key (set by the auth middleware).
-TENANT = "faxgw.tenant_id"
+TENANT = web.RequestKey("tenant_id", str)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -27,7 +28,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except ApiError as exc:
         resp = exc.response()
         if exc.status == 413:
-            _no_lingering(request, resp)
+            await _no_lingering(request, resp)
         return resp
     except NotFound:
         return fax_not_found().response()
@@ -48,8 +49,15 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         return error_response(500, "internal_error", "The server failed to handle the request.")
 
 
-def _no_lingering(request: web.Request, resp: web.Response) -> None:
-    """After a 413 the rest of the body is neither read nor drained: the connection closes.
+# A request that overshoots the limit by a little (the closing boundary, a few bytes) is read
+# to its end, so that closing does not reset the connection under the client's feet (a close
+# with unread bytes makes the kernel send RST, which can discard our answer). Never more.
+TAIL_DRAIN_BYTES = 64 * 1024
+TAIL_DRAIN_S = 0.5
+
+
+async def _no_lingering(request: web.Request, resp: web.Response) -> None:
+    """After a 413 the rest of the body is not read (beyond a small tail): the connection closes.
 
     aiohttp normally drains an unread body for `lingering_time` (10 s) so that the client sees
     the answer; for an oversized upload that would mean reading what we refused. There is no
@@ -58,6 +66,13 @@ def _no_lingering(request: web.Request, resp: web.Response) -> None:
     bodies) get the 413 before they send anything, from `expect_upload`.
     """
     resp.force_close()
+    seen = 0
+    try:
+        async with asyncio.timeout(TAIL_DRAIN_S):
+            while seen < TAIL_DRAIN_BYTES and (chunk := await request.content.readany()):
+                seen += len(chunk)
+    except (TimeoutError, ConnectionError):
+        pass
     protocol = request.protocol
     if hasattr(protocol, "_lingering_time"):
         protocol._lingering_time = 0.0

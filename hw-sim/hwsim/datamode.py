@@ -231,15 +231,17 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
             if not carrier.active:
                 break
             await carrier.changed()
+        state.rx_last_seq = carrier.seq
+        await asyncio.sleep(modem.timing.signal(CARRIER_OFF_DETECT_S)
+                            + modem.timing.wall(state.fcl * 0.01))  # +FCL: extra loss time
     except asyncio.CancelledError:
-        # The line went (or the DTE aborted) mid-page: the data stream still ends with
-        # <DLE><ETX> before the result code, or the DTE never leaves receive data state
-        # (T.31 8.3.3). efax waited forever on a line dropped during a page.
+        # The line went (or the DTE aborted) mid-page, or while the line signal detector
+        # was still timing the carrier's end (a sender that hangs up at once after its
+        # page): the data stream still ends with <DLE><ETX> before the result code, or the
+        # DTE never leaves receive data state (T.31 8.3.3). efax waited forever on a line
+        # dropped during a page; faxgw's receiver did on a sender hanging up within 30 ms.
         modem.send_data(DLE_ETX)
         raise
-    state.rx_last_seq = carrier.seq
-    await asyncio.sleep(modem.timing.signal(CARRIER_OFF_DETECT_S)
-                        + modem.timing.wall(state.fcl * 0.01))  # +FCL: extra loss time
     modem.send_data(DLE_ETX)
     modem.result("NO CARRIER")
     return DONE

@@ -6,6 +6,7 @@ it opens the same SQLite file with the store's own API, as a second process woul
 
 from __future__ import annotations
 
+import os
 import random
 import select
 import signal
@@ -40,7 +41,8 @@ class Daemon:
         self.stderr = open(self.root / "daemon.stderr", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "faxgw", "serve", "--config", str(self.config)],
-            stdout=subprocess.PIPE, stderr=self.stderr, cwd=Path(__file__).parents[3])
+            stdout=subprocess.PIPE, stderr=self.stderr, cwd=Path(__file__).parents[3],
+            start_new_session=True)  # its own process group: kill() takes its workers too
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
         line = self.proc.stdout.readline().decode() if ready else ""
         if "listening on " not in line:
@@ -50,7 +52,9 @@ class Daemon:
         return self
 
     def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
+        """SIGKILL to the daemon and its helper processes (the document workers), as a power
+        cut or systemd's control-group kill would: nothing of it survives to tidy up."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(10)
 
     def stop(self) -> None:

@@ -72,7 +72,13 @@ async def _raw_upload(url: str, key: str, total: int, chunked: bool, expect: boo
             await asyncio.wait_for(writer.drain(), 5)
     except (ConnectionError, asyncio.TimeoutError):
         pass
-    data = await asyncio.wait_for(answer, 10)
+    try:
+        data = await asyncio.wait_for(answer, 10)
+    except ConnectionResetError:
+        # The server closed with our unread bytes in its buffer, so its kernel sent RST, which
+        # can discard the 413 before we read it: the price of not reading (or draining) past
+        # the limit. Clients that send Expect: 100-continue always get the answer (see below).
+        data = b"RESET"
     writer.close()
     return data, written
 
@@ -81,8 +87,7 @@ async def test_server_stops_reading_a_chunked_upload_past_the_limit(tenant, daem
     c = await tenant()
     total = 64 * LIMIT
     answer, written = await _raw_upload(daemon.url, c.key, total, chunked=True)
-    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert b'"document_too_large"' in answer
+    assert answer == b"RESET" or (answer.startswith(b"HTTP/1.1 413") and b'"document_too_large"' in answer), answer[:200]
     # The server took at most the limit plus what the socket buffers held, far from all of it.
     assert written < total // 3, written
 
@@ -90,7 +95,7 @@ async def test_server_stops_reading_a_chunked_upload_past_the_limit(tenant, daem
 async def test_announced_oversize_is_refused_before_reading(tenant, daemon):
     c = await tenant()
     answer, written = await _raw_upload(daemon.url, c.key, 64 * LIMIT, chunked=False)
-    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert answer == b"RESET" or answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert written < 64 * LIMIT // 3
 
 

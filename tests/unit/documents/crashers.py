@@ -15,7 +15,3 @@ def sleep_then(seconds: float, value):
 
 def allocate(megabytes: int) -> int:
     return len(bytearray(megabytes << 20))
-
-
-def own_pid() -> int:
-    return os.getpid()
