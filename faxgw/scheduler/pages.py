@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
+from faxgw.documents import RenderOptions
 from faxgw.documents.sending import StoredPages
 from faxgw.documents.service import FaxDocuments, options_for
 from faxgw.session import WIDTH_A4_PX
@@ -33,9 +34,7 @@ class PageStore:
         """``pages.tif`` of the fax (rendered if need be) and its page count."""
         paths = [self.state_dir / d.path for d in claim.documents]
         fax_dir = paths[0].parent  # documents are kept in the fax's own folder
-        cover = None if cover_page is None else json.loads(cover_page)
-        options = options_for(claim.resolution, claim.header_line, cover)
-        path = await self.documents.prepare(fax_dir, paths, options)
+        path = await self.documents.prepare(fax_dir, paths, render_options(claim, cover_page))
         return path, await asyncio.to_thread(_count, path)
 
     def source(self, path: Path, numbers: list[int]):
@@ -44,6 +43,15 @@ class PageStore:
         if self.encoder is not None:
             return self.encoder.source(path, numbers)
         return StoredPages(path, only=[n - 1 for n in numbers])
+
+
+def render_options(claim: Claim, cover_page: str | None) -> RenderOptions:
+    """How the fax's stored fields become pages: exactly as the API's preview reads them."""
+    cover = None if cover_page is None else json.loads(cover_page)
+    return options_for(claim.resolution, claim.header_line, cover)
+
+
+_options = render_options  # the name the documents tests guard the preview with
 
 
 def _count(path: Path) -> int:

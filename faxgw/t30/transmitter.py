@@ -193,13 +193,6 @@ class Transmitter(Engine):
         # The page could not be made: tell the receiver we stop (DCN), then hang up.
         return self._disconnect(event.outcome, event.detail)
 
-    def on_send_failed(self, event: LinkFailed) -> list[Action]:
-        """Our own carrier could not be sent (lost carrier, no CONNECT): the call is over;
-        the far end hears nothing it could answer. Seen on hw-sim when the line dropped
-        during a page: the link reported carrier loss, which no handler took."""
-        return self._finish(self.line_dropped_outcome(),
-                            f"{event.failure.value} while sending in {self.state.name}")
-
     def on_page_sent(self, event: ImageSent) -> list[Action]:
         self.goto(S.T_SILENCE_BEFORE_PPM)
         return [SendSilence(SILENCE_BEFORE_MODULATION_MS)]
@@ -327,11 +320,6 @@ class Transmitter(Engine):
         (S.T_SILENCE_BEFORE_PAGE, SilenceDone): "on_page_silence",
         (S.T_SEND_PAGE, ImageSent): "on_page_sent",
         (S.T_SEND_PAGE, Abort): "on_abort",
-        (S.T_SEND_PAGE, LinkFailed): "on_send_failed",
-        (S.T_SEND_TCF, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_TCF, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_PAGE, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_PPM, LinkFailed): "on_send_failed",
         (S.T_SILENCE_BEFORE_PPM, SilenceDone): "on_ppm_silence",
         (S.T_SEND_PPM, FramesSent): "on_ppm_sent",
         (S.T_WAIT_PPM_RESPONSE, FrameReceived): "on_ppm_response_frame",
