@@ -112,8 +112,12 @@ WEBHOOKS = {
         "summary": "A status change of a fax (sent by faxgw to each webhook endpoint)",
         "description": (
             "At least once, in order per fax and endpoint; retried with exponential backoff and "
-            "jitter for [webhooks] give_up_after_s (24 h), then FaxWebhookUpdateFailed is recorded "
-            "on the fax. Redirects are not followed. Verify `Faxgw-Signature` before trusting the "
+            "jitter for [webhooks] give_up_after_s (24 h), then the event is given up (later events "
+            "of the fax are no longer held behind it) and FaxWebhookUpdateFailed is recorded on the "
+            "fax, once per fax. That is itself an event, type com.faxgw.fax.FaxWebhookUpdateFailed "
+            "with the fax object (webhookFailed: true, faxStatus unchanged) as data, sent to every "
+            "endpoint of the tenant that wants it, the failing one included; if its own delivery "
+            "is given up, nothing further is recorded. Redirects are not followed. Verify `Faxgw-Signature` before trusting the "
             "body: `t=<unix seconds>,v1=<hex>[,v1=<hex>]`, each v1 = hex(HMAC-SHA256(secret, "
             "`<t>.` + raw body)); accept if any v1 matches one of your secrets (compare in constant "
             "time) and t is within 5 minutes of your clock. Drop duplicates by the event id."),

@@ -165,9 +165,10 @@ SELECT * FROM attempts WHERE fax_id = :fax_id ORDER BY number;
 SELECT * FROM attempts WHERE fax_id = :fax_id AND id = :id;
 
 -- name: webhook_failed_mark
-UPDATE faxes SET webhook_failed = 1, updated_ms = :now
+-- Once per fax (the condition); the sequence moves on because an outbox event follows.
+UPDATE faxes SET webhook_failed = 1, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND webhook_failed = 0
-RETURNING id;
+RETURNING *;
 
 -- name: endpoint_insert
 INSERT INTO webhook_endpoints (id, tenant_id, url, events, description, secret, created_ms)
