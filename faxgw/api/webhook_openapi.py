@@ -74,7 +74,9 @@ PATHS = {
         "summary": "List the tenant's events", "operationId": "listEvents",
         "description": "Every event of the tenant's faxes in the order they happened, as the webhooks "
                        "send them. A client that was down passes the id of the last event it processed "
-                       "as `after` and follows `nextAfter` while `hasMore`.",
+                       "as `after` and follows `nextAfter` while `hasMore`. Events older than "
+                       "[webhooks] keep_delivery_log_days (90) or the document retention, whichever "
+                       "is shorter, are deleted with their delivery records once none is pending.",
         "parameters": [
             {"name": "after", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "An event id of this tenant; only later events are listed."},
@@ -82,7 +84,7 @@ PATHS = {
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
         "responses": {**_ok("One page of events, oldest first.", "EventList"),
                       "400": _error("A bad limit."), "401": _COMMON["401"],
-                      "404": _error("after is not an event of this tenant.")}}},
+                      "404": _error("after is not an event of this tenant (or was deleted by retention).")}}},
     "/fax/{faxId}/events": {"get": {
         "summary": "Get a fax's events and their deliveries", "operationId": "getFaxEvents",
         "description": "Each event of the fax with, per webhook endpoint, the delivery state "

@@ -197,3 +197,18 @@ LIMIT :batch;
 
 -- name: mark_purged
 UPDATE faxes SET files_purged_ms = :now WHERE id = :id;
+
+-- name: delivery_log_purge
+-- Outbox events created before :before_ms, oldest first, at most :batch; their deliveries
+-- and attempts go by ON DELETE CASCADE. Never an event the webhook fan-out has not read yet
+-- (id above its cursor: it has no deliveries so far, not "none pending"), nor one with a
+-- delivery still pending (in flight, or waiting for a retry or for its turn in line).
+DELETE FROM outbox
+WHERE id IN (
+    SELECT o.id FROM outbox AS o INDEXED BY outbox_created
+    WHERE o.created_ms < :before_ms
+      AND o.id <= (SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1)
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d
+                      WHERE d.event_id = o.id AND d.state = 'pending')
+    ORDER BY o.created_ms, o.id
+    LIMIT :batch);
