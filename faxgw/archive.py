@@ -1,7 +1,10 @@
 """Archive and retention: terminal faxes leave GET after a while; their files later still.
 
 Records are kept for good (search finds them with ``archived: true``); only the document
-files are deleted after the longer retention, since they are what holds patient data.
+files are deleted after the longer retention, since they are what holds patient data. The
+webhook delivery log (outbox events, deliveries, attempts) is deleted after
+``[webhooks] keep_delivery_log_days``, and never later than the files: each event carries
+the fax object (number, metadata). Events still pending delivery are never deleted.
 """
 
 from __future__ import annotations
@@ -26,9 +29,14 @@ DAY_MS = 86_400_000
 class ArchiveRun:
     archived: int
     purged: int
+    events_purged: int = 0
 
 
-async def archive_once(store: Store, state_dir: Path, cfg: ArchiveConfig, now: int | None = None) -> ArchiveRun:
+async def archive_once(
+    store: Store, state_dir: Path, cfg: ArchiveConfig, now: int | None = None,
+    keep_delivery_log_days: float | None = None,
+) -> ArchiveRun:
+    """One pass. ``keep_delivery_log_days`` None: the delivery log follows the files' age."""
     now = now_ms() if now is None else now
     archived = 0
     while n := await store.archive_terminal(now - int(cfg.archive_after_days * DAY_MS)):
@@ -40,15 +48,25 @@ async def archive_once(store: Store, state_dir: Path, cfg: ArchiveConfig, now: i
             await asyncio.to_thread(shutil.rmtree, state_dir / FAXES_DIR / fax_id, True)
             await store.mark_purged(fax_id)
         purged += len(ids)
-    return ArchiveRun(archived, purged)
+    keep_days = cfg.purge_files_after_days
+    if keep_delivery_log_days is not None:
+        keep_days = min(keep_days, keep_delivery_log_days)
+    events_purged = 0
+    # One bounded transaction per batch, so the API's writes interleave with a large purge.
+    while n := await store.purge_delivery_log(now - int(keep_days * DAY_MS)):
+        events_purged += n
+    return ArchiveRun(archived, purged, events_purged)
 
 
-async def archive_loop(store: Store, state_dir: Path, cfg: ArchiveConfig) -> None:
+async def archive_loop(
+    store: Store, state_dir: Path, cfg: ArchiveConfig, keep_delivery_log_days: float | None = None,
+) -> None:
     while True:
         try:
-            run = await archive_once(store, state_dir, cfg)
-            if run.archived or run.purged:
-                log.info("archived %d faxes, purged files of %d", run.archived, run.purged)
+            run = await archive_once(store, state_dir, cfg, keep_delivery_log_days=keep_delivery_log_days)
+            if run.archived or run.purged or run.events_purged:
+                log.info("archived %d faxes, purged files of %d, deleted %d old webhook events",
+                         run.archived, run.purged, run.events_purged)
         except Exception:
             log.exception("archive run failed; trying again next interval")
         await asyncio.sleep(cfg.interval_s)

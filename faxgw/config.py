@@ -31,6 +31,7 @@ interval_s = 3600                # how often the archive task runs
 
 [webhooks]                       # every key and default: faxgw/webhooks/settings.py
 give_up_after_s = 86400          # a failing delivery is retried this long, then given up
+keep_delivery_log_days = 90      # webhook events and delivery attempts, then deleted
 
 [dialplan]                       # what the line dials for a fax's phoneNumber
 outside_line_prefix = ""         # e.g. "9," behind a PBX

@@ -63,7 +63,8 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _archive_ctx(app: web.Application) -> AsyncIterator[None]:
     config = app[CONFIG]
-    app[ARCHIVE_TASK] = asyncio.create_task(archive_loop(app[STORE], config.state_dir, config.archive))
+    app[ARCHIVE_TASK] = asyncio.create_task(archive_loop(
+        app[STORE], config.state_dir, config.archive, config.webhooks.keep_delivery_log_days))
     yield
     app[ARCHIVE_TASK].cancel()
     with contextlib.suppress(asyncio.CancelledError):

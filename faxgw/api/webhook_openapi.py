@@ -74,7 +74,9 @@ PATHS = {
         "summary": "List the tenant's events", "operationId": "listEvents",
         "description": "Every event of the tenant's faxes in the order they happened, as the webhooks "
                        "send them. A client that was down passes the id of the last event it processed "
-                       "as `after` and follows `nextAfter` while `hasMore`.",
+                       "as `after` and follows `nextAfter` while `hasMore`. Events older than "
+                       "[webhooks] keep_delivery_log_days (90) or the document retention, whichever "
+                       "is shorter, are deleted with their delivery records once none is pending.",
         "parameters": [
             {"name": "after", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "An event id of this tenant; only later events are listed."},
@@ -82,7 +84,7 @@ PATHS = {
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
         "responses": {**_ok("One page of events, oldest first.", "EventList"),
                       "400": _error("A bad limit."), "401": _COMMON["401"],
-                      "404": _error("after is not an event of this tenant.")}}},
+                      "404": _error("after is not an event of this tenant (or was deleted by retention).")}}},
     "/fax/{faxId}/events": {"get": {
         "summary": "Get a fax's events and their deliveries", "operationId": "getFaxEvents",
         "description": "Each event of the fax with, per webhook endpoint, the delivery state "
@@ -112,8 +114,12 @@ WEBHOOKS = {
         "summary": "A status change of a fax (sent by faxgw to each webhook endpoint)",
         "description": (
             "At least once, in order per fax and endpoint; retried with exponential backoff and "
-            "jitter for [webhooks] give_up_after_s (24 h), then FaxWebhookUpdateFailed is recorded "
-            "on the fax. Redirects are not followed. Verify `Faxgw-Signature` before trusting the "
+            "jitter for [webhooks] give_up_after_s (24 h), then the event is given up (later events "
+            "of the fax are no longer held behind it) and FaxWebhookUpdateFailed is recorded on the "
+            "fax, once per fax. That is itself an event, type com.faxgw.fax.FaxWebhookUpdateFailed "
+            "with the fax object (webhookFailed: true, faxStatus unchanged) as data, sent to every "
+            "endpoint of the tenant that wants it, the failing one included; if its own delivery "
+            "is given up, nothing further is recorded. Redirects are not followed. Verify `Faxgw-Signature` before trusting the "
             "body: `t=<unix seconds>,v1=<hex>[,v1=<hex>]`, each v1 = hex(HMAC-SHA256(secret, "
             "`<t>.` + raw body)); accept if any v1 matches one of your secrets (compare in constant "
             "time) and t is within 5 minutes of your clock. Drop duplicates by the event id."),

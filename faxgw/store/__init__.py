@@ -18,7 +18,10 @@ For the scheduler (each call one transaction; races are decided by conditional u
 For webhooks:
   outbox_after(after_id, limit) -> rows (id, event_id, tenant_id, fax_id, seq, type, payload)
   endpoints(tenant_id) -> rows (url, events JSON, secret, previous_secret, ...)
-  mark_webhook_failed(fax_id, reason) -> bool                        once per fax
+  mark_webhook_failed(fax_id, reason) -> bool                        once per fax; also an event
+For the archive task:
+  purge_delivery_log(before_ms, batch) -> int   old outbox events with their deliveries and
+      attempts, oldest first; never one still pending or not yet fanned out
 """
 
 from __future__ import annotations

@@ -154,13 +154,19 @@ class AttemptStore:
         return [r["page"] for r in rows]
 
     async def mark_webhook_failed(self, fax_id: str, reason: str) -> bool:
-        """Record FaxWebhookUpdateFailed once, without touching the delivery status."""
+        """Record FaxWebhookUpdateFailed once, without touching the delivery status.
+
+        Like a status change it writes a history row and an outbox event in one
+        transaction, so endpoints that want FaxWebhookUpdateFailed are told (a healthy
+        endpoint of the tenant at once, the failing one when it recovers). Once per fax:
+        the flag's condition is what keeps a failing delivery of this very event from
+        recording (and sending) another one.
+        """
         now = now_ms()
         async with self.db.write() as conn:
-            hit = await one(conn, self.db.q["webhook_failed_mark"], {"id": fax_id, "now": now})
-            if hit is None:
+            row = await one(conn, self.db.q["webhook_failed_mark"], {"id": fax_id, "now": now})
+            if row is None:
                 return False
-            await conn.execute(self.db.q["history_insert"], {
-                "fax_id": fax_id, "status": Status.WEBHOOK_UPDATE_FAILED.value,
-                "now": now, "reason": reason})
+            await record_change(conn, self.db.q, row, now, reason,
+                                event_status=Status.WEBHOOK_UPDATE_FAILED.value)
         return True

@@ -17,18 +17,24 @@ EVENT_TYPE_PREFIX = "faxgw.fax."
 
 async def record_change(
     conn: aiosqlite.Connection, q: dict[str, str], row: Mapping[str, Any], now: int,
-    reason: str | None = None,
+    reason: str | None = None, event_status: str | None = None,
 ) -> None:
-    """`row` is the fax as the status update returned it (its event_seq already bumped)."""
+    """`row` is the fax as the status update returned it (its event_seq already bumped).
+
+    ``event_status`` names an event that is not a move to a new status (only
+    FaxWebhookUpdateFailed): the history row and the event carry that name while ``data``
+    still shows the fax's own status, which the event does not replace.
+    """
+    status = event_status or row["status"]
     await conn.execute(
-        q["history_insert"], {"fax_id": row["id"], "status": row["status"], "now": now, "reason": reason}
+        q["history_insert"], {"fax_id": row["id"], "status": status, "now": now, "reason": reason}
     )
     event_id = str(uuid.uuid4())
     envelope = {
         "specversion": "1.0",
         "id": event_id,
         "source": f"/faxgw/tenants/{row['tenant_id']}/faxes/{row['id']}",
-        "type": EVENT_TYPE_PREFIX + row["status"],
+        "type": EVENT_TYPE_PREFIX + status,
         "subject": row["id"],
         "time": iso(now),
         "datacontenttype": "application/json",

@@ -165,9 +165,10 @@ SELECT * FROM attempts WHERE fax_id = :fax_id ORDER BY number;
 SELECT * FROM attempts WHERE fax_id = :fax_id AND id = :id;
 
 -- name: webhook_failed_mark
-UPDATE faxes SET webhook_failed = 1, updated_ms = :now
+-- Once per fax (the condition); the sequence moves on because an outbox event follows.
+UPDATE faxes SET webhook_failed = 1, updated_ms = :now, event_seq = event_seq + 1
 WHERE id = :id AND webhook_failed = 0
-RETURNING id;
+RETURNING *;
 
 -- name: endpoint_insert
 INSERT INTO webhook_endpoints (id, tenant_id, url, events, description, secret, created_ms)
@@ -196,3 +197,18 @@ LIMIT :batch;
 
 -- name: mark_purged
 UPDATE faxes SET files_purged_ms = :now WHERE id = :id;
+
+-- name: delivery_log_purge
+-- Outbox events created before :before_ms, oldest first, at most :batch; their deliveries
+-- and attempts go by ON DELETE CASCADE. Never an event the webhook fan-out has not read yet
+-- (id above its cursor: it has no deliveries so far, not "none pending"), nor one with a
+-- delivery still pending (in flight, or waiting for a retry or for its turn in line).
+DELETE FROM outbox
+WHERE id IN (
+    SELECT o.id FROM outbox AS o INDEXED BY outbox_created
+    WHERE o.created_ms < :before_ms
+      AND o.id <= (SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1)
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries AS d
+                      WHERE d.event_id = o.id AND d.state = 'pending')
+    ORDER BY o.created_ms, o.id
+    LIMIT :batch);

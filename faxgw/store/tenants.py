@@ -114,6 +114,14 @@ class TenantStore:
         rows = await self.db.fetchall(self.db.q["purge_candidates"], {"before_ms": before_ms, "batch": batch})
         return [r["id"] for r in rows]
 
+    async def purge_delivery_log(self, before_ms: int, batch: int = 1000) -> int:
+        """Delete up to `batch` outbox events older than `before_ms` with their webhook
+        deliveries and attempts; never one that is still pending delivery. Returns how many."""
+        async with self.db.write() as conn:
+            cur = await conn.execute(self.db.q["delivery_log_purge"],
+                                     {"before_ms": before_ms, "batch": batch})
+            return cur.rowcount
+
     async def mark_purged(self, fax_id: str) -> None:
         async with self.db.write() as conn:
             await conn.execute(self.db.q["mark_purged"], {"id": fax_id, "now": now_ms()})

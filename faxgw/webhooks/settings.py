@@ -17,6 +17,9 @@
     secret_grace_s = 86400         # default grace period of a rotated signing secret
     source = "urn:faxgw"           # the CloudEvents "source" of every event
     outbox_poll_s = 0.5            # look for events written by other processes this often
+    keep_delivery_log_days = 90    # events, deliveries and attempts are kept this long (but
+                                   # never past [archive] purge_files_after_days), then the
+                                   # archive task deletes them; never while still pending
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class WebhooksSettings:
     secret_grace_s: float = DAY_S
     source: str = DEFAULT_SOURCE
     outbox_poll_s: float = 0.5
+    keep_delivery_log_days: float = 90.0
 
     def backoff(self) -> BackoffPolicy:
         return BackoffPolicy(
@@ -79,7 +83,7 @@ class WebhooksSettings:
 
 
 _NUMBERS = {"give_up_after_s", "backoff_base_s", "backoff_max_step_s", "connect_timeout_s",
-            "total_timeout_s", "secret_grace_s", "outbox_poll_s"}
+            "total_timeout_s", "secret_grace_s", "outbox_poll_s", "keep_delivery_log_days"}
 _COUNTS = {"concurrency", "per_endpoint_concurrency", "max_response_bytes"}
 _NETWORK_LISTS = {"allow_networks", "deny_networks", "own_networks"}
 
@@ -136,7 +140,7 @@ def _check_consistency(settings: WebhooksSettings) -> None:
         raise WebhooksConfigError("webhooks.backoff_base_s: must be greater than 0")
     if settings.backoff_max_step_s < settings.backoff_base_s:
         raise WebhooksConfigError("webhooks.backoff_max_step_s: must be at least backoff_base_s")
-    for key in ("connect_timeout_s", "total_timeout_s", "outbox_poll_s"):
+    for key in ("connect_timeout_s", "total_timeout_s", "outbox_poll_s", "keep_delivery_log_days"):
         if getattr(settings, key) <= 0:
             raise WebhooksConfigError(f"webhooks.{key}: must be greater than 0")
     if settings.per_endpoint_concurrency > settings.concurrency:

@@ -16,6 +16,7 @@ import logging
 import random
 import time
 
+from faxgw.lifecycle import Status
 from faxgw.store import Store
 from faxgw.webhooks.delivery import deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
@@ -207,7 +208,9 @@ class WebhookWorker:
         # delivery is still pending, is tried once more and given up again, and the store's
         # conditional update keeps the fax's record to exactly one entry.
         for outcome in outcomes:
-            if outcome.given_up:
+            # A given-up FaxWebhookUpdateFailed event itself records nothing: the fax already
+            # has its one entry, and another event would only fail the same way (a loop).
+            if outcome.given_up and outcome.claimed.event.status != Status.WEBHOOK_UPDATE_FAILED:
                 await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
         await self._ledger.record(outcomes, now_ms())
         for outcome in outcomes:

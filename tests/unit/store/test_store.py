@@ -228,3 +228,23 @@ async def test_queue_queries_use_their_partial_index(store, tmp_path, query, par
     assert any(f"USING INDEX {index}" in step for step in plan), plan
     # The only scan allowed is of the (small) index of faxes in a call.
     assert all(not step.startswith("SCAN") or "faxes_in_call" in step for step in plan), plan
+
+
+async def test_webhook_failed_writes_one_event_with_its_history_row(store):
+    tenant, _ = await store.create_tenant("a")
+    fax_id = await new_fax(store, tenant)
+    await store.hold(tenant, fax_id)
+    assert await store.mark_webhook_failed(fax_id, "endpoint e answered 500 for 24 h")
+    assert not await store.mark_webhook_failed(fax_id, "again")  # once per fax: no second event
+    events = await store.outbox_after(0)
+    assert [e["type"] for e in events] == [
+        "faxgw.fax.FaxReceived", "faxgw.fax.FaxHeld", "faxgw.fax.FaxWebhookUpdateFailed"]
+    assert [e["seq"] for e in events] == [1, 2, 3]
+    data = json.loads(events[-1]["payload"])["data"]
+    assert data["webhookFailed"] is True
+    assert data["faxStatus"] == "FaxHeld"  # the delivery status is not replaced
+    # Later status changes go on numbering after it: the event took a place in the order.
+    await store.revive(tenant, fax_id)
+    events = await store.outbox_after(0)
+    assert [e["seq"] for e in events] == [1, 2, 3, 4]
+    assert events[-1]["type"] == "faxgw.fax.FaxReceived"

@@ -53,3 +53,12 @@ def test_bad_values_are_refused_naming_the_key(table, key):
     with pytest.raises(WebhooksConfigError) as info:
         parse_settings(table)
     assert str(info.value).startswith(key + ":")
+
+
+def test_the_delivery_log_is_kept_90_days_unless_configured():
+    assert parse_settings(None).keep_delivery_log_days == 90.0
+    assert parse_settings({"keep_delivery_log_days": 7}).keep_delivery_log_days == 7.0
+    with pytest.raises(WebhooksConfigError, match="keep_delivery_log_days"):
+        parse_settings({"keep_delivery_log_days": 0})  # 0 would delete events as they are made
+    with pytest.raises(WebhooksConfigError, match="keep_delivery_log_days"):
+        parse_settings({"keep_delivery_log_days": "90"})
