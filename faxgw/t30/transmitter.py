@@ -193,13 +193,6 @@ class Transmitter(Engine):
         # The page could not be made: tell the receiver we stop (DCN), then hang up.
         return self._disconnect(event.outcome, event.detail)
 
-    def on_send_failed(self, event: LinkFailed) -> list[Action]:
-        """Our own carrier could not be sent (lost carrier, no CONNECT): the call is over;
-        the far end hears nothing it could answer. Seen on hw-sim when the line dropped
-        during a page: the link reported carrier loss, which no handler took."""
-        return self._finish(self.line_dropped_outcome(),
-                            f"{event.failure.value} while sending in {self.state.name}")
-
     def on_page_sent(self, event: ImageSent) -> list[Action]:
         self.goto(S.T_SILENCE_BEFORE_PPM)
         return [SendSilence(SILENCE_BEFORE_MODULATION_MS)]
@@ -307,9 +300,9 @@ class Transmitter(Engine):
         assert self.report.outcome is not None
         return self._finish(self.report.outcome)
 
-    def on_dcn_failed(self, event: LinkFailed) -> list[Action]:
-        assert self.report.outcome is not None
-        return self._finish(self.report.outcome)
+    def settled_outcome(self) -> Outcome | None:
+        # Set by ``_disconnect`` before DCN goes out (success after MCF to EOP included).
+        return self.report.outcome
 
     def line_dropped_outcome(self) -> Outcome:
         waiting_eop = self.state is S.T_WAIT_PPM_RESPONSE and self.ppm is FCF.EOP
@@ -327,15 +320,9 @@ class Transmitter(Engine):
         (S.T_SILENCE_BEFORE_PAGE, SilenceDone): "on_page_silence",
         (S.T_SEND_PAGE, ImageSent): "on_page_sent",
         (S.T_SEND_PAGE, Abort): "on_abort",
-        (S.T_SEND_PAGE, LinkFailed): "on_send_failed",
-        (S.T_SEND_TCF, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_TCF, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_PAGE, LinkFailed): "on_send_failed",
-        (S.T_SILENCE_BEFORE_PPM, LinkFailed): "on_send_failed",
         (S.T_SILENCE_BEFORE_PPM, SilenceDone): "on_ppm_silence",
         (S.T_SEND_PPM, FramesSent): "on_ppm_sent",
         (S.T_WAIT_PPM_RESPONSE, FrameReceived): "on_ppm_response_frame",
         (S.T_WAIT_PPM_RESPONSE, LinkFailed): "on_ppm_response_failed",
         (S.T_SEND_DCN, FramesSent): "on_dcn_sent",
-        (S.T_SEND_DCN, LinkFailed): "on_dcn_failed",
     }
