@@ -56,6 +56,8 @@ class Class1Config:
     io_margin_s: float = 10.0
     # A page of 2400 bit/s data can take minutes; beyond this it is not a page.
     max_page_s: float = 900.0
+    # The hang-up's bound when the link declares no ``hang_up_budget_s`` of its own (and
+    # the least allowed when it does); also the grace after cancelling an overrun hang-up.
     hang_up_timeout_s: float = 10.0
     callback_grace_s: float = 10.0  # page callbacks awaited this long before the result
     timers: Timers = field(default_factory=Timers)  # scaled only in accelerated simulation
@@ -329,11 +331,9 @@ async def _session(runner: _Runner, result: SessionResult, connect) -> SessionRe
         # let it through; a CancelledError is never turned into an outcome.
         runner.trace.add("event", "cancelled" if isinstance(exc, asyncio.CancelledError)
                          else f"aborted: {exc!r}")
-        await _hang_up(runner)
-        await asyncio.shield(runner.settle())
+        await _end_call(runner)
         raise
-    await _hang_up(runner)
-    await runner.settle()
+    await _end_call(runner)
     _fill_result(result, runner, finish)
     result.duration_s = round(time.monotonic() - started, 3)
     return result
@@ -384,19 +384,60 @@ def _phase_a_end(runner: _Runner, outcome: Outcome, detail: str) -> ev.Finish:
     return ev.Finish(outcome, detail)
 
 
+async def _end_call(runner: _Runner) -> None:
+    """Hang up, then settle (callbacks, page workers), both to their end even when the
+    session is cancelled meanwhile: nothing the session started may run on after it
+    returned or raised. The cancellation propagates once they are done; both are bounded
+    (the hang-up by its budget, the callbacks by their grace), so this cannot hang."""
+    ending = asyncio.ensure_future(_hang_up_and_settle(runner))
+    cancelled = False
+    while True:
+        try:
+            await asyncio.shield(ending)
+            break
+        except asyncio.CancelledError:
+            if ending.done():  # it was ending itself that got cancelled: nothing to wait for
+                raise
+            cancelled = True  # wait on; every cancel is kept for after (Task.cancelling)
+    if cancelled:
+        raise asyncio.CancelledError()
+
+
+async def _hang_up_and_settle(runner: _Runner) -> None:
+    await _hang_up(runner)
+    await runner.settle()
+
+
+def hang_up_budget_s(link: Class1Link, config: Class1Config) -> float:
+    """How long the hang-up may take: the link's own ``hang_up_budget_s`` when it declares
+    one (``AtClass1Link``: ATH0 and its whole recovery ladder), never less than the
+    config's bound. Stopping to wait before the link's budget would leave its recovery
+    running on after we gave up on it."""
+    return max(config.hang_up_timeout_s, getattr(link, "hang_up_budget_s", 0.0) or 0.0)
+
+
 async def _hang_up(runner: _Runner) -> None:
-    """ATH, shielded from cancellation and bounded: a dead modem must not hang us."""
+    """ATH, bounded: a dead modem must not hang us, and must not be left recovering in
+    the background either."""
     runner.trace.add("cmd", "hang_up")
     task = asyncio.ensure_future(runner.link.hang_up())
-    # The link knows how long its own recovery ladder may take; stopping to wait before
-    # that would leave it running after we gave up on it.
-    budget = max(runner.config.hang_up_timeout_s, getattr(runner.link, "hang_up_budget_s", 0))
     try:
-        async with asyncio.timeout(budget):
+        async with asyncio.timeout(hang_up_budget_s(runner.link, runner.config)):
             await asyncio.shield(task)
+        return
     except (TimeoutError, LinkError) as exc:
-        task.cancel()
         runner.trace.add("event", "hang-up failed", repr(exc))
+    if task.done():
+        return
+    # Over its budget (a link that underrates its ladder): cancel it and see it end, for a
+    # bounded grace, so that it does not go on talking to the port after we return.
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=runner.config.hang_up_timeout_s)
+    if not done:
+        runner.trace.add("event", "hang-up still running after cancel; left to finish")
+        return
+    if not task.cancelled() and task.exception() is not None:
+        runner.trace.add("event", "hang-up ended with", repr(task.exception()))
 
 
 def _fill_result(result: SessionResult, runner: _Runner, finish: ev.Finish) -> None:

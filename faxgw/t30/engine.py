@@ -17,8 +17,8 @@ from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, Image
                               LinkFailed, LinkFailure, Note, ReceiveFrame, SendFrames)
 from faxgw.t30.frames import FCF, Frame, build_frame, parse_frame
 from faxgw.t30.negotiate import LocalCapabilities
-from faxgw.t30.states import (PHASE_OF, TRANSITIONS, IllegalTransition, Phase, State,
-                              UnexpectedEvent)
+from faxgw.t30.states import (FROM_ANY_STATE, PHASE_OF, TRANSITIONS, IllegalTransition,
+                              Phase, State, UnexpectedEvent)
 from faxgw.t30.timers import MAX_RELISTENS, SILENCE_BEFORE_MODULATION_MS
 
 
@@ -40,10 +40,23 @@ class EngineReport:
         return sum(1 for p in self.pages if p.outcome.value.startswith("confirmed"))
 
 
+# The call or the modem is gone: no state's own rule (listen again, repeat the command,
+# send DCN) can do anything more on the line.
+_GONE = (LinkFailure.LINE_DROPPED, LinkFailure.MODEM_FAULT)
+
+
 class Engine:
     """Base of ``Transmitter`` and ``Receiver``; subclasses fill ``HANDLERS``."""
 
     HANDLERS: ClassVar[dict[tuple[State, type], str]] = {}
+    # The wildcard row of ``HANDLERS``: the handler of an event type in every state that
+    # has no row of its own for it. A link failure can come back from any line action and
+    # the runner can abort anywhere; the moves these make (to DONE) are the wildcard row
+    # of ``TRANSITIONS`` (``FROM_ANY_STATE``), so they are checked like any other.
+    ANY_STATE_HANDLERS: ClassVar[dict[type, str]] = {
+        Abort: "on_abort_anywhere",
+        LinkFailed: "on_link_failed_anywhere",
+    }
     X_BIT: ClassVar[bool] = False  # T.30 5.3.6.1: 1 for the station that received DIS
 
     def __init__(self, local: LocalCapabilities) -> None:
@@ -59,27 +72,18 @@ class Engine:
     def handle(self, event: Event) -> list[Action]:
         if self.state is State.DONE:
             raise UnexpectedEvent(f"session already finished, got {event!r}")
-        if isinstance(event, Abort) and (self.state, Abort) not in self.HANDLERS:
-            return self._finish(event.outcome, event.detail)
-        if isinstance(event, LinkFailed) and event.failure in (LinkFailure.LINE_DROPPED,
-                                                               LinkFailure.MODEM_FAULT):
-            return self._link_gone(event.failure)
+        if isinstance(event, LinkFailed) and event.failure in _GONE:
+            return self.on_link_failed_anywhere(event)  # before any state's own row
         if isinstance(event, (FrameReceived, ImageReceived)):
             self.heard_far_end = True
-        name = self.HANDLERS.get((self.state, type(event)))
-        if name is None and isinstance(event, LinkFailed):
-            # While sending: NO CARRIER means the line went (a modem reports a dropped call
-            # so); anything else means the modem did not do what it was told.
-            if event.failure is LinkFailure.CARRIER_LOST:
-                return self._link_gone(LinkFailure.LINE_DROPPED)
-            return self._finish(Outcome.MODEM_FAULT,
-                                f"{event.failure.value} while in {self.state.name}")
+        name = (self.HANDLERS.get((self.state, type(event)))
+                or self.ANY_STATE_HANDLERS.get(type(event)))
         if name is None:
             raise UnexpectedEvent(f"{self.state.name} does not take {type(event).__name__}")
         return getattr(self, name)(event)
 
     def goto(self, state: State) -> None:
-        if state is not State.DONE and state not in TRANSITIONS[self.state]:
+        if state not in TRANSITIONS[self.state] and state not in FROM_ANY_STATE:
             raise IllegalTransition(f"{self.state.name} -> {state.name}")
         self.state = state
         if state is not State.DONE:
@@ -139,12 +143,38 @@ class Engine:
         self.goto(State.DONE)
         return [Finish(self.report.outcome, self.report.detail)]
 
-    def _link_gone(self, failure: LinkFailure) -> list[Action]:
-        if failure is LinkFailure.MODEM_FAULT:
-            return self._finish(Outcome.MODEM_FAULT, f"modem failed in {self.state.name}")
-        if self.state in (State.T_SEND_DCN,):
-            return self._finish(self.report.outcome or Outcome.FAR_END_HUNG_UP)
-        return self._finish(self.line_dropped_outcome(), f"line dropped in {self.state.name}")
+    def on_abort_anywhere(self, event: Abort) -> list[Action]:
+        """The runner cannot go on; a state where a DCN still fits has its own row."""
+        return self._finish(event.outcome, event.detail)
+
+    def on_link_failed_anywhere(self, event: LinkFailed) -> list[Action]:
+        """The wildcard row for ``LinkFailed``, and the rule for a line or modem that is
+        gone in any state. The waits for the far end (a frame, TCF, a page) have rows of
+        their own, which apply T.30's re-listen and repeat rules to time-outs and stray
+        carriers; what reaches this handler ends the call at once, without DCN: the line
+        is gone, the modem failed, or our own transmission failed, so the far end could
+        not hear a DCN either (it ends the call by its own T1/T2/T4, T.30 5.4.3)."""
+        where = f"{event.failure.value} in {self.state.name}"
+        settled = self.settled_outcome()
+        if settled is not None:
+            # Decided before the failure (e.g. the last page confirmed, DCN under way): a
+            # line or modem failing while we say goodbye does not change what happened.
+            # Above all a delivered fax must not be reported failed, or it is sent again.
+            return self._finish(settled, "; ".join(
+                filter(None, [self.report.detail, f"then {where}"])))
+        if event.failure is LinkFailure.MODEM_FAULT:
+            return self._finish(Outcome.MODEM_FAULT, f"modem failed: {where}")
+        if event.failure in (LinkFailure.LINE_DROPPED, LinkFailure.CARRIER_LOST):
+            # NO CARRIER where no wait of ours expects it (while we transmit) is how a
+            # modem reports a dropped call (T.31 8.3.1/8.3.3).
+            return self._finish(self.line_dropped_outcome(), f"line dropped: {where}")
+        # +FTS/+FTH/+FTM timing out or refused with +FCERROR: the modem did not do what it
+        # was told.
+        return self._finish(Outcome.MODEM_FAULT, f"modem failed: {where}")
+
+    def settled_outcome(self) -> Outcome | None:
+        """The outcome already decided before the line went, if any (roles refine it)."""
+        return None
 
     def line_dropped_outcome(self) -> Outcome:
         return Outcome.FAR_END_HUNG_UP

@@ -108,7 +108,14 @@ class DialResult(IntEnum):
 
 
 class Class1Link(Protocol):
-    """Class 1 primitives the T.30 runner needs; one call of a session at a time."""
+    """Class 1 primitives the T.30 runner needs; one call of a session at a time.
+
+    Optional, not part of the protocol's required members (so that any link without it
+    still conforms): ``hang_up_budget_s: float``, the longest ``hang_up`` can take, e.g.
+    ATH0 followed by a whole recovery ladder on a modem that stopped answering. The runner
+    waits that long for the hang-up (never less than its own configured bound), so that
+    the recovery is not abandoned half-way and left running after the session returned.
+    """
 
     async def dial(self, number: str, timeout_s: float) -> DialResult:
         """Dial (``ATD``) and return once the far end answered and the modem listens on V.21."""
@@ -135,4 +142,5 @@ class Class1Link(Protocol):
         """``+FRS=<ms/10>``: wait until the line has been silent that long."""
 
     async def hang_up(self) -> None:
-        """Drop the call (``ATH0``). Never raises for an already dead line."""
+        """Drop the call (``ATH0``). Never raises for an already dead line. Bounded by
+        ``hang_up_budget_s`` when the link declares it (see the class docstring)."""

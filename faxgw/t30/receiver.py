@@ -243,6 +243,10 @@ class Receiver(Engine):
     def _end_outcome(self) -> Outcome:
         return Outcome.SUCCESS if self.document_complete else Outcome.FAR_END_HUNG_UP
 
+    def settled_outcome(self) -> Outcome | None:
+        # EOP answered MCF/RTP: the document is here, whatever happens to the line now.
+        return Outcome.SUCCESS if self.document_complete else None
+
     def line_dropped_outcome(self) -> Outcome:
         return self._end_outcome()
 

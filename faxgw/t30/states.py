@@ -107,7 +107,10 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.R_SEND_CRP: frozenset({S.R_WAIT_COMMAND, S.R_WAIT_PPM}),
     S.DONE: frozenset(),
 }
-# Every state may also end the session (move to DONE): the line can drop anywhere.
+# The wildcard row: every state may also end the session (move to DONE). The line can
+# drop and the modem can fail during any line action, so the end is reachable from
+# anywhere (T.30 5.4.3: on a failure the procedure ends in phase E, whatever it was doing).
+FROM_ANY_STATE: frozenset[State] = frozenset({S.DONE})
 del S
 
 

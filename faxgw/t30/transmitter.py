@@ -300,9 +300,9 @@ class Transmitter(Engine):
         assert self.report.outcome is not None
         return self._finish(self.report.outcome)
 
-    def on_dcn_failed(self, event: LinkFailed) -> list[Action]:
-        assert self.report.outcome is not None
-        return self._finish(self.report.outcome)
+    def settled_outcome(self) -> Outcome | None:
+        # Set by ``_disconnect`` before DCN goes out (success after MCF to EOP included).
+        return self.report.outcome
 
     def line_dropped_outcome(self) -> Outcome:
         waiting_eop = self.state is S.T_WAIT_PPM_RESPONSE and self.ppm is FCF.EOP
@@ -325,5 +325,4 @@ class Transmitter(Engine):
         (S.T_WAIT_PPM_RESPONSE, FrameReceived): "on_ppm_response_frame",
         (S.T_WAIT_PPM_RESPONSE, LinkFailed): "on_ppm_response_failed",
         (S.T_SEND_DCN, FramesSent): "on_dcn_sent",
-        (S.T_SEND_DCN, LinkFailed): "on_dcn_failed",
     }

@@ -8,10 +8,15 @@ import asyncio
 import numpy as np
 import pytest
 
+from faxgw.modem.class1_pages import ImagePages
+from faxgw.modem.class1_session import Class1Config, send_fax
+from faxgw.modem.device import open_modem
 from faxgw.outcome import Outcome, RetryClass
 from faxgw.session import PageOutcome, Resolution
+from faxgw.t30.negotiate import LocalCapabilities
 from hwsim import Faults, ModemBank
-from tests.interop.t30.faxgw_dte import faxgw_receive, faxgw_send, ink_of, sent_ink
+from tests.interop.t30.faxgw_dte import (PROFILE, faxgw_receive, faxgw_send, images_of,
+                                         ink_of, sent_ink)
 
 
 def pages(count: int, lines: int = 200) -> list[np.ndarray]:
@@ -128,3 +133,30 @@ async def test_a_modem_that_disappears_mid_call_is_a_modem_fault(bank):
     assert result.outcome is Outcome.MODEM_FAULT
     got, _ = await receiving
     assert not got.success
+
+
+async def test_cancelled_while_hanging_up_on_a_dead_modem_leaves_nothing_running(bank):
+    """Regression: the session's final hang-up runs the link's whole recovery ladder on a
+    modem that stopped answering (about 13 s on hw-sim's profile). A cancel during it
+    (the scheduler stopping the call) made the session raise at once, leaving the hang-up
+    running in the background and the page workers unclosed. The cancel must propagate
+    only once the hang-up and the clean-up are over."""
+    a = bank.add_modem("1001", name="a")
+    async with open_modem(a.device, PROFILE) as modem:
+        before = asyncio.all_tasks()
+        bank.freeze("a")
+        inks = pages(1)
+        session = asyncio.ensure_future(send_fax(
+            modem.class1_link(), "1002", ImagePages(images_of(inks), Resolution.FINE),
+            Class1Config(local=LocalCapabilities(ident="1001"))))
+        # AT+FCLASS=1 gets no answer within its 2 s: modem fault; then the hang-up,
+        # ATH0 and the ladder (escape, AT, ...) on a modem that answers nothing.
+        await asyncio.sleep(5.0)
+        assert not session.done()
+        session.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await session
+        left = {t for t in asyncio.all_tasks() - before if not t.done()}
+        left.discard(asyncio.current_task())
+        assert not left, f"still running after the session ended: {left}"
+        bank.freeze("a", False)

@@ -304,3 +304,48 @@ async def test_a_number_the_link_refuses_is_a_bad_number_not_a_crash():
     tx = await send_fax(pair.a, "555;ATZ", SyntheticPages(1), CALLER)
     assert tx.outcome is Outcome.BAD_NUMBER and tx.outcome.retry.value == "permanent"
     assert pair.a.hung_up and "diallable" in tx.detail
+
+
+def slow_hang_up(end, seconds: float, log: list):
+    """A link's hang-up that, like ``AtClass1Link``'s recovery ladder, takes ``seconds``
+    and finishes its work even when cancelled (it must not leave the port half reset)."""
+    async def ladder():
+        await asyncio.sleep(seconds)
+        end.hung_up = True
+        log.append("ladder done")
+
+    async def hang_up():
+        inner = asyncio.ensure_future(ladder())
+        try:
+            await asyncio.shield(inner)
+        except asyncio.CancelledError:
+            await asyncio.wait({inner})
+            raise
+    return hang_up
+
+
+async def test_the_hang_up_gets_the_budget_the_link_declares():
+    pair, log = LinePair(dial_result=DialResult.BUSY), []
+    pair.a.hang_up = slow_hang_up(pair.a, 0.3, log)
+    pair.a.hang_up_budget_s = 0.6  # more than the config's bound: the link knows its ladder
+    config = Class1Config(local=CALLER.local, timers=CALLER.timers, hang_up_timeout_s=0.1)
+    before = asyncio.all_tasks()
+    result = await send_fax(pair.a, "1", SyntheticPages(1), config)
+    assert result.outcome is Outcome.BUSY and log == ["ladder done"]
+    assert not any(e.what == "hang-up failed" for e in result.trace)
+    assert {t for t in asyncio.all_tasks() - before if not t.done()} == set()
+
+
+async def test_a_hang_up_over_its_budget_is_cancelled_and_seen_to_end():
+    """Regression: an overrun hang-up was cancelled but not awaited; a link that finishes
+    its ladder when cancelled then kept running after the session had returned."""
+    pair, log = LinePair(dial_result=DialResult.BUSY), []
+    pair.a.hang_up = slow_hang_up(pair.a, 0.3, log)
+    pair.a.hang_up_budget_s = 0.2  # the link underrates its ladder
+    config = Class1Config(local=CALLER.local, timers=CALLER.timers, hang_up_timeout_s=0.15)
+    before = asyncio.all_tasks()
+    result = await send_fax(pair.a, "1", SyntheticPages(1), config)
+    assert result.outcome is Outcome.BUSY
+    assert any(e.what == "hang-up failed" for e in result.trace)  # over 0.2 s: cancelled
+    assert log == ["ladder done"]  # ...and awaited (0.2 s + up to 0.15 s of grace)
+    assert {t for t in asyncio.all_tasks() - before if not t.done()} == set()
