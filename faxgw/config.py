@@ -6,6 +6,13 @@ start instead of silently falling back to a default. Every error names the key.
 ```toml
 [server]
 listen = "127.0.0.1:8025"        # HOST:PORT of the REST API; port 0 picks a free port
+admin_key_sha256 = ""            # hex SHA-256 of the admin key (GET /modems, /metrics);
+                                 # `faxgw admin-key` makes one; "" = no admin access
+metrics_public = false           # true: GET /metrics needs no key (a trusted LAN)
+
+[logging]
+level = "INFO"                   # DEBUG, INFO, WARNING, ERROR
+format = "text"                  # "json": one JSON object per line (journald, log shippers)
 
 [storage]
 state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
@@ -75,6 +82,10 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ServerConfig:
     listen: str = "127.0.0.1:8025"
+    # Operations (issue 11): the admin key is stored as its hash, so the config file (readable
+    # by the service) never holds a usable secret.
+    admin_key_sha256: str = ""
+    metrics_public: bool = False
 
     @property
     def host(self) -> str:
@@ -83,6 +94,12 @@ class ServerConfig:
     @property
     def port(self) -> int:
         return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class LoggingConfig:  # issue 11: faxgw/logs.py
+    level: str = "INFO"
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -159,6 +176,7 @@ class Config:
     webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def state_dir(self) -> Path:
@@ -173,6 +191,7 @@ _SECTIONS = {
     "archive": ArchiveConfig,
     "dialplan": DialPlanConfig,
     "scheduler": SchedulerConfig,
+    "logging": LoggingConfig,
 }
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -264,6 +283,12 @@ def _check(c: Config) -> None:
     m = _LISTEN.match(c.server.listen)
     if not m or int(m.group(2)) > 65535:
         raise ConfigError(f"server.listen: expected HOST:PORT, got {c.server.listen!r}")
+    if c.server.admin_key_sha256 and not re.fullmatch(r"[0-9a-f]{64}", c.server.admin_key_sha256):
+        raise ConfigError("server.admin_key_sha256: 64 lowercase hex digits (faxgw admin-key)")
+    if c.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"logging.level: DEBUG, INFO, WARNING or ERROR, not {c.logging.level!r}")
+    if c.logging.format not in ("json", "text"):
+        raise ConfigError(f"logging.format: json or text, not {c.logging.format!r}")
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
     positive = {

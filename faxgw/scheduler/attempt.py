@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from faxgw.config import RetryConfig
@@ -36,6 +38,9 @@ class AttemptContext:
     pages: PageStore
     dial_plan: DialPlan
     retry: RetryConfig
+    # Issue 11: told (outcome, call seconds or None, modem name) once an attempt is recorded;
+    # the daemon's metrics set it (faxgw/ops_wiring.py).
+    on_finished: Callable[[str, float | None, str], None] | None = None
 
 
 @dataclass
@@ -44,6 +49,7 @@ class CallEnd:
 
     modem_failed: bool
     reason: str = ""
+    call_seconds: float | None = None  # dial to hang-up; None when no call was placed
 
 
 async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> CallEnd:
@@ -55,9 +61,19 @@ async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> 
         except asyncio.CancelledError:
             await asyncio.shield(_finish(ctx, claim, policy.failure(
                 Outcome.INTERRUPTED, ctx.retry, "the daemon stopped during the call")))
+            _tell(ctx, Outcome.INTERRUPTED.value, None, modem.name)
             raise
         await asyncio.shield(_finish(ctx, claim, record))
+        _tell(ctx, record.outcome, end.call_seconds, modem.name)
         return end
+
+
+def _tell(ctx: AttemptContext, outcome: str, call_seconds: float | None, modem: str) -> None:
+    if ctx.on_finished is not None:
+        try:
+            ctx.on_finished(outcome, call_seconds, modem)
+        except Exception:  # noqa: BLE001 - a metrics fault must not fail the call
+            log.exception("attempt listener failed")
 
 
 async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
@@ -78,6 +94,7 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
     source = await asyncio.to_thread(ctx.pages.source, pages_file, numbers)
     dialled = ctx.dial_plan.dial_string(claim.phone_number)
     modem.dialling()
+    dialled_at = time.monotonic()
     try:
         result = await modem.session().send(
             dialled, source, _confirmer(ctx, claim, numbers))
@@ -85,11 +102,12 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
         log.exception("session failed")
         detail = f"{type(exc).__name__}: {exc}"
         return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, total), \
-            CallEnd(True, detail)
+            CallEnd(True, detail, time.monotonic() - dialled_at)
+    call_seconds = time.monotonic() - dialled_at
     earlier = await _earlier_no_fax(ctx.store, claim)
     record = policy.attempt_result(result, ctx.retry, total, earlier,
                                    _details(result, numbers, dialled))
-    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence)
+    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds)
 
 
 def _confirmer(ctx: AttemptContext, claim: Claim, numbers: list[int]):
