@@ -12,7 +12,8 @@ metrics_public = false           # true: GET /metrics needs no key (a trusted LA
 
 [logging]
 level = "INFO"                   # DEBUG, INFO, WARNING, ERROR
-format = "text"                  # "json": one JSON object per line (journald, log shippers)
+format = "auto"                  # "json": one JSON object per line; "text": for a person;
+                                 # "auto": json when stderr is the journal, else text
 
 [storage]
 state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
@@ -99,7 +100,7 @@ class ServerConfig:
 @dataclass(frozen=True)
 class LoggingConfig:  # issue 11: faxgw/logs.py
     level: str = "INFO"
-    format: str = "text"
+    format: str = "auto"  # json under systemd (JOURNAL_STREAM), text at a terminal
 
 
 @dataclass(frozen=True)
@@ -287,8 +288,8 @@ def _check(c: Config) -> None:
         raise ConfigError("server.admin_key_sha256: 64 lowercase hex digits (faxgw admin-key)")
     if c.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError(f"logging.level: DEBUG, INFO, WARNING or ERROR, not {c.logging.level!r}")
-    if c.logging.format not in ("json", "text"):
-        raise ConfigError(f"logging.format: json or text, not {c.logging.format!r}")
+    if c.logging.format not in ("auto", "json", "text"):
+        raise ConfigError(f"logging.format: auto, json or text, not {c.logging.format!r}")
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
     positive = {

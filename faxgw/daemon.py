@@ -11,7 +11,7 @@ from aiohttp import web
 
 from faxgw.api.app import create_app
 from faxgw.config import Config
-from faxgw.logs import setup_logging
+from faxgw.logs import _stream_is_journal as stream_is_journal, setup_logging
 from faxgw.ops_wiring import Operations, install as install_ops
 
 log = logging.getLogger("faxgw")
@@ -20,7 +20,10 @@ log = logging.getLogger("faxgw")
 def run(config: Config) -> int:
     # stderr, not stdout: stdout carries the one "listening on" line that scripts wait for;
     # under systemd both go to the journal alike.
-    setup_logging(config.logging.level, config.logging.format, stream=sys.stderr)
+    fmt = config.logging.format
+    if fmt == "auto":
+        fmt = "json" if stream_is_journal(sys.stderr) else "text"
+    setup_logging(config.logging.level, fmt, stream=sys.stderr)
     asyncio.run(serve(config))
     return 0
 

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from faxgw.config import ModemConfig
+from faxgw.logs import log_context
 from faxgw.modem.at_channel import AtChannel
 from faxgw.modem.device import GENERIC, Modem, open_modem
 from faxgw.modem.dle import DLE_ETX
@@ -175,7 +176,8 @@ class ModemPool:
         await asyncio.gather(*(m.close() for m in self.modems))
 
     async def _open(self, modem: PooledModem) -> None:
-        ok = await modem.open(self._unsolicited, self.reprobe_s)
+        with log_context(modem=modem.name):  # probe and rescue lines carry the modem
+            ok = await modem.open(self._unsolicited, self.reprobe_s)
         if not ok:
             modem.next_probe = time.monotonic() + self.reprobe_s
         await self._notify()
@@ -225,7 +227,8 @@ class ModemPool:
             return False
 
     async def _take_offline(self, modem: PooledModem, reason: str) -> None:
-        log.warning("modem %s offline: %s", modem.name, reason)
+        with log_context(modem=modem.name):
+            log.warning("modem %s offline: %s", modem.name, reason)
         modem.state, modem.reason = ModemState.OFFLINE, reason
         modem.next_probe = time.monotonic() + self.reprobe_s
         await modem.close()

@@ -8,6 +8,7 @@ import asyncio
 import hashlib
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -101,8 +102,13 @@ def test_sd_notify_ready_status_watchdog_and_stopping(tmp_path):
         seen: list[dict] = []
         ready = wait_message(sock, "READY", seen)
         assert ready["READY"] == "1"
-        # Both modems of the bank (one outgoing line, the answering fax machine) probed.
-        assert ready["STATUS"] == "modems: 2 idle; 0 queued", ready
+        # Both modems of the bank (one outgoing line, the answering fax machine) probed and
+        # usable; the outgoing one may be "busy" for a moment while the dispatcher looks
+        # for a due fax with it.
+        match = re.fullmatch(r"modems: (.+); 0 queued", ready["STATUS"])
+        assert match, ready
+        counts = {s: int(n) for n, s in (part.split() for part in match.group(1).split(", "))}
+        assert set(counts) <= {"idle", "busy"} and sum(counts.values()) == 2, ready
         assert wait_message(sock, "WATCHDOG", seen)["WATCHDOG"] == "1"
         proc.send_signal(signal.SIGTERM)
         assert wait_message(sock, "STOPPING", seen)["STOPPING"] == "1"
@@ -158,7 +164,7 @@ def attempts(text: str) -> dict[str, float]:
 
 @pytest.mark.timeout(180)
 async def test_metrics_and_modems_move_when_a_fax_is_sent(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, '[logging]\nformat = "json"\n')
     key = tenant_key(config)
     proc, url = start(config)
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
@@ -212,6 +218,12 @@ async def test_metrics_and_modems_move_when_a_fax_is_sent(tmp_path):
             assert modem["counters"]["calls"] == 1 and modem["counters"]["succeeded"] == 1
     finally:
         assert stop(proc) == 0
+    # [logging] format = "json": one JSON object per line, the call's lines carry its ids.
+    lines = [json.loads(line) for line in
+             (tmp_path / "daemon.stderr").read_text().splitlines() if line.startswith("{")]
+    call = [e for e in lines if e["message"].startswith(f"attempt 1 of fax {fax_id}")]
+    assert call and all(e["faxId"] == fax_id and e["modem"] == "sim-out-1" and e["attemptId"]
+                        for e in call), call
 
 
 async def test_metrics_public_needs_no_key(tmp_path):
@@ -228,3 +240,25 @@ async def test_metrics_public_needs_no_key(tmp_path):
                 assert r.status == 401  # metrics_public opens /metrics only
     finally:
         assert stop(proc) == 0
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[logging]\nformat = "xml"\n', "logging.format"),
+    ('[logging]\nlevel = "LOUD"\n', "logging.level"),
+    ('[server]\nadmin_key_sha256 = "secret"\n', "server.admin_key_sha256"),
+    ('[server]\nmetrics_public = "yes"\n', "server.metrics_public"),
+])
+def test_bad_ops_config_is_refused_with_ex_config_naming_the_key(tmp_path, toml, key):
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    out = subprocess.run([sys.executable, "-m", "faxgw", "serve", "--config", str(config)],
+                         capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=60)
+    assert out.returncode == 78 and key in out.stderr, out.stderr
+
+
+def test_admin_key_command_prints_a_key_and_its_hash():
+    out = subprocess.run([sys.executable, "-m", "faxgw", "admin-key"], capture_output=True,
+                         text=True, env=ENV, cwd=ROOT, check=True)
+    key = out.stdout.split("admin key (shown once): ", 1)[1].split()[0]
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    assert f'admin_key_sha256 = "{digest}"' in out.stdout
