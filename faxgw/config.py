@@ -54,6 +54,8 @@ modem_max_failures = 3           # failed calls in a row that take a modem offli
 modem_reprobe_s = 60             # an offline modem is probed again after this
 simulated_modems = 3             # without [[modem]]: outgoing modems of the built-in hw-sim bank
 simulated_timing = "accelerated"
+stop_grace_s = 90                # SIGTERM: calls in progress may finish this long, then are
+                                 # ended (and recorded as interrupted); unit TimeoutStopSec=120
 
 [[modem]]                        # one table per modem; used by the scheduler
                                  # (none: a built-in hw-sim bank, see README "Scheduler and demo")
@@ -164,6 +166,7 @@ class SchedulerConfig:
     modem_reprobe_s: float = 60.0            # an offline modem is probed again after this
     simulated_modems: int = 3                # outgoing modems of the built-in hw-sim bank
     simulated_timing: str = "accelerated"    # its line timing: accelerated | realtime
+    stop_grace_s: float = 90.0               # SIGTERM: calls in progress may end this long
 
 
 @dataclass(frozen=True)
@@ -317,6 +320,8 @@ def _check(c: Config) -> None:
 def _check_scheduler(s: SchedulerConfig) -> None:
     if s.poll_interval_s <= 0 or s.modem_reprobe_s <= 0:
         raise ConfigError("scheduler.poll_interval_s: intervals must be greater than 0")
+    if s.stop_grace_s < 0:
+        raise ConfigError("scheduler.stop_grace_s: must not be negative")
     if s.modem_max_failures < 1:
         raise ConfigError("scheduler.modem_max_failures: must be at least 1")
     if not 1 <= s.simulated_modems <= 64:

@@ -45,6 +45,7 @@ class Operations:
         self.app = app
         self.notifier = notifier or Notifier.from_environ()
         self._tasks: list[asyncio.Task] = []
+        self._reload_lock = asyncio.Lock()  # a second SIGHUP waits for the first reload
 
     async def ready(self) -> None:
         """The API listens and the modems were probed (the scheduler's start did that)."""
@@ -56,6 +57,32 @@ class Operations:
             self._tasks.append(watchdog)
         if self.notifier.enabled:
             self._tasks.append(asyncio.create_task(self._status_loop(line), name="sd-status"))
+
+    def start_reload(self, config_path: str | None) -> None:
+        """From the SIGHUP handler: the reload runs as a task, the loop stays free."""
+        self._tasks.append(asyncio.create_task(self.reload(config_path), name="reload"))
+
+    async def reload(self, config_path: str | None) -> None:
+        """Re-read the config; apply the modem list. A refused config changes nothing (the
+        daemon keeps running on the old one: a typo must not take the box down)."""
+        from faxgw import config as configuration
+        from faxgw.scheduler.wiring import SCHEDULER
+
+        async with self._reload_lock:
+            self.notifier.reloading()
+            if config_path is None:
+                log.info("reload: no config file (demo); nothing to re-read")
+            else:
+                try:
+                    new = await asyncio.to_thread(configuration.load, config_path)
+                except configuration.ConfigError as exc:
+                    log.error("reload refused, the running config stays: %s", exc)
+                else:
+                    scheduler = self.app.get(SCHEDULER)
+                    if scheduler is not None:
+                        await scheduler.reload(new)
+                    log.info("config reloaded from %s", config_path)
+            self.notifier.ready(status=await self._summary())
 
     def stopping(self) -> None:
         self.notifier.stopping(status="stopping: ending calls in progress")

@@ -58,7 +58,7 @@ def cmd_serve(args) -> int:
     from faxgw import daemon
 
     config = _load(args.config)
-    return EXIT_CONFIG if config is None else daemon.run(config)
+    return EXIT_CONFIG if config is None else daemon.run(config, args.config)
 
 
 def cmd_admin_key(args) -> int:

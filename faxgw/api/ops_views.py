@@ -29,6 +29,7 @@ OPS_PATHS = frozenset({"/health", "/metrics", "/modems"})
 METRICS = web.AppKey("metrics", Metrics)
 # Per modem: {"calls": n, "succeeded": n, "failed": n} since the daemon started.
 MODEM_COUNTERS = web.AppKey("modem_counters", dict)
+REPORTED_MODEMS = web.AppKey("reported_modems", set)  # modems in faxgw_modem_state
 
 # The claim's statuses, as literals: SQLite uses the partial index faxes_ready only when the
 # query's WHERE visibly implies the index's, which bound parameters do not.
@@ -45,6 +46,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics_view, allow_head=False)
     app.router.add_get("/modems", modems_view, allow_head=False)
     app[MODEM_COUNTERS] = {}
+    app[REPORTED_MODEMS] = set()
     app.cleanup_ctx.append(_metrics_ctx)
 
 
@@ -161,6 +163,12 @@ async def metrics_view(request: web.Request) -> web.Response:
             return refusal
     metrics = request.app[METRICS]
     pool = _pool(request.app)
+    names = {m.name for m in pool.modems} if pool else set()
+    reported = request.app[REPORTED_MODEMS]
+    for gone in reported - names:  # reloaded out of the config (SIGHUP): series go
+        metrics.remove_modem(gone)
+    reported.clear()
+    reported.update(names)
     for m in pool.modems if pool else ():
         metrics.set_modem_state(m.name, m.state.value)
     await metrics.refresh()
