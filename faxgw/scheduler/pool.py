@@ -195,7 +195,8 @@ class ModemPool:
     # --- sending --------------------------------------------------------------------------
     def idle_sender(self) -> PooledModem | None:
         """The send modem idle the longest, marked busy; None when all are taken."""
-        idle = [m for m in self.modems if m.state is ModemState.IDLE and m.config.send]
+        idle = [m for m in self.modems
+                if m.state is ModemState.IDLE and m.config.send and not m.retired]
         if not idle:
             return None
         modem = min(idle, key=lambda m: m.idle_since)
@@ -211,6 +212,8 @@ class ModemPool:
     def give_back(self, modem: PooledModem) -> None:
         """Unused (nothing to send after all): idle again, still since its last call."""
         modem.state = ModemState.IDLE
+        if modem.retired:  # reloaded away while the dispatcher held it for a claim
+            self._spawn(self._retire(modem))
         self._spawn(self._notify())
 
     async def release(self, modem: PooledModem, modem_failed: bool, reason: str = "") -> None:
@@ -276,6 +279,7 @@ class ModemPool:
         but a modem in a call keeps it to the end (release() closes it and opens its new
         config, if any). Unchanged modems are not touched."""
         wanted = {c.name: c for c in configs}
+        self.replacements = {}  # this reload's list replaces what an earlier one left
         for modem in list(self.modems):
             if modem.retired or wanted.get(modem.name) == modem.config:
                 continue
@@ -284,13 +288,12 @@ class ModemPool:
                 log.info("modem %s: left the config; closed after its call", modem.name)
             else:
                 await self._retire(modem)
-        present = {m.name for m in self.modems}
         for config in configs:
-            if config.name in present:  # busy and being replaced: opened by _retire()
-                if config != next(m.config for m in self.modems if m.name == config.name):
-                    self.replacements[config.name] = config
-                continue
-            await self._add(config)
+            current = next((m for m in self.modems if m.name == config.name), None)
+            if current is None:
+                await self._add(config)
+            elif current.retired:  # still in its call: the new config is opened after it
+                self.replacements[config.name] = config
         await self._notify()
 
     async def _add(self, config: ModemConfig) -> None:
