@@ -186,8 +186,11 @@ def attempt_listener(app: web.Application):
     """For AttemptContext.on_finished: the metrics and the per-modem counters."""
     metrics, counters = app[METRICS], app[MODEM_COUNTERS]
 
-    def finished(outcome: str, call_seconds: float | None, modem: str) -> None:
+    def finished(outcome: str, call_seconds: float | None, modem: str,
+                 page_seconds: list[float]) -> None:
         metrics.attempt_finished(outcome, call_seconds)
+        for seconds in page_seconds:
+            metrics.page_sent(seconds)
         c = counters.setdefault(modem, {"calls": 0, "succeeded": 0, "failed": 0})
         c["calls"] += 1
         c["succeeded" if outcome == Outcome.SUCCESS.value else "failed"] += 1

@@ -38,9 +38,9 @@ class AttemptContext:
     pages: PageStore
     dial_plan: DialPlan
     retry: RetryConfig
-    # Issue 11: told (outcome, call seconds or None, modem name) once an attempt is recorded;
-    # the daemon's metrics set it (faxgw/ops_wiring.py).
-    on_finished: Callable[[str, float | None, str], None] | None = None
+    # Issue 11: told (outcome, call seconds or None, modem name, seconds of each confirmed
+    # page) once an attempt is recorded; the daemon's metrics set it (faxgw/ops_wiring.py).
+    on_finished: Callable[[str, float | None, str, list[float]], None] | None = None
 
 
 @dataclass
@@ -50,6 +50,7 @@ class CallEnd:
     modem_failed: bool
     reason: str = ""
     call_seconds: float | None = None  # dial to hang-up; None when no call was placed
+    page_seconds: tuple[float, ...] = ()  # each confirmed page: start of its data to MCF
 
 
 async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> CallEnd:
@@ -61,17 +62,18 @@ async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> 
         except asyncio.CancelledError:
             await asyncio.shield(_finish(ctx, claim, policy.failure(
                 Outcome.INTERRUPTED, ctx.retry, "the daemon stopped during the call")))
-            _tell(ctx, Outcome.INTERRUPTED.value, None, modem.name)
+            _tell(ctx, Outcome.INTERRUPTED.value, None, modem.name, ())
             raise
         await asyncio.shield(_finish(ctx, claim, record))
-        _tell(ctx, record.outcome, end.call_seconds, modem.name)
+        _tell(ctx, record.outcome, end.call_seconds, modem.name, end.page_seconds)
         return end
 
 
-def _tell(ctx: AttemptContext, outcome: str, call_seconds: float | None, modem: str) -> None:
+def _tell(ctx: AttemptContext, outcome: str, call_seconds: float | None, modem: str,
+          pages: tuple[float, ...]) -> None:
     if ctx.on_finished is not None:
         try:
-            ctx.on_finished(outcome, call_seconds, modem)
+            ctx.on_finished(outcome, call_seconds, modem, list(pages))
         except Exception:  # noqa: BLE001 - a metrics fault must not fail the call
             log.exception("attempt listener failed")
 
@@ -107,7 +109,24 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
     earlier = await _earlier_no_fax(ctx.store, claim)
     record = policy.attempt_result(result, ctx.retry, total, earlier,
                                    _details(result, numbers, dialled))
-    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds)
+    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds,
+                           page_seconds(result.trace))
+
+
+def page_seconds(trace) -> tuple[float, ...]:
+    """Seconds from the start of each confirmed page's image data (its last SendImage, a
+    retransmission after RTN included) to the MCF (or RTP) that confirmed it, from the session's
+    trace. The training check (TCF) is a SendImage too, but an MCF never follows it
+    before another SendImage does."""
+    out, started = [], None
+    for entry in trace:
+        if entry.kind == "cmd" and entry.what == "SendImage":
+            started = entry.t_s
+        elif (entry.kind == "note" and ": page " in entry.what  # "MCF: page 2 confirmed",
+              and entry.what.endswith(" confirmed") and started is not None):  # or RTP
+            out.append(entry.t_s - started)
+            started = None
+    return tuple(out)
 
 
 def _confirmer(ctx: AttemptContext, claim: Claim, numbers: list[int]):

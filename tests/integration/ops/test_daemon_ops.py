@@ -203,6 +203,10 @@ async def test_metrics_and_modems_move_when_a_fax_is_sent(tmp_path):
             assert attempts(after)["success"] == 1
             calls = {s.name: s.value for s in families["faxgw_call_duration_seconds"].samples}
             assert calls["faxgw_call_duration_seconds_count"] == 1
+            pages = {s.name: s.value for s in families["faxgw_page_duration_seconds"].samples}
+            assert pages["faxgw_page_duration_seconds_count"] == 1  # the one-page PDF
+            assert 0 < pages["faxgw_page_duration_seconds_sum"] < calls[
+                "faxgw_call_duration_seconds_sum"]
             faxes = {s.labels["status"]: s.value for s in families["faxgw_faxes"].samples}
             assert faxes == {"FaxSent": 1}
             assert families["faxgw_queue_depth"].samples[0].value == 0
