@@ -6,6 +6,14 @@ start instead of silently falling back to a default. Every error names the key.
 ```toml
 [server]
 listen = "127.0.0.1:8025"        # HOST:PORT of the REST API; port 0 picks a free port
+admin_key_sha256 = ""            # hex SHA-256 of the admin key (GET /modems, /metrics);
+                                 # `faxgw admin-key` makes one; "" = no admin access
+metrics_public = false           # true: GET /metrics needs no key (a trusted LAN)
+
+[logging]
+level = "INFO"                   # DEBUG, INFO, WARNING, ERROR
+format = "auto"                  # "json": one JSON object per line; "text": for a person;
+                                 # "auto": json when stderr is the journal, else text
 
 [storage]
 state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
@@ -47,6 +55,8 @@ modem_max_failures = 3           # failed calls in a row that take a modem offli
 modem_reprobe_s = 60             # an offline modem is probed again after this
 simulated_modems = 3             # without [[modem]]: outgoing modems of the built-in hw-sim bank
 simulated_timing = "accelerated"
+stop_grace_s = 90                # SIGTERM: calls in progress may finish this long, then are
+                                 # ended (and recorded as interrupted); unit TimeoutStopSec=120
 
 [[modem]]                        # one table per modem; used by the scheduler
                                  # (none: a built-in hw-sim bank, see README "Scheduler and demo")
@@ -76,6 +86,10 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ServerConfig:
     listen: str = "127.0.0.1:8025"
+    # Operations (issue 11): the admin key is stored as its hash, so the config file (readable
+    # by the service) never holds a usable secret.
+    admin_key_sha256: str = ""
+    metrics_public: bool = False
 
     @property
     def host(self) -> str:
@@ -84,6 +98,12 @@ class ServerConfig:
     @property
     def port(self) -> int:
         return int(self.listen.rsplit(":", 1)[1])
+
+
+@dataclass(frozen=True)
+class LoggingConfig:  # issue 11: faxgw/logs.py
+    level: str = "INFO"
+    format: str = "auto"  # json under systemd (JOURNAL_STREAM), text at a terminal
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,7 @@ class SchedulerConfig:
     modem_reprobe_s: float = 60.0            # an offline modem is probed again after this
     simulated_modems: int = 3                # outgoing modems of the built-in hw-sim bank
     simulated_timing: str = "accelerated"    # its line timing: accelerated | realtime
+    stop_grace_s: float = 90.0               # SIGTERM: calls in progress may end this long
 
 
 @dataclass(frozen=True)
@@ -160,6 +181,7 @@ class Config:
     webhooks: WebhooksSettings = field(default_factory=WebhooksSettings)
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     @property
     def state_dir(self) -> Path:
@@ -174,6 +196,7 @@ _SECTIONS = {
     "archive": ArchiveConfig,
     "dialplan": DialPlanConfig,
     "scheduler": SchedulerConfig,
+    "logging": LoggingConfig,
 }
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -265,6 +288,12 @@ def _check(c: Config) -> None:
     m = _LISTEN.match(c.server.listen)
     if not m or int(m.group(2)) > 65535:
         raise ConfigError(f"server.listen: expected HOST:PORT, got {c.server.listen!r}")
+    if c.server.admin_key_sha256 and not re.fullmatch(r"[0-9a-f]{64}", c.server.admin_key_sha256):
+        raise ConfigError("server.admin_key_sha256: 64 lowercase hex digits (faxgw admin-key)")
+    if c.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError(f"logging.level: DEBUG, INFO, WARNING or ERROR, not {c.logging.level!r}")
+    if c.logging.format not in ("auto", "json", "text"):
+        raise ConfigError(f"logging.format: auto, json or text, not {c.logging.format!r}")
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
     positive = {
@@ -292,6 +321,8 @@ def _check(c: Config) -> None:
 def _check_scheduler(s: SchedulerConfig) -> None:
     if s.poll_interval_s <= 0 or s.modem_reprobe_s <= 0:
         raise ConfigError("scheduler.poll_interval_s: intervals must be greater than 0")
+    if s.stop_grace_s < 0:
+        raise ConfigError("scheduler.stop_grace_s: must not be negative")
     if s.modem_max_failures < 1:
         raise ConfigError("scheduler.modem_max_failures: must be at least 1")
     if not 1 <= s.simulated_modems <= 64:

@@ -11,27 +11,37 @@ from aiohttp import web
 
 from faxgw.api.app import create_app
 from faxgw.config import Config
+from faxgw.logs import _stream_is_journal as stream_is_journal, setup_logging
+from faxgw.ops_wiring import Operations, install as install_ops
 
 log = logging.getLogger("faxgw")
 
 
-def run(config: Config) -> int:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(config))
+def run(config: Config, config_path: str | None = None) -> int:
+    # stderr, not stdout: stdout carries the one "listening on" line that scripts wait for;
+    # under systemd both go to the journal alike.
+    fmt = config.logging.format
+    if fmt == "auto":
+        fmt = "json" if stream_is_journal(sys.stderr) else "text"
+    setup_logging(config.logging.level, fmt, stream=sys.stderr)
+    asyncio.run(serve(config, config_path=config_path))
     return 0
 
 
-async def serve(config: Config, app: web.Application | None = None) -> None:
+async def serve(config: Config, app: web.Application | None = None,
+                config_path: str | None = None) -> None:
     if app is None:
         app = create_app(config)
         from faxgw.scheduler.wiring import install as install_scheduler  # issue 8
 
         install_scheduler(app)
+        install_ops(app)  # issue 11: after the scheduler, whose attempts it counts
     # Handlers first: a SIGTERM right after the "listening" line must stop us cleanly.
     stop = _stop_on_signals()
     # access_log=None: a line per request costs throughput; errors are still logged.
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    ops = Operations(app)
+    loop = asyncio.get_running_loop()
     try:
         # Inside the try: when a context fails at start, the ones already entered (store,
         # document workers) are still closed, or their threads keep the process alive.
@@ -41,11 +51,18 @@ async def serve(config: Config, app: web.Application | None = None) -> None:
         host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked
         # One line on stdout that scripts (and tests) wait for.
         print(f"faxgw listening on http://{host}:{port}", flush=True)
+        # READY only now: the cleanup contexts (store, scheduler and its modem probes) ran
+        # in runner.setup(), and the socket accepts connections.
+        await ops.ready()
+        # SIGHUP (systemctl reload): re-read the config; without a handler it would kill us.
+        loop.add_signal_handler(signal.SIGHUP, ops.start_reload, config_path)
         await stop.wait()
         log.info("stopping")
+        ops.stopping()
     finally:
+        loop.remove_signal_handler(signal.SIGHUP)
+        await ops.close()
         await runner.cleanup()
-        loop = asyncio.get_running_loop()
         for sig in SIGNALS:
             loop.remove_signal_handler(sig)
 

@@ -15,6 +15,9 @@ from faxgw.config import Config, ConfigError
 DEFAULT_CONFIG = os.environ.get("FAXGW_CONFIG", "/etc/faxgw/faxgw.toml")
 DEMO_TENANT = "demo"
 DEMO_KEY_FILE = "demo-api-key"
+# sysexits.h EX_CONFIG: faxgw.service has RestartPreventExitStatus=78, so systemd does not
+# restart a daemon whose config it refused (it would only be refused again).
+EXIT_CONFIG = 78
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = tsub.add_parser("list", help="list tenants as JSON")
     lst.add_argument("--config", default=DEFAULT_CONFIG)
     lst.set_defaults(func=cmd_tenant_list)
+
+    admin = subparsers.add_parser(
+        "admin-key", help="make an admin key (GET /modems, /metrics); prints the key and "
+                          "the [server] admin_key_sha256 line for the config")
+    admin.set_defaults(func=cmd_admin_key)
 
     demo = subparsers.add_parser("demo", help="run the daemon with a demo tenant in ./state")
     demo.add_argument("--state-dir", default="state", help="state directory (default: %(default)s)")
@@ -50,7 +58,16 @@ def cmd_serve(args) -> int:
     from faxgw import daemon
 
     config = _load(args.config)
-    return 2 if config is None else daemon.run(config)
+    return EXIT_CONFIG if config is None else daemon.run(config, args.config)
+
+
+def cmd_admin_key(args) -> int:
+    from faxgw.api.ops_views import new_admin_key
+
+    key, digest = new_admin_key()
+    print(f"admin key (shown once): {key}\n"
+          f"put in the config, section [server]:\nadmin_key_sha256 = \"{digest}\"")
+    return 0
 
 
 async def _with_store(config: Config, fn):

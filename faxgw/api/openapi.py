@@ -228,6 +228,7 @@ def _paths(page_max: int) -> dict:
 
 def spec(page_max: int = 1000) -> dict:
     from faxgw.api import webhook_openapi  # issue 10's additions; it imports this module's helpers
+    from faxgw.api import ops_openapi  # issue 11: /health, /metrics, /modems
 
     return {
         "openapi": "3.1.0",
@@ -237,12 +238,13 @@ def spec(page_max: int = 1000) -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": {**_paths(page_max), **webhook_openapi.PATHS},
+        "paths": {**_paths(page_max), **webhook_openapi.PATHS, **ops_openapi.PATHS},
         "webhooks": webhook_openapi.WEBHOOKS,
         "components": {
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
+                                **ops_openapi.SECURITY_SCHEMES},
             "schemas": {
-                **webhook_openapi.SCHEMAS,
+                **webhook_openapi.SCHEMAS, **ops_openapi.SCHEMAS,
                 "Fax": FAX_SCHEMA, "Attempt": ATTEMPT_SCHEMA, "WebhookEndpoint": ENDPOINT_SCHEMA,
                 "StatusChange": {"type": "object", "required": ["faxStatus", "changedOn"], "properties": {
                     "faxStatus": {"type": "string", "enum": STATUSES}, "changedOn": _TS,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from faxgw.config import RetryConfig
@@ -36,6 +38,9 @@ class AttemptContext:
     pages: PageStore
     dial_plan: DialPlan
     retry: RetryConfig
+    # Issue 11: told (outcome, call seconds or None, modem name, seconds of each confirmed
+    # page) once an attempt is recorded; the daemon's metrics set it (faxgw/ops_wiring.py).
+    on_finished: Callable[[str, float | None, str, list[float]], None] | None = None
 
 
 @dataclass
@@ -44,6 +49,8 @@ class CallEnd:
 
     modem_failed: bool
     reason: str = ""
+    call_seconds: float | None = None  # dial to hang-up; None when no call was placed
+    page_seconds: tuple[float, ...] = ()  # each confirmed page: start of its data to MCF
 
 
 async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> CallEnd:
@@ -55,9 +62,20 @@ async def run_attempt(ctx: AttemptContext, claim: Claim, modem: PooledModem) -> 
         except asyncio.CancelledError:
             await asyncio.shield(_finish(ctx, claim, policy.failure(
                 Outcome.INTERRUPTED, ctx.retry, "the daemon stopped during the call")))
+            _tell(ctx, Outcome.INTERRUPTED.value, None, modem.name, ())
             raise
         await asyncio.shield(_finish(ctx, claim, record))
+        _tell(ctx, record.outcome, end.call_seconds, modem.name, end.page_seconds)
         return end
+
+
+def _tell(ctx: AttemptContext, outcome: str, call_seconds: float | None, modem: str,
+          pages: tuple[float, ...]) -> None:
+    if ctx.on_finished is not None:
+        try:
+            ctx.on_finished(outcome, call_seconds, modem, list(pages))
+        except Exception:  # noqa: BLE001 - a metrics fault must not fail the call
+            log.exception("attempt listener failed")
 
 
 async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
@@ -78,6 +96,7 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
     source = await asyncio.to_thread(ctx.pages.source, pages_file, numbers)
     dialled = ctx.dial_plan.dial_string(claim.phone_number)
     modem.dialling()
+    dialled_at = time.monotonic()
     try:
         result = await modem.session().send(
             dialled, source, _confirmer(ctx, claim, numbers))
@@ -85,11 +104,29 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
         log.exception("session failed")
         detail = f"{type(exc).__name__}: {exc}"
         return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, total), \
-            CallEnd(True, detail)
+            CallEnd(True, detail, time.monotonic() - dialled_at)
+    call_seconds = time.monotonic() - dialled_at
     earlier = await _earlier_no_fax(ctx.store, claim)
     record = policy.attempt_result(result, ctx.retry, total, earlier,
                                    _details(result, numbers, dialled))
-    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence)
+    return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds,
+                           page_seconds(result.trace))
+
+
+def page_seconds(trace) -> tuple[float, ...]:
+    """Seconds from the start of each confirmed page's image data (its last SendImage, a
+    retransmission after RTN included) to the MCF (or RTP) that confirmed it, from the session's
+    trace. The training check (TCF) is a SendImage too, but an MCF never follows it
+    before another SendImage does."""
+    out, started = [], None
+    for entry in trace:
+        if entry.kind == "cmd" and entry.what == "SendImage":
+            started = entry.t_s
+        elif (entry.kind == "note" and ": page " in entry.what  # "MCF: page 2 confirmed",
+              and entry.what.endswith(" confirmed") and started is not None):  # or RTP
+            out.append(entry.t_s - started)
+            started = None
+    return tuple(out)
 
 
 def _confirmer(ctx: AttemptContext, claim: Claim, numbers: list[int]):

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from enum import StrEnum
 
 from faxgw.config import ModemConfig
+from faxgw.logs import log_context
 from faxgw.modem.at_channel import AtChannel
 from faxgw.modem.device import GENERIC, Modem, open_modem
 from faxgw.modem.dle import DLE_ETX
@@ -52,6 +53,7 @@ class PooledModem:
         self.modem: Modem | None = None
         self.idle_since = time.monotonic()
         self.next_probe = 0.0
+        self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
 
@@ -151,6 +153,8 @@ class ModemPool:
                  on_ring: Callable[[PooledModem], Awaitable[None]] | None = None,
                  idents: dict[str, str] | None = None, default_ident: str = "") -> None:
         idents = idents or {}
+        self.idents, self.default_ident = idents, default_ident  # for modems added by reload
+        self.replacements: dict[str, ModemConfig] = {}  # changed while busy: opened after
         self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
         self.modems = [PooledModem(c, idents.get(c.name, default_ident), self.gaps)
                        for c in configs]
@@ -175,7 +179,11 @@ class ModemPool:
         await asyncio.gather(*(m.close() for m in self.modems))
 
     async def _open(self, modem: PooledModem) -> None:
-        ok = await modem.open(self._unsolicited, self.reprobe_s)
+        with log_context(modem=modem.name):  # probe and rescue lines carry the modem
+            ok = await modem.open(self._unsolicited, self.reprobe_s)
+        if modem.retired and modem not in self.modems:  # reloaded away while probing
+            await modem.close()
+            return
         if not ok:
             modem.next_probe = time.monotonic() + self.reprobe_s
         await self._notify()
@@ -187,7 +195,8 @@ class ModemPool:
     # --- sending --------------------------------------------------------------------------
     def idle_sender(self) -> PooledModem | None:
         """The send modem idle the longest, marked busy; None when all are taken."""
-        idle = [m for m in self.modems if m.state is ModemState.IDLE and m.config.send]
+        idle = [m for m in self.modems
+                if m.state is ModemState.IDLE and m.config.send and not m.retired]
         if not idle:
             return None
         modem = min(idle, key=lambda m: m.idle_since)
@@ -203,10 +212,16 @@ class ModemPool:
     def give_back(self, modem: PooledModem) -> None:
         """Unused (nothing to send after all): idle again, still since its last call."""
         modem.state = ModemState.IDLE
+        if modem.retired:  # reloaded away while the dispatcher held it for a claim
+            self._spawn(self._retire(modem))
         self._spawn(self._notify())
 
     async def release(self, modem: PooledModem, modem_failed: bool, reason: str = "") -> None:
         """After a call: ``modem_failed`` when the modem itself was at fault."""
+        if modem.retired:  # reloaded away during the call, which it was allowed to finish
+            await self._retire(modem)
+            await self._notify()
+            return
         modem.failures = modem.failures + 1 if modem_failed else 0
         if modem.failures >= self.max_failures:
             await self._take_offline(modem, f"{modem.failures} failed calls in a row: {reason}")
@@ -225,7 +240,8 @@ class ModemPool:
             return False
 
     async def _take_offline(self, modem: PooledModem, reason: str) -> None:
-        log.warning("modem %s offline: %s", modem.name, reason)
+        with log_context(modem=modem.name):
+            log.warning("modem %s offline: %s", modem.name, reason)
         modem.state, modem.reason = ModemState.OFFLINE, reason
         modem.next_probe = time.monotonic() + self.reprobe_s
         await modem.close()
@@ -256,6 +272,44 @@ class ModemPool:
         else:
             modem.state = ModemState.IDLE
         await self._notify()
+
+    # --- reload (SIGHUP) -------------------------------------------------------------------
+    async def reconfigure(self, configs: tuple[ModemConfig, ...]) -> None:
+        """The new modem list: added modems are probed, removed or changed ones are closed,
+        but a modem in a call keeps it to the end (release() closes it and opens its new
+        config, if any). Unchanged modems are not touched."""
+        wanted = {c.name: c for c in configs}
+        self.replacements = {}  # this reload's list replaces what an earlier one left
+        for modem in list(self.modems):
+            if modem.retired or wanted.get(modem.name) == modem.config:
+                continue
+            modem.retired = True
+            if modem.state is ModemState.BUSY:
+                log.info("modem %s: left the config; closed after its call", modem.name)
+            else:
+                await self._retire(modem)
+        for config in configs:
+            current = next((m for m in self.modems if m.name == config.name), None)
+            if current is None:
+                await self._add(config)
+            elif current.retired:  # still in its call: the new config is opened after it
+                self.replacements[config.name] = config
+        await self._notify()
+
+    async def _add(self, config: ModemConfig) -> None:
+        modem = PooledModem(config, self.idents.get(config.name, self.default_ident), self.gaps)
+        self.modems.append(modem)
+        log.info("modem %s added by reload", config.name)
+        await self._open(modem)
+
+    async def _retire(self, modem: PooledModem) -> None:
+        if modem in self.modems:
+            self.modems.remove(modem)
+        await modem.close()
+        log.info("modem %s removed by reload", modem.name)
+        replacement = self.replacements.pop(modem.name, None)
+        if replacement is not None:
+            await self._add(replacement)
 
     # --- receiving ------------------------------------------------------------------------
     def _unsolicited(self, modem: PooledModem, result: Result) -> None:

@@ -72,6 +72,20 @@ class Scheduler:
         self._tasks.append(asyncio.create_task(self.dispatcher.run(), name="dispatcher"))
         self._tasks.append(asyncio.create_task(self._write_stats_often(), name="stats"))
 
+    async def _let_calls_finish(self, grace_s: float) -> None:
+        """SIGTERM: calls in progress (sent and received) may end by themselves for
+        `grace_s`; whatever is left is then cancelled, which hangs up and records the attempt
+        as interrupted (run_attempt). The unit's TimeoutStopSec= leaves room for both."""
+        calls = set(self.dispatcher.calls) if self.dispatcher else set()
+        calls |= set(self.pool._tasks) if self.pool else set()
+        if not calls or grace_s <= 0:
+            return
+        log.info("stopping: waiting up to %.0f s for %d call(s) in progress", grace_s, len(calls))
+        _, left = await asyncio.wait(calls, timeout=grace_s)
+        if left:
+            log.warning("stopping: %d call(s) still running after %.0f s; ending them",
+                        len(left), grace_s)
+
     async def recover(self) -> list[str]:
         """Attempts left open by a crash or power cut end as interrupted; their faxes go
         back to the queue under the normal retry policy (or fail when none is left)."""
@@ -84,13 +98,28 @@ class Scheduler:
                         received)
         return closed
 
+    async def reload(self, config: Config) -> None:
+        """SIGHUP: the new [[modem]] list (calls in progress finish on their modem)."""
+        if self.pool is None:
+            return
+        if self.bank is not None or not config.modems:
+            # The built-in bank stands in for a config without [[modem]]; switching between
+            # it and real modems needs a restart.
+            if bool(config.modems) != (self.bank is None):
+                log.warning("reload: switching between the built-in hw-sim bank and "
+                            "[[modem]] tables needs a restart; modems unchanged")
+            return
+        await self.pool.reconfigure(config.modems)
+
     async def _answer(self, modem: PooledModem) -> None:
         await receive_call(modem, self.config.state_dir)
 
     async def stop(self) -> None:
+        # The claim loop goes first: nothing new is dialled from here on.
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._let_calls_finish(self.config.scheduler.stop_grace_s)
         if self.dispatcher:
             await self.dispatcher.stop()
         if self.pool:

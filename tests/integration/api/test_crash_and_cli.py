@@ -104,7 +104,8 @@ def test_bad_config_is_refused_naming_the_key(tmp_path, toml, key):
     cfg = tmp_path / "bad.toml"
     cfg.write_text(toml)
     out = faxgw("serve", "--config", str(cfg))
-    assert out.returncode == 2 and key in out.stderr, out.stderr
+    # 78 (EX_CONFIG): the unit's RestartPreventExitStatus=78 keeps systemd from restarting it.
+    assert out.returncode == 78 and key in out.stderr, out.stderr
 
 
 def test_sigterm_stops_the_daemon_cleanly(fresh):

@@ -1,0 +1,59 @@
+"""OpenAPI for the operations endpoints (issue 11), merged into faxgw/api/openapi.py."""
+
+from __future__ import annotations
+
+from faxgw.api.openapi import _error, _nullable, _ref
+
+_ADMIN = [{"adminBearer": []}]
+_ADMIN_401 = {"401": _error("No admin key, or a wrong one (tenant API keys do not count).")}
+
+PATHS = {
+    "/health": {"get": {
+        "summary": "Liveness and readiness", "operationId": "health", "security": [],
+        "description": "Public. 200 when ready to send faxes: the store is open and, with the "
+                       "scheduler enabled, at least one modem is idle or busy. 503 otherwise, "
+                       "with the reason (e.g. no usable modem).",
+        "responses": {
+            "200": {"description": "Live and ready.",
+                    "content": {"application/json": {"schema": _ref("Health")}}},
+            "503": {"description": "Live but not ready; `reason` says why.",
+                    "content": {"application/json": {"schema": _ref("Health")}}}}}},
+    "/metrics": {"get": {
+        "summary": "Prometheus metrics", "operationId": "metrics", "security": _ADMIN,
+        "description": "The Prometheus text format: faxes by status, queue depth, attempts by "
+                       "outcome, call durations, modem states, webhook backlog. Needs the "
+                       "admin key unless the config says `[server] metrics_public = true`.",
+        "responses": {"200": {"description": "Prometheus text exposition format 0.0.4.",
+                              "content": {"text/plain": {"schema": {"type": "string"}}}},
+                      **_ADMIN_401}}},
+    "/modems": {"get": {
+        "summary": "The modems and their state", "operationId": "listModems",
+        "security": _ADMIN, "description": "Admin key only.",
+        "responses": {"200": {"description": "Every configured modem.",
+                              "content": {"application/json": {"schema": _ref("ModemList")}}},
+                      **_ADMIN_401}}},
+}
+
+_STR_OR_NULL = _nullable({"type": "string"})
+SCHEMAS = {
+    "Health": {"type": "object", "required": ["live", "ready", "reason"], "properties": {
+        "live": {"type": "boolean"}, "ready": {"type": "boolean"}, "reason": _STR_OR_NULL}},
+    "ModemList": {"type": "object", "required": ["modems"], "properties": {
+        "modems": {"type": "array", "items": {
+            "type": "object",
+            "required": ["name", "port", "class", "state", "lastError", "counters"],
+            "properties": {
+                "name": {"type": "string"}, "port": {"type": "string"},
+                "class": {"type": "string", "description": "The fax service class used."},
+                "profile": _STR_OR_NULL, "manufacturer": _STR_OR_NULL, "model": _STR_OR_NULL,
+                "state": {"type": "string", "enum": ["idle", "busy", "offline", "probing"]},
+                "send": {"type": "boolean"}, "receive": {"type": "boolean"},
+                "lastError": _STR_OR_NULL,
+                "counters": {"type": "object", "properties": {
+                    "calls": {"type": "integer"}, "succeeded": {"type": "integer"},
+                    "failed": {"type": "integer"}, "failuresInARow": {"type": "integer"}}}}}}}},
+}
+SECURITY_SCHEMES = {"adminBearer": {
+    "type": "http", "scheme": "bearer",
+    "description": "The admin key, whose SHA-256 is `[server] admin_key_sha256` "
+                   "(`faxgw admin-key` makes one)."}}

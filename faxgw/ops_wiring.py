@@ -1,0 +1,109 @@
+"""The daemon's operations side (issue 11): systemd notifications, the watchdog, the
+STATUS line, and the scheduler's attempts into the metrics.
+
+    install(app)          after the scheduler's install: hooks attempts into the metrics
+    async with Operations(app) as ops:   once the API listens
+        ops.ready(); ...; ops.stopping()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from faxgw.api import ops_views
+from faxgw.sdnotify import Notifier, start_watchdog
+
+log = logging.getLogger("faxgw.ops")
+
+STATUS_INTERVAL_S = 5.0
+
+
+def install(app: web.Application) -> None:
+    # Appended after the scheduler's context: at start the dispatcher exists; at stop this
+    # runs first, before the calls are ended (their attempts still count: the hook stays).
+    app.cleanup_ctx.append(_attempts_ctx)
+
+
+async def _attempts_ctx(app: web.Application) -> AsyncIterator[None]:
+    from faxgw.scheduler.wiring import SCHEDULER
+
+    scheduler = app.get(SCHEDULER)
+    if scheduler is not None and scheduler.dispatcher is not None:
+        scheduler.dispatcher.ctx.on_finished = ops_views.attempt_listener(app)
+    yield
+
+
+class Operations:
+    """sd_notify for one run of the daemon; every call is a no-op outside systemd."""
+
+    def __init__(self, app: web.Application, notifier: Notifier | None = None) -> None:
+        self.app = app
+        self.notifier = notifier or Notifier.from_environ()
+        self._tasks: list[asyncio.Task] = []
+        self._reload_lock = asyncio.Lock()  # a second SIGHUP waits for the first reload
+
+    async def ready(self) -> None:
+        """The API listens and the modems were probed (the scheduler's start did that)."""
+        line = await self._summary()
+        self.notifier.ready(status=line)
+        log.info("ready: %s", line)
+        watchdog = start_watchdog(self.notifier)
+        if watchdog is not None:
+            self._tasks.append(watchdog)
+        if self.notifier.enabled:
+            self._tasks.append(asyncio.create_task(self._status_loop(line), name="sd-status"))
+
+    def start_reload(self, config_path: str | None) -> None:
+        """From the SIGHUP handler: the reload runs as a task, the loop stays free."""
+        self._tasks.append(asyncio.create_task(self.reload(config_path), name="reload"))
+
+    async def reload(self, config_path: str | None) -> None:
+        """Re-read the config; apply the modem list. A refused config changes nothing (the
+        daemon keeps running on the old one: a typo must not take the box down)."""
+        from faxgw import config as configuration
+        from faxgw.scheduler.wiring import SCHEDULER
+
+        async with self._reload_lock:
+            self.notifier.reloading()
+            if config_path is None:
+                log.info("reload: no config file (demo); nothing to re-read")
+            else:
+                try:
+                    new = await asyncio.to_thread(configuration.load, config_path)
+                except configuration.ConfigError as exc:
+                    log.error("reload refused, the running config stays: %s", exc)
+                else:
+                    scheduler = self.app.get(SCHEDULER)
+                    if scheduler is not None:
+                        await scheduler.reload(new)
+                    log.info("config reloaded from %s", config_path)
+            self.notifier.ready(status=await self._summary())
+
+    def stopping(self) -> None:
+        self.notifier.stopping(status="stopping: ending calls in progress")
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _summary(self) -> str:
+        try:
+            return await ops_views.summary(self.app)
+        except Exception as exc:  # noqa: BLE001 - a status line must not stop the daemon
+            return f"status unavailable: {exc}"
+
+    async def _status_loop(self, last: str) -> None:
+        """STATUS= again whenever the summary changed (`systemctl status` shows it)."""
+        while True:
+            await asyncio.sleep(STATUS_INTERVAL_S)
+            with contextlib.suppress(Exception):
+                line = await self._summary()
+                if line != last:
+                    self.notifier.status(line)
+                    last = line
