@@ -29,10 +29,16 @@ _PRELOAD = ["faxgw.documents._preload"]
 def _init_worker(max_bytes: int | None, nice: int, owner_pid: int) -> None:
     """A hostile document should kill its worker, not the box: cap the address space
     (1.5 GiB by default; a warm worker maps about 0.5 GiB, mostly the codec's compiler)."""
+    exit_with_owner(owner_pid)
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
         os.nice(nice)
+
+
+def exit_with_owner(owner_pid: int) -> None:
+    """Call first in the initializer of EVERY worker pool of the daemon: the worker then
+    exits when the daemon does, however the daemon ends (see _exit_with)."""
     threading.Thread(target=_exit_with, args=(owner_pid,), daemon=True, name="owner-watch").start()
 
 

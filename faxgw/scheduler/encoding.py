@@ -9,10 +9,12 @@ thread only waits for a process, which frees the GIL for the loop.
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from faxgw.documents.pool import exit_with_owner
 from faxgw.documents.sending import StoredPages
 from faxgw.session import PageFormat
 
@@ -28,7 +30,10 @@ def _encode(path: str, stored_index: int, fmt: PageFormat) -> bytes:
     return pages.encode(stored_index, fmt)
 
 
-def _warm_up() -> None:
+def _init_worker(owner_pid: int) -> None:
+    # First: a worker must not outlive a SIGKILLed daemon (it would hold its stdout and
+    # keep the fork server alive); then compile the codec before the first call needs it.
+    exit_with_owner(owner_pid)
     from faxgw.scheduler.pages import warm_up_codec
 
     warm_up_codec()
@@ -40,7 +45,7 @@ class PageEncoder:
         # forkserver, as the documents pool: a fork would copy the daemon's loop and threads.
         self._executor = ProcessPoolExecutor(
             max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_warm_up)
+            initializer=_init_worker, initargs=(os.getpid(),))
 
     def warm_up(self) -> None:
         """Start the workers (blocking: call it in a thread)."""
