@@ -13,7 +13,8 @@ from faxgw.inbound.record import G3PageDecoder  # noqa: F401 - the pool's page d
 from faxgw.inbound.service import InboundService, LineInfo
 from faxgw.logs import log_context
 from faxgw.scheduler.pool import PooledModem
-from faxgw.session import ReceivedPage
+from faxgw.outcome import Outcome
+from faxgw.session import ReceivedPage, SessionResult
 
 log = logging.getLogger("faxgw.scheduler.receiver")
 
@@ -35,7 +36,18 @@ async def receive_call(modem: PooledModem, inbound: InboundService) -> dict | No
         async def keep(page: ReceivedPage) -> None:
             await call.page(page)
 
-        # Cancelled during the call (a stop), the pages that arrived are kept and the next
-        # start finishes the record (InboundService.finish_left_over).
-        result = await modem.session().receive(keep)
+        try:
+            result = await modem.session().receive(keep)
+        except BaseException as exc:
+            # A stop (cancelled) or a bug: the pages that arrived are kept and the record is
+            # finished now; should that fail too, the next start finishes it.
+            stopped = isinstance(exc, asyncio.CancelledError)
+            ended = SessionResult(direction="receive",
+                                  outcome=Outcome.INTERRUPTED if stopped else Outcome.MODEM_FAULT,
+                                  detail="" if stopped else repr(exc))
+            try:
+                await asyncio.shield(call.finish(ended))
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                log.exception("received fax %s: record left for the next start", call.id)
+            raise
         return await asyncio.shield(call.finish(result))
