@@ -13,6 +13,7 @@ import numpy as np
 import pypdfium2
 from PIL import Image
 
+from faxgw.api.openapi import spec
 from tests.hwsim.efaxrun import expected_received, make_pages
 from tests.integration.webhooks.receiver import Receiver
 
@@ -58,6 +59,16 @@ async def send(efax, box: Box, sender: str, number: str, pages) -> None:
     pair = efax(sender)
     result = await asyncio.to_thread(pair.send, box.sender(sender), number, [p for p, _ in pages])
     assert result.returncode == 0, result.log[-2000:]
+
+
+def conforms(value: dict, schema: str) -> None:
+    """``value`` matches the daemon's own OpenAPI document (what schemathesis cannot reach:
+    it has no received fax to look at)."""
+    import jsonschema
+
+    document = spec()
+    root = {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
+    jsonschema.Draft202012Validator(root).validate(value)
 
 
 def ink(png: bytes) -> np.ndarray:
@@ -112,6 +123,7 @@ async def test_two_calls_at_once_land_in_their_tenants_pixel_exact_and_signed(bo
 
         status, full = await b.call("GET", f"/received/{to_b['receivedId']}?showSession=true")
         assert status == 200 and full["session"]["trace"] and full["session"]["remote_ident"] == "1001"
+        conforms(full, "ReceivedFax")
 
         # The signed webhooks: every page of the (long) fax, then the fax.
         deadline = time.monotonic() + 20
@@ -126,6 +138,10 @@ async def test_two_calls_at_once_land_in_their_tenants_pixel_exact_and_signed(bo
         assert {e.fax_id for e in receiver.accepted} == {to_b["receivedId"]}
         data = receiver.accepted[-1].envelope["data"]
         assert data["receivedId"] == to_b["receivedId"] and data["pageCount"] == 2
+        status, listed = await b.call("GET", "/fax/events")  # the same events, as documented
+        assert status == 200 and len(listed["events"]) == 3
+        for event in listed["events"]:
+            conforms(event, "CloudEvent")
 
         await tenants_cannot_reach_each_others_faxes(a, b, admin, to_a, to_b)
 

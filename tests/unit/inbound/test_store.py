@@ -88,3 +88,30 @@ async def test_search_filters_pages_and_keeps_tenants_apart(tmp_path):
         assert [f["receivedId"] for f in unread] == ids[1:]
     finally:
         await store.close()
+
+
+async def test_received_faxes_follow_the_archive_and_retention_rules(tmp_path):
+    from faxgw.archive import DAY_MS, archive_once
+    from faxgw.config import ArchiveConfig
+    from faxgw.store.rows import now_ms
+
+    store = await Store.open(tmp_path)
+    try:
+        a, _ = await store.create_tenant("a")
+        received = ReceivedStore(store.db)
+        service = InboundService(received, tmp_path, InboundConfig(default_tenant=a))
+        rid = await _received(service, "in1", "1")
+        folder = tmp_path / "received" / rid
+        assert (folder / "fax.json").exists()
+        cfg = ArchiveConfig(archive_after_days=1, purge_files_after_days=2)
+        await archive_once(store, tmp_path, cfg, now=now_ms() + DAY_MS // 2)
+        assert await received.get(a, rid) is not None  # too young
+        await archive_once(store, tmp_path, cfg, now=now_ms() + DAY_MS + 1000)
+        assert await received.get(a, rid) is None  # archived: gone from GET ...
+        [found], _ = await received.search(ReceivedQuery(a))
+        assert found["archived"] and not found["filesDeleted"] and folder.exists()
+        await archive_once(store, tmp_path, cfg, now=now_ms() + 2 * DAY_MS + 1000)
+        [found], _ = await received.search(ReceivedQuery(a))  # ... the record stays
+        assert found["filesDeleted"] and not folder.exists()
+    finally:
+        await store.close()
