@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -98,17 +99,11 @@ def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bo
     query = ReceivedQuery(tenant_id, unrouted, sender=sender, unread_only=unread, limit=limit,
                           after=after if after is not None else (-1, ""))
     if body.get("receivedDate") is not None:
-        query = _replace(query, since_ms=schemas.instant_ms(body["receivedDate"], "receivedDate"))
+        query = replace(query, since_ms=schemas.instant_ms(body["receivedDate"], "receivedDate"))
     if body.get("receivedDateBefore") is not None:
-        query = _replace(query, before_ms=schemas.instant_ms(body["receivedDateBefore"],
+        query = replace(query, before_ms=schemas.instant_ms(body["receivedDateBefore"],
                                                              "receivedDateBefore"))
     return query
-
-
-def _replace(query: ReceivedQuery, **changes) -> ReceivedQuery:
-    from dataclasses import replace
-
-    return replace(query, **changes)
 
 
 def _cursor(last: tuple[int, str] | None) -> str | None:

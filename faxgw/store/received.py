@@ -146,10 +146,12 @@ class ReceivedStore:
         rows = await self.db.fetchall(Q["received_search"], params)
         more = len(rows) > query.limit
         rows = rows[:query.limit]
-        objects = []
-        for row in rows:
-            pages = await self.db.fetchall(Q["pages_of"], {"id": row["id"]})
-            objects.append(received_object(row, pages))
+        pages: dict[str, list] = {}
+        if rows:
+            ids = json.dumps([row["id"] for row in rows])
+            for page in await self.db.fetchall(Q["pages_of_many"], {"ids": ids}):
+                pages.setdefault(page["received_id"], []).append(page)
+        objects = [received_object(row, pages.get(row["id"], [])) for row in rows]
         last = (rows[-1]["started_ms"], rows[-1]["id"]) if more else None
         return objects, last
 

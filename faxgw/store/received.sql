@@ -53,6 +53,12 @@ SELECT * FROM received_faxes WHERE id = :id;
 -- name: pages_of
 SELECT * FROM received_pages WHERE received_id = :id ORDER BY page;
 
+-- name: pages_of_many
+-- The pages of a page of search results, in one trip (:ids is a JSON array).
+SELECT * FROM received_pages
+WHERE received_id IN (SELECT value FROM json_each(:ids))
+ORDER BY received_id, page;
+
 -- name: received_search
 -- A tenant's received faxes (or, with :unrouted = 1, those kept for the admin), oldest
 -- first by the time the call began, keyset-paginated on (started_ms, id).
