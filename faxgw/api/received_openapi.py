@@ -21,13 +21,17 @@ def _binary(media: str, description: str) -> dict:
                     "content": {media: {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-def _download(summary: str, op: str, media: str, what: str) -> dict:
-    return {"get": {
+def _download(summary: str, op: str, media: str, what: str, admin: bool = False) -> dict:
+    operation = {
         "summary": summary, "operationId": op, "parameters": [_ID],
-        "responses": {**_binary(media, what), **_401,
-                      "404": _error("No such received fax for this tenant, or it has no pages."),
+        "responses": {**_binary(media, what), **(_ADMIN_401 if admin else _401),
+                      "404": _error("No such received fax here, or it has no pages."),
                       "409": _error("The call is still going on (its pages can be fetched one by one)."),
-                      "410": _error("The files were deleted after the retention period.")}}}
+                      "410": _error("The files were deleted after the retention period.")}}
+    if admin:
+        operation["security"] = _ADMIN
+        operation["description"] = "Admin key only: a fax no route matched, to see whose it is."
+    return {"get": operation}
 
 
 def _search_body(page_max: int) -> dict:
@@ -95,6 +99,9 @@ def paths(page_max: int) -> dict:
                            {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"}}],
             "responses": {**_ok("One page.", "ReceivedFaxList"), "400": _error("A bad limit or cursor."),
                           **_ADMIN_401}}},
+        "/admin/received/{receivedId}/pdf": _download(
+            "Download an unrouted fax as PDF", "downloadUnroutedPdf", "application/pdf",
+            "Every page kept, at its size on paper.", admin=True),
         "/admin/received/{receivedId}/tenant": {"put": {
             "summary": "Give an unrouted fax to a tenant", "operationId": "assignUnroutedFax",
             "security": _ADMIN, "parameters": [_ID],

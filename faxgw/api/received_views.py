@@ -37,6 +37,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/received/{receivedId}/tiff", download_tiff, allow_head=False)
     app.router.add_get("/received/{receivedId}/pages/{n}", page_png, allow_head=False)
     app.router.add_get(ADMIN_PREFIX, admin_list, allow_head=False)
+    app.router.add_get(ADMIN_PREFIX + "/{receivedId}/pdf", admin_pdf, allow_head=False)
     app.router.add_put(ADMIN_PREFIX + "/{receivedId}/tenant", admin_assign)
 
 
@@ -61,7 +62,9 @@ def _received_id(request: web.Request) -> str:
 
 
 async def _own(request: web.Request, with_session: bool = False) -> dict:
-    found = await _store(request).get(request[TENANT], _received_id(request), with_session)
+    """The request's tenant's fax; for the admin's paths, one no route matched."""
+    tenant_id = None if is_admin_path(request.path) else request[TENANT]
+    found = await _store(request).get(tenant_id, _received_id(request), with_session)
     if found is None:
         raise not_found()
     return found
@@ -178,6 +181,13 @@ async def admin_list(request: web.Request) -> web.Response:
         body["limit"] = int(body["limit"]) if body["limit"].isdigit() else None
     faxes, last = await _store(request).search(_query(request, body, None, unrouted=True))
     return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(last)})
+
+
+async def admin_pdf(request: web.Request) -> web.StreamResponse:
+    """So that the admin can see whose fax it is before giving it to a tenant."""
+    if (refusal := _admin_refusal(request)) is not None:
+        return refusal
+    return await download_pdf(request)
 
 
 async def admin_assign(request: web.Request) -> web.Response:

@@ -194,6 +194,9 @@ async def test_a_fax_no_route_matches_is_kept_for_the_admin(box, http, efax, tmp
     for tenant in (a, b):
         assert fax["receivedId"] not in [f["receivedId"] for f in await tenant.search()]
         assert (await tenant.call("GET", f"/received/{fax['receivedId']}"))[0] == 404
+        assert (await tenant.raw("GET", f"/admin/received/{fax['receivedId']}/pdf"))[0] == 401
+    status, pdf, kind = await admin.raw("GET", f"/admin/received/{fax['receivedId']}/pdf")
+    assert status == 200 and kind == "application/pdf" and len(pypdfium2.PdfDocument(pdf)) == 1
     # The admin gives it to A, who then has it.
     status, given = await admin.call("PUT", f"/admin/received/{fax['receivedId']}/tenant",
                                      json={"tenantId": box.tenants["A"][0]})
