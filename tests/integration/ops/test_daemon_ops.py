@@ -208,7 +208,9 @@ async def test_metrics_and_modems_move_when_a_fax_is_sent(tmp_path):
             assert 0 < pages["faxgw_page_duration_seconds_sum"] < calls[
                 "faxgw_call_duration_seconds_sum"]
             faxes = {s.labels["status"]: s.value for s in families["faxgw_faxes"].samples}
-            assert faxes == {"FaxSent": 1}
+            # Every status is reported, at 0 when no fax is in it (a gauge must fall to 0).
+            assert {status for status, n in faxes.items() if n} == {"FaxSent"}
+            assert faxes["FaxSent"] == 1 and faxes["FaxReceived"] == 0 and len(faxes) == 9
             assert families["faxgw_queue_depth"].samples[0].value == 0
             states = {(s.labels["modem"], s.labels["state"]): s.value
                       for s in families["faxgw_modem_state"].samples}
