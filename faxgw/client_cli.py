@@ -222,13 +222,19 @@ class Follower:
     def run(self) -> dict:
         fax = self.fax
         while True:
-            changed = fax["faxStatus"] != self._status
-            if changed:
-                self._status = fax["faxStatus"]
+            status = fax["faxStatus"]
+            changed = status != self._status
+            self._status = status
+            # In the order things happened: the call starts, pages go, the call ends and
+            # with it the status changes (one transaction), so a status that leaves the
+            # call is told after the call's last page and its end.
+            if changed and status == IN_CALL:
                 self._say(_status_line(fax))
-            if changed or fax["faxStatus"] == IN_CALL:
+            if changed or status == IN_CALL:
                 self._attempts(fax, self.client.attempts(fax["faxId"]))
-            if fax["faxStatus"] in TERMINAL:
+            if changed and status != IN_CALL:
+                self._say(_status_line(fax))
+            if status in TERMINAL:
                 return fax
             time.sleep(self.poll_s)
             fax = self.client.fax(fax["faxId"])

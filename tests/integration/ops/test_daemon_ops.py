@@ -68,6 +68,19 @@ def tenant_key(config: Path) -> str:
     return json.loads(out.stdout)["apiKey"]
 
 
+async def new_tenant_key(config: Path) -> str:
+    """A tenant made in this process on the daemon's store (what `faxgw tenant create` does,
+    without the second of a Python start-up)."""
+    from faxgw import config as configuration
+    from faxgw.store import Store
+
+    store = await Store.open(configuration.load(config).state_dir)
+    try:
+        return (await store.create_tenant("ops"))[1]
+    finally:
+        await store.close()
+
+
 def datagrams(sock: socket.socket) -> list[dict[str, str]]:
     """Every message waiting on the notify socket, each as its KEY=value fields."""
     out = []

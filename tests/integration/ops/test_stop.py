@@ -12,7 +12,7 @@ from hwsim import ModemBank
 
 from faxgw.store import Store
 
-from .test_daemon_ops import start, tenant_key, write_config
+from .test_daemon_ops import new_tenant_key, start, tenant_key, write_config
 from .test_reload import modem_table
 
 
@@ -77,7 +77,7 @@ async def test_sigterm_when_the_grace_runs_out_ends_the_call_with_dcn_and_record
         config = write_config(tmp_path, modem_table(in1, send=False) + modem_table(out1, send=True))
         config.write_text(config.read_text().replace("[scheduler]\n",
                                                      "[scheduler]\nstop_grace_s = 0.5\n"))
-        key = tenant_key(config)
+        key = await new_tenant_key(config)
         proc, url = start(config)
         try:
             auth = {"Authorization": f"Bearer {key}"}
