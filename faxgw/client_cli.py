@@ -200,7 +200,12 @@ def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
     if not args.wait:
         print(f"follow it: faxgw status {fax['faxId']}", file=out)
         return 0
-    final = _call(where, lambda: Follower(client, fax, out).run())
+    try:
+        final = _call(where, lambda: Follower(client, fax, out).run())
+    except KeyboardInterrupt:
+        print(f"faxgw: stopped following; the fax goes on: faxgw status {fax['faxId']}",
+              file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(final, indent=2), file=out)
     return 0 if final["faxStatus"] == "FaxSent" else EXIT_FAILED
@@ -409,6 +414,11 @@ def _since(text: str) -> str:
     """30m / 24h / 7d ago, or a date or date-time the API takes as it is."""
     m = _AGO.match(text.strip())
     if not m:
+        try:
+            datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise CommandError(f"--since {text!r}: give 30m, 24h, 7d or a date like 2026-11-27",
+                               EXIT_USAGE) from None
         return text.strip()
     unit = {"m": "minutes", "h": "hours", "d": "days"}[m.group(2)]
     when = datetime.now(timezone.utc) - timedelta(**{unit: int(m.group(1))})

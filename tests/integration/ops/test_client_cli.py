@@ -103,6 +103,11 @@ def test_status_without_id_is_a_table_of_recent_faxes(daemon, sent, capsys, monk
     assert any(r.split()[:5] == [sent["faxId"], "FaxSent", FAX_MACHINE, "3", "1"] for r in rows)
     status, out, _ = run(capsys, "status", "--json")
     assert sent["faxId"] in {f["faxId"] for f in json.loads(out)}
+    status, out, _ = run(capsys, "status", "--since", "2020-01-01", "--limit", "1")
+    assert status == 0 and len(out.splitlines()[2:]) == 1 and sent["faxId"] in out
+    status, _, err = run(capsys, "status", "--since", "yesterday")
+    assert status == 2 and err == ("faxgw: --since 'yesterday': give 30m, 24h, 7d or a date "
+                                   "like 2026-11-27\n")
 
 
 def test_modems_is_a_table_for_the_admin_key_only(daemon, sent, capsys, monkeypatch):
