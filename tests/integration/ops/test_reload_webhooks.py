@@ -163,6 +163,9 @@ async def test_sighup_reloads_the_webhooks_policy_mid_call_and_sigterm_past_the_
         shutil.rmtree(short)
     log = (tmp_path / "daemon.stderr").read_text()
     assert log.count("webhooks policy reloaded") == 2, log[-3000:]
+    # The second reload came while the first fax's call was still running.
+    assert log.rindex("webhooks policy reloaded") < log.index(f"attempt 1 of fax {fax_id} ended"), \
+        log[-3000:]
     assert "call(s) still running after" in log, log[-3000:]  # the grace did run out
     # On the line: our last frame is DCN (FCF 0xFA, or 0xFB with the X bit), then we hung up.
     ours = [bytes.fromhex(f["hex"]) for f in call["frames"] if f["from"] == "3601"]
