@@ -25,6 +25,9 @@ from typing import Any
 from urllib.parse import quote
 
 DEFAULT_TIMEOUT_S = 60.0  # an upload of 20 MB to a box on the LAN; reads answer at once
+# No proxy from $http_proxy: the daemon is on the box or the LAN, and the API key must not
+# travel through a proxy meant for the internet.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class DaemonUnreachable(Exception):
@@ -95,7 +98,7 @@ class Client:
         req = urllib.request.Request(self.base_url + path, data=body, method=method,
                                      headers=headers)
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+            with _OPENER.open(req, timeout=self.timeout_s) as resp:
                 return _json(resp.read(), resp.status, self.base_url)
         except urllib.error.HTTPError as exc:
             raise _failure(exc) from None
