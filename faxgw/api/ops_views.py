@@ -51,7 +51,7 @@ def add_routes(app: web.Application) -> None:
 
 # --- numbers from the store ---------------------------------------------------------------
 # Faxes by status come from fax_status_counts, which triggers keep in the transaction of every
-# change (migration 0004): a scrape reads a dozen rows however many faxes the box has sent.
+# change (migration 0005): a scrape reads a dozen rows however many faxes the box has sent.
 async def faxes_by_status(store) -> dict[str, int]:
     """Every status a fax can be in, 0 included: a gauge that drops to 0 must say so, not
     vanish (an alert on FaxFailed would never see it clear)."""

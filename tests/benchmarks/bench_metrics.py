@@ -9,7 +9,7 @@ Seeds a store with --faxes faxes (bulk SQL; a third of them archived), starts th
      (`SELECT status, COUNT(*) FROM faxes WHERE archived_ms IS NULL GROUP BY status`),
      p50 over 5 runs on the same file, and the ratio;
   3. what the counts cost the writers: CPU time of bulk inserts of 100,000 faxes with the
-     triggers of migration 0004 and without them, and the ratio;
+     triggers of migration 0005 and without them, and the ratio;
 and checks that the scraped faxgw_faxes equal the full count.
 """
 

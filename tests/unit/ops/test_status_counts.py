@@ -1,4 +1,4 @@
-"""fax_status_counts (migration 0004), the table the faxgw_faxes gauge and the queue depth
+"""fax_status_counts (migration 0005), the table the faxgw_faxes gauge and the queue depth
 read: after every kind of change it equals a full count of the faxes, on a real SQLite file."""
 
 from __future__ import annotations
@@ -76,11 +76,11 @@ async def test_the_migration_counts_the_faxes_already_there(tmp_path):
     for n in range(3):
         await submit(store, tenant, n)
     await store.close()
-    with sqlite3.connect(tmp_path / DB) as db:  # back to the schema before migration 0004
+    with sqlite3.connect(tmp_path / DB) as db:  # back to the schema before migration 0005
         db.executescript("DROP TABLE fax_status_counts; DROP TRIGGER fax_status_counts_insert;"
                          "DROP TRIGGER fax_status_counts_update;"
                          "DROP TRIGGER fax_status_counts_delete;"
-                         "DELETE FROM schema_migrations WHERE version = 4;")
+                         "DELETE FROM schema_migrations WHERE version = 5;")
     store = await Store.open(tmp_path)
     try:
         assert await counted(store) == {"FaxReceived": 3}
