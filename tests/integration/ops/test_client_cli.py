@@ -139,7 +139,8 @@ def test_wrong_key_unknown_fax_and_missing_file_are_one_line_errors(daemon, caps
     assert "invalid_phone_number" in err and err.count("\n") == 1
 
 
-def test_the_address_comes_from_the_config(daemon, capsys, tmp_path):
+def test_the_address_comes_from_the_config(daemon, sent, capsys, tmp_path):
+    # `sent` first: the listing then has a fax to show, whatever ran before on this worker.
     config = tmp_path / "faxgw.toml"
     config.write_text(f'[server]\nlisten = "{daemon["url"].removeprefix("http://")}"\n')
     status, out, _ = run(capsys, "status", "--config", str(config), "--api-key", daemon["key"])
