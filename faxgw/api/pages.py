@@ -36,12 +36,14 @@ def _api_error(exc: DocumentError, positions: list[int]) -> ApiError:
     return ApiError(exc.http_status, exc.code.value, exc.reason, **extra)
 
 
-async def validate_staging(app: web.Application, staging: Staging) -> None:
-    """Before the fax exists: every uploaded document readable and within limits, or 4xx."""
+async def validate_staging(app: web.Application, staging: Staging) -> int:
+    """Before the fax exists: every uploaded document readable and within limits, or 4xx.
+    Returns the documents' pages (the cover page, when asked for, comes on top)."""
     try:
-        await app[DOCUMENTS].validate(staging.paths())
+        infos = await app[DOCUMENTS].validate(staging.paths())
     except DocumentError as exc:
         raise _api_error(exc, [f.position for f in staging.files]) from None
+    return sum(info.page_count for info in infos)
 
 
 def _render_inputs(state_dir: Path, row, documents: list) -> tuple[Path, list[Path], object]:

@@ -74,10 +74,12 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)"
     )
-    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-        (current,) = await cur.fetchone()
+    # Every migration not applied yet, not only those above the highest applied: branches
+    # number their migrations independently (0004 may land after 0005 has run somewhere).
+    async with conn.execute("SELECT version FROM schema_migrations") as cur:
+        applied = {row[0] for row in await cur.fetchall()}
     for version, script in migrations():
-        if version <= current:
+        if version in applied:
             continue
         # executescript would commit on its own; the script runs inside our own transaction.
         await conn.executescript(

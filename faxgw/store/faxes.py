@@ -90,6 +90,8 @@ class FaxStore:
             "document_count": len(fax.documents),
             "auto_retries_left": self.max_automatic_retries,
             "idempotency_key": fax.idempotency_key,
+            "request_sha256": fax.request_sha256,
+            "page_count": fax.page_count,
             "now": now,
         }
 

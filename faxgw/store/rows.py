@@ -121,6 +121,8 @@ class NewFax:
     header_line: str | None = None
     cover_page: Any = None
     idempotency_key: str | None = None
+    request_sha256: str | None = None  # what a repeat with the same key must match
+    page_count: int | None = None  # from the submit-time validation, cover page included
 
 
 @dataclass(frozen=True)
