@@ -288,3 +288,20 @@ async def test_concurrent_submits_with_one_key_make_one_fax(tenant, daemon):
     # Exactly one folder per fax that exists: the losers' documents were removed.
     added = set(os.listdir(daemon.state_dir / "faxes")) - before
     assert added == {same[0][1]["faxId"], winner} | {f["faxId"] for _, f in others}
+
+
+async def test_concurrent_submissions_validated_together_keep_their_own_answers(tenant, daemon):
+    """Submissions that arrive together are validated in one batch (api/validation.py): a
+    damaged document fails its own fax only, and each good fax counts its own pages."""
+    import asyncio
+
+    client = await tenant()
+    damaged = b"%PDF-1.4\n%%EOF\n"  # a PDF header with nothing behind it
+    docs = [(PDF,), (damaged,), (TEXT,), (PDF, TEXT), (damaged,), (PDF,)] * 2
+    results = await asyncio.gather(*(client.send(docs=d) for d in docs))
+    for d, (code, body) in zip(docs, results):
+        if d == (damaged,):
+            assert code in (415, 422) and body["document"] == 1, body
+        else:
+            assert code == 201, body
+            assert body["pageCount"] == {(PDF,): 1, (TEXT,): 2, (PDF, TEXT): 3}[d]
