@@ -349,11 +349,14 @@ async def main(args: argparse.Namespace) -> None:
         print(f"  the same with aiohttp's client, 50 back to back, {len(lat)} requests: p50 {pct(lat, 50):.2f} ms, "
               f"p99 {pct(lat, 99):.2f} ms ({len(lat) / (sum(lat) / 1000 / 50):.0f} GET/s; the client's own "
               "CPU and loop are in these latencies)")
-    with AnchorServer() as anchor_url:
+    anchor = AnchorServer()
+    with anchor as anchor_url:
         print("  anchor, a bare aiohttp app answering constant JSON, the same clients:")
         for rate in (None, 500, 1000):
+            cpu0 = anchor.cpu_s()
             lat = await bench_gets_lean(anchor_url, key, ids, 50, args.get_seconds, rate)
-            _print_gets(rate, lat, args.get_seconds, "", indent="    ")
+            _print_gets(rate, lat, args.get_seconds,
+                        f"its CPU {(anchor.cpu_s() - cpu0) * 1000 / len(lat):.3f} ms per GET", indent="    ")
     print(f"  anchor: {fsync_anchor(state):.0f} small-file write+fsync per second on the state dir's disk")
 
     if args.skip_search:
