@@ -34,6 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lst = tsub.add_parser("list", help="list tenants as JSON")
     lst.add_argument("--config", default=DEFAULT_CONFIG)
     lst.set_defaults(func=cmd_tenant_list)
+    _register_keys(tsub)
 
     admin = subparsers.add_parser(
         "admin-key", help="make an admin key (GET /modems, /metrics); prints the key and "
@@ -44,6 +45,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     demo.add_argument("--state-dir", default="state", help="state directory (default: %(default)s)")
     demo.add_argument("--listen", default="127.0.0.1:8025", help="HOST:PORT (default: %(default)s)")
     demo.set_defaults(func=cmd_demo)
+
+
+def _register_keys(tsub: argparse._SubParsersAction) -> None:
+    key = tsub.add_parser("key", help="a tenant's API keys: create, list, revoke, rotate")
+    ksub = key.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    create = ksub.add_parser("create", help="an additional API key for TENANT (id or name); "
+                                            "prints it once, as JSON")
+    create.add_argument("tenant")
+    create.set_defaults(func=cmd_key_create)
+    lst = ksub.add_parser("list", help="TENANT's keys (their ids, never the keys) as JSON")
+    lst.add_argument("tenant")
+    lst.set_defaults(func=cmd_key_list)
+    revoke = ksub.add_parser("revoke", help="revoke the key KEY_ID (from `key list`, or the key "
+                                            "itself): refused (401) from the next request on")
+    revoke.add_argument("key", metavar="KEY_ID")
+    revoke.set_defaults(func=cmd_key_revoke)
+    rotate = ksub.add_parser("rotate", help="a new key for TENANT; every other key of it is "
+                                            "revoked, at once or after --grace-seconds")
+    rotate.add_argument("tenant")
+    rotate.add_argument("--grace-seconds", type=float, default=0.0,
+                        help="how long the old keys keep working (default: 0, revoked at once)")
+    rotate.set_defaults(func=cmd_key_rotate)
+    for parser in (create, lst, revoke, rotate):
+        parser.add_argument("--config", default=DEFAULT_CONFIG)
 
 
 def _load(path: str) -> Config | None:
@@ -104,6 +129,74 @@ def cmd_tenant_list(args) -> int:
     print(json.dumps([{"tenantId": r["id"], "name": r["name"], "createdOn": iso(r["created_ms"]),
                        "apiKeys": r["key_count"]} for r in rows], indent=2))
     return 0
+
+
+def _key_object(row: dict) -> dict:
+    from faxgw.store.rows import iso
+
+    return {"keyId": row["key_id"], "tenantId": row["tenant_id"], "createdOn": iso(row["created_ms"]),
+            "revokedOn": iso(row["revoked_ms"])}
+
+
+def key_id(api_key: str) -> str:
+    from faxgw.store.tenants import key_id as of
+
+    return of(api_key)
+
+
+def _run_key_command(args, action) -> int:
+    """Load the config, run `action(store)` and print its JSON; a KeyError is the user's
+    mistake (unknown tenant or key): its message, exit 2."""
+    config = _load(args.config)
+    if config is None:
+        return 2
+    try:
+        result = asyncio.run(_with_store(config, action))
+    except KeyError as exc:
+        print(f"faxgw: {exc.args[0]}", file=sys.stderr)
+        return 2
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def cmd_key_create(args) -> int:
+    async def action(store):
+        tenant = await store.find_tenant(args.tenant)
+        key = await store.add_api_key(tenant["id"])
+        return {"tenantId": tenant["id"], "keyId": key_id(key), "apiKey": key}
+    return _run_key_command(args, action)
+
+
+def cmd_key_list(args) -> int:
+    async def action(store):
+        tenant = await store.find_tenant(args.tenant)
+        return [_key_object(k) for k in await store.api_keys(tenant["id"])]
+    return _run_key_command(args, action)
+
+
+def cmd_key_revoke(args) -> int:
+    async def action(store):
+        # The key itself is accepted too: whoever holds a leaked key can name it that way.
+        from faxgw.store.tenants import API_KEY_PREFIX
+
+        ref = key_id(args.key) if args.key.startswith(API_KEY_PREFIX) else args.key
+        return _key_object(await store.revoke_api_key(ref))
+    return _run_key_command(args, action)
+
+
+def cmd_key_rotate(args) -> int:
+    if not 0 <= args.grace_seconds <= 30 * 86400:
+        print("faxgw: --grace-seconds is 0 to 2592000 (30 days)", file=sys.stderr)
+        return 2
+
+    async def action(store):
+        tenant = await store.find_tenant(args.tenant)
+        key, old_until = await store.rotate_api_key(tenant["id"], args.grace_seconds)
+        from faxgw.store.rows import iso
+
+        return {"tenantId": tenant["id"], "keyId": key_id(key), "apiKey": key,
+                "oldKeysRevokedOn": iso(old_until)}
+    return _run_key_command(args, action)
 
 
 async def _demo_key(store, key_file: Path) -> tuple[str, str]:

@@ -6,10 +6,12 @@ import asyncio
 import logging
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from faxgw.api.errors import ApiError, error_response, fax_not_found
-from faxgw.api.keys import STORE, TENANT
+from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.openapi import allowed_methods
+from faxgw.api.submit import FORM_OVERHEAD_BYTES
 from faxgw.api.ops_views import OPS_PATHS
 from faxgw.api.received_views import is_admin_path
 from faxgw.lifecycle import TransitionRefused
@@ -30,7 +32,7 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except ApiError as exc:
         resp = exc.response()
         if exc.status == 413:
-            await _no_lingering(request, resp)
+            return await _answer_then_drain(request, resp)
         return resp
     except NotFound:
         return fax_not_found().response()
@@ -51,33 +53,39 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
         return error_response(500, "internal_error", "The server failed to handle the request.")
 
 
-# A request that overshoots the limit by a little (the closing boundary, a few bytes) is read
-# to its end, so that closing does not reset the connection under the client's feet (a close
-# with unread bytes makes the kernel send RST, which can discard our answer). Never more.
-TAIL_DRAIN_BYTES = 64 * 1024
-TAIL_DRAIN_S = 0.5
+# After a 413 the rest of the upload is read and dropped, within these bounds, then the
+# connection closes. Closing with unread bytes makes the kernel answer them with a RST, and a
+# RST can destroy our 413 in the client's receive buffer before the client reads it: a client
+# that sends its whole body before reading (most simple HTTP libraries) would see "connection
+# reset" instead of the answer. So: answer, half-close (FIN after the 413: a client that reads
+# while sending has all of it at once), then drain at most as much again as an accepted upload
+# could be (the configured limit plus the form's overhead) for at most DRAIN_S seconds. Nothing
+# drained is stored or parsed. Past the bounds we close anyway. A client that sends
+# `Expect: 100-continue` (curl does for large bodies) gets the 413 before it sends anything
+# (submit.expect_upload).
+DRAIN_S = 10.0
 
 
-async def _no_lingering(request: web.Request, resp: web.Response) -> None:
-    """After a 413 the rest of the body is not read (beyond a small tail): the connection closes.
-
-    aiohttp normally drains an unread body for `lingering_time` (10 s) so that the client sees
-    the answer; for an oversized upload that would mean reading what we refused. There is no
-    per-request switch, so the handler's protocol gets a zero lingering time (it is closed
-    after this answer anyway). Clients that send `Expect: 100-continue` (curl does for large
-    bodies) get the 413 before they send anything, from `expect_upload`.
-    """
+async def _answer_then_drain(request: web.Request, resp: web.Response) -> web.Response:
     resp.force_close()
-    seen = 0
+    # Our bounded drain replaces aiohttp's lingering close, which reads for 10 s with no
+    # bound on bytes; there is no per-request switch, and this connection closes after us.
+    if hasattr(request.protocol, "_lingering_time"):
+        request.protocol._lingering_time = 0.0
     try:
-        async with asyncio.timeout(TAIL_DRAIN_S):
-            while seen < TAIL_DRAIN_BYTES and (chunk := await request.content.readany()):
+        await resp.prepare(request)
+        await resp.write_eof()
+        transport = request.transport
+        if transport is not None and transport.can_write_eof():
+            transport.write_eof()
+        budget = request.app[CONFIG].limits.max_upload_bytes + FORM_OVERHEAD_BYTES
+        seen = 0
+        async with asyncio.timeout(DRAIN_S):
+            while seen < budget and (chunk := await request.content.readany()):
                 seen += len(chunk)
-    except (TimeoutError, ConnectionError):
-        pass
-    protocol = request.protocol
-    if hasattr(protocol, "_lingering_time"):
-        protocol._lingering_time = 0.0
+    except (TimeoutError, ConnectionError, HttpProcessingError, RuntimeError):
+        pass  # the client went away or stalled: the answer was sent, we close
+    return resp
 
 
 @web.middleware

@@ -111,7 +111,10 @@ def search_schema(page_max: int) -> dict:
                                          "FaxWebhookUpdateFailed finds faxes with webhookFailed."},
             "showFaxStatusChangeHistory": {"type": "boolean", "default": False},
             "limit": {"type": "integer", "minimum": 1, "maximum": page_max, "description": "Page size."},
-            "cursor": {"type": "string", "description": "nextCursor of the previous page (400 if not one)."},
+            "cursor": {"type": "string", "description": "nextCursor of the previous page, sent with the "
+                       "same filters (faxId, faxSentDate, faxSentDateBefore, faxNumber, faxStatus; limit and "
+                       "showFaxStatusChangeHistory may change). 400 invalid_cursor if it is not one, 400 "
+                       "cursor_mismatch if it came from a search with other filters."},
         },
     }
 
@@ -153,7 +156,11 @@ def _paths(page_max: int) -> dict:
         "/fax": {"post": {
             "summary": "Send a fax", "operationId": "sendFax",
             "description": "Answers 201 once the fax and its documents are on disk. A repeated "
-                           "Idempotency-Key answers 200 with the first fax.",
+                           "Idempotency-Key with the same request (the same fields, normalised, "
+                           "and the same document bytes in the same order; file names do not "
+                           "count) answers 200 with the first fax; with a different request, 422 "
+                           "`idempotency_key_reused` naming the first fax's faxId. pageCount is "
+                           "known at once (a cover page counts as one).",
             "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
                             "schema": {"type": "string", "minLength": 1, "maxLength": schemas.MAX_IDEMPOTENCY_KEY}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": SEND_FORM}}},
@@ -165,7 +172,8 @@ def _paths(page_max: int) -> dict:
                           "415": _error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": _error("A document that can be read but not faxed: no pages, an "
-                                        "image too small.")}}},
+                                        "image too small; or the Idempotency-Key was used for a "
+                                        "different request (code idempotency_key_reused).")}}},
         "/fax/{faxId}": {
             "get": {"summary": "Get fax details", "operationId": "getFax", "parameters": [_FAX_ID],
                     "description": "Archived faxes answer 404 (search finds them).",
@@ -177,7 +185,8 @@ def _paths(page_max: int) -> dict:
             "summary": "Search faxes", "operationId": "searchFaxes",
             "description": "Current and archived faxes of the tenant, oldest first, paginated.",
             "requestBody": {"required": True, "content": {"application/json": {"schema": search_schema(page_max)}}},
-            "responses": {**_ok("One page.", "SearchResult"), "400": _error("Bad or missing search keys."),
+            "responses": {**_ok("One page.", "SearchResult"),
+                          "400": _error("Bad or missing search keys, or a cursor of another search."),
                           "401": _COMMON["401"], "415": _error("Not application/json.")}}},
         "/fax/{faxId}/retry": {"put": {**_action("Retry a fax", "FaxFailed to FaxRetry: exactly one more attempt."),
                                        "operationId": "retryFax"}},
@@ -263,7 +272,10 @@ def spec(page_max: int = 1000) -> dict:
                     "endpoints": {"type": "array", "items": _ref("WebhookEndpoint")}}},
                 "Error": {"type": "object", "required": ["code", "message"], "properties": {
                     "code": {"type": "string"}, "message": {"type": "string"},
-                    "faxStatus": {"type": "string", "description": "On 409: the fax's current status."}}},
+                    "faxStatus": {"type": "string", "description": "On 409: the fax's current status."},
+                    "faxId": {"type": "string", "description": "On 422 idempotency_key_reused: the fax "
+                              "first submitted with this key."},
+                    "field": {"type": "string", "description": "On 400: the field at fault, when one is."}}},
             },
         },
     }

@@ -17,15 +17,18 @@ from faxgw.api import schemas
 from faxgw.api.errors import ApiError, fax_not_found
 from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.uploads import FAXES_DIR, Staging
+from faxgw.api.validation import BatchedValidation
 from faxgw.documents import DocumentError
 from faxgw.documents.service import FaxDocuments, options_for
 
 DOCUMENTS = web.AppKey("documents", FaxDocuments)
+VALIDATION = web.AppKey("validation", BatchedValidation)
 
 
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the renderer's process pool lives as long as the app."""
     app[DOCUMENTS] = FaxDocuments()
+    app[VALIDATION] = BatchedValidation(app[DOCUMENTS])
     app[DOCUMENTS].warm_up_soon()
     yield
     await app[DOCUMENTS].close()
@@ -36,12 +39,14 @@ def _api_error(exc: DocumentError, positions: list[int]) -> ApiError:
     return ApiError(exc.http_status, exc.code.value, exc.reason, **extra)
 
 
-async def validate_staging(app: web.Application, staging: Staging) -> None:
-    """Before the fax exists: every uploaded document readable and within limits, or 4xx."""
+async def validate_staging(app: web.Application, staging: Staging) -> int:
+    """Before the fax exists: every uploaded document readable and within limits, or 4xx.
+    Returns the documents' pages (the cover page, when asked for, comes on top)."""
     try:
-        await app[DOCUMENTS].validate(staging.paths())
+        infos = await app[VALIDATION].validate(staging.paths())
     except DocumentError as exc:
         raise _api_error(exc, [f.position for f in staging.files]) from None
+    return sum(info.page_count for info in infos)
 
 
 def _render_inputs(state_dir: Path, row, documents: list) -> tuple[Path, list[Path], object]:

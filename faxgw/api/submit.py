@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -11,7 +13,8 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from faxgw.api import pages, schemas
+from faxgw.api import pages as app_pages
+from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE, TENANT
 from faxgw.api.uploads import Staging
@@ -39,15 +42,15 @@ async def send_fax(request: web.Request) -> web.Response:
     store, config, tenant_id = request.app[STORE], request.app[CONFIG], request[TENANT]
     key = schemas.idempotency_key(request.headers.get("Idempotency-Key"))
     _check_envelope(request, config.limits.max_upload_bytes)
-    if key:
-        first = await store.fax_by_idempotency_key(tenant_id, key)
-        if first:
-            await _drain(request, config.limits.max_upload_bytes)
-            return _replayed(first)
+    first = await store.fax_by_idempotency_key(tenant_id, key) if key else None
     staging = Staging(config.state_dir, request.app[FAXES_DIR_SYNC])
     try:
         form = await _read_form(request, staging, config.limits)
-        await pages.validate_staging(request.app, staging)  # 4xx for unreadable documents
+        fingerprint = request_fingerprint(form.values, staging.files) if key else None
+        if first:  # a repeat: read (to compare it) but never stored
+            staging.discard()
+            return _repeat(first, fingerprint, key)
+        pages = await pages_of(request, staging, form)  # 4xx for unreadable documents
         fax_id = str(uuid.uuid4())
         documents = await staging.commit(fax_id)
         row, created = await store.submit(NewFax(
@@ -55,7 +58,7 @@ async def send_fax(request: web.Request) -> web.Response:
             phone_number=form.values["phoneNumber"], metadata=form.values.get("metadata", {}),
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
-            idempotency_key=key))
+            idempotency_key=key, request_sha256=fingerprint, page_count=pages))
     except Exception:
         staging.discard()
         raise
@@ -64,8 +67,39 @@ async def send_fax(request: web.Request) -> web.Response:
     # removed at the next start (clear_staging, sweep_orphans).
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
-        return _replayed(row)
+        return _repeat(row, fingerprint, key)
     return web.json_response(fax_object(row), status=201, headers={"Location": f"/fax/{fax_id}"})
+
+
+async def pages_of(request: web.Request, staging: Staging, form: Form) -> int:
+    """The fax's page count as validation finds it; the cover page is always one page.
+    The scheduler sets it again from the rendered pages (store.set_page_count)."""
+    pages = await app_pages.validate_staging(request.app, staging)
+    return pages + (1 if form.values.get("coverPage") is not None else 0)
+
+
+def request_fingerprint(values: dict[str, Any], files: list) -> str:
+    """What makes two submissions the same request: the fields as they will be used
+    (normalised number, defaults filled in, JSON canonical) and the documents' bytes, in
+    order. Not the file names (informational) nor the multipart framing."""
+    canonical = {
+        "phoneNumber": values["phoneNumber"], "metadata": values.get("metadata", {}),
+        "resolution": values.get("resolution", "fine"), "headerLine": values.get("headerLine"),
+        "coverPage": values.get("coverPage"), "documents": [f.sha256 for f in files],
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _repeat(first: dict, fingerprint: str | None, key: str) -> web.Response:
+    """The answer to a submit whose Idempotency-Key is taken: the first fax if the request is
+    the same (or the first predates fingerprints), else 422: a key names one request."""
+    if first["request_sha256"] is not None and first["request_sha256"] != fingerprint:
+        raise ApiError(422, "idempotency_key_reused",
+                       f"The Idempotency-Key {key[:60]!r} was already used for a different request "
+                       f"(fax {first['id']}). Resend that request unchanged to get its fax, or use "
+                       "a new key for a new fax.", faxId=first["id"])
+    return web.json_response(fax_object(first), status=200, headers={"Idempotent-Replayed": "true"})
 
 
 async def expect_upload(request: web.Request) -> web.StreamResponse | None:
@@ -89,20 +123,8 @@ async def _default_expect(request: web.Request) -> None:
     request.writer.output_size = 0
 
 
-def _replayed(row: dict) -> web.Response:
-    return web.json_response(fax_object(row), status=200, headers={"Idempotent-Replayed": "true"})
-
-
-async def _drain(request: web.Request, limit: int) -> None:
-    # Read (and drop) the repeat's body so the client can finish sending it and read our
-    # answer on the same connection; never more than an accepted upload could be.
-    seen = 0
-    while seen <= limit + FORM_OVERHEAD_BYTES and (chunk := await request.content.readany()):
-        seen += len(chunk)
-
-
 def _check_envelope(request: web.Request, limit: int) -> None:
-    if request.content_type != "multipart/form-data":
+    if media_type(request.headers.get("Content-Type", "")) != "multipart/form-data":
         raise ApiError(415, "not_multipart", "POST /fax takes multipart/form-data.")
     length = request.content_length
     if length is not None and length > limit + FORM_OVERHEAD_BYTES:
@@ -141,6 +163,16 @@ async def _read_part(part: BodyPartReader, form: Form, staging: Staging, limits)
     if name in form.values:
         raise bad_request("duplicate_field", f"The form field {name!r} is given twice.", field=name)
     form.values[name] = TEXT_FIELDS[name](await _read_text(part, name))
+
+
+def media_type(header: str) -> str:
+    """The media type of a Content-Type header, lower case, without its parameters.
+
+    Not ``request.content_type``: aiohttp parses the whole header with the email package and
+    caches by the raw value, which never repeats here (a fresh boundary per request), so
+    that one property cost more CPU than the rest of a submission's handler.
+    """
+    return header.partition(";")[0].strip().lower()
 
 
 _PARAM = re.compile(r';\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')

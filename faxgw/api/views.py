@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
+import hashlib
 import json
 
 from aiohttp import web
@@ -14,6 +16,7 @@ from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.store import SearchQuery
 from faxgw.store.rows import attempt_object, fax_object
 
+CURSOR_DIGEST_HEX = 16  # 64 bits: enough to tell two filter sets apart, a short cursor
 SEARCH_FIELDS = {"faxId", "faxSentDate", "faxSentDateBefore", "faxNumber", "faxStatus",
                  "showFaxStatusChangeHistory", "limit", "cursor"}
 
@@ -74,7 +77,7 @@ async def search_faxes(request: web.Request) -> web.Response:
     query = _search_query(request, body)
     rows, histories, more = await request.app[STORE].search(query)
     faxes = [fax_object(r, histories.get(r["id"]) if query.with_history else None) for r in rows]
-    cursor = _encode_cursor(rows[-1]) if more else None
+    cursor = _encode_cursor(rows[-1], _filters_digest(query)) if more else None
     return web.json_response({"faxes": faxes, "nextCursor": cursor})
 
 
@@ -93,13 +96,16 @@ def _search_query(request: web.Request, body: dict) -> SearchQuery:
         raise bad_request("invalid_field", f"limit must be an integer from 1 to {limits.search_page_size_max}.",
                           field="limit")
     number = body.get("faxNumber")
-    return SearchQuery(
+    query = SearchQuery(
         tenant_id=request[TENANT], fax_ids=ids,
         since_ms=None if since is None else schemas.instant_ms(since, "faxSentDate"),
         before_ms=_optional_instant(body, "faxSentDateBefore"),
         fax_number=None if number is None else schemas.phone_number(number, "faxNumber"),
         statuses=None if body.get("faxStatus") is None else schemas.status_list(body["faxStatus"]),
-        after=_decode_cursor(body.get("cursor")), limit=limit, with_history=history)
+        limit=limit, with_history=history)
+    if body.get("cursor") is None:
+        return query
+    return dataclasses.replace(query, after=_decode_cursor(body["cursor"], _filters_digest(query)))
 
 
 def _fax_ids(value) -> list[str] | None:
@@ -117,22 +123,40 @@ def _optional_instant(body: dict, name: str) -> int | None:
     return None if body.get(name) is None else schemas.instant_ms(body[name], name)
 
 
-def _encode_cursor(row: dict) -> str:
-    raw = json.dumps([row["created_ms"], row["id"]]).encode()
+def _filters_digest(query: SearchQuery) -> str:
+    """What a cursor is bound to: the filters that decide which faxes the search finds, as
+    they are used (normalised, the ids as a set). Not `limit` nor the history flag: a client
+    may change the page size or ask for histories from one page to the next."""
+    filters = [query.tenant_id, sorted(set(query.fax_ids or [])) if query.fax_ids else None,
+               query.since_ms, query.before_ms, query.fax_number,
+               sorted(set(query.statuses)) if query.statuses else None]
+    return hashlib.sha256(json.dumps(filters, separators=(",", ":")).encode()).hexdigest()[:CURSOR_DIGEST_HEX]
+
+
+def _encode_cursor(row: dict, digest: str) -> str:
+    raw = json.dumps([row["created_ms"], row["id"], digest]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(value) -> tuple[int, str] | None:
-    if value is None:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        created, fax_id = json.loads(text)
-        if isinstance(created, int) and not isinstance(created, bool) and isinstance(fax_id, str):
-            return created, fax_id
-    except (TypeError, ValueError, binascii.Error):
-        pass
-    raise bad_request("invalid_cursor", "cursor must be a nextCursor value from an earlier search.")
+def _decode_cursor(value, digest: str) -> tuple[int, str]:
+    position = None
+    if isinstance(value, str):
+        try:
+            text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+            created, fax_id, bound_to = json.loads(text)
+            if isinstance(created, int) and not isinstance(created, bool) and isinstance(fax_id, str):
+                position = (created, fax_id, bound_to)
+        except (TypeError, ValueError, binascii.Error):
+            pass
+    if position is None:
+        raise bad_request("invalid_cursor", "cursor must be a nextCursor value from an earlier search.",
+                          field="cursor")
+    if position[2] != digest:
+        raise bad_request("cursor_mismatch",
+                          "This cursor belongs to a search with other filters (faxId, faxSentDate, "
+                          "faxSentDateBefore, faxNumber, faxStatus): send it with the filters of the "
+                          "search that returned it, or search again without a cursor.", field="cursor")
+    return position[0], position[1]
 
 
 async def _json_body(request: web.Request):

@@ -5,6 +5,7 @@ the history row (so the history is complete) and the outbox event (so no webhook
 from __future__ import annotations
 
 import json
+import sqlite3
 import uuid
 from typing import Any, Mapping
 
@@ -25,10 +26,24 @@ async def record_change(
     FaxWebhookUpdateFailed): the history row and the event carry that name while ``data``
     still shows the fax's own status, which the event does not replace.
     """
+    history, event = change_rows(row, now, reason, event_status)
+    await conn.execute(q["history_insert"], history)
+    await conn.execute(q["outbox_insert"], event)
+
+
+def record_change_sync(conn: sqlite3.Connection, q: dict[str, str], row: Mapping[str, Any], now: int,
+                       reason: str | None = None) -> None:
+    """The same, on a plain connection (a batch run in the writer thread, Database.write_batch)."""
+    history, event = change_rows(row, now, reason)
+    conn.execute(q["history_insert"], history)
+    conn.execute(q["outbox_insert"], event)
+
+
+def change_rows(row: Mapping[str, Any], now: int, reason: str | None = None,
+                event_status: str | None = None) -> tuple[dict, dict]:
+    """The parameters of the history row and of the outbox event of one change."""
     status = event_status or row["status"]
-    await conn.execute(
-        q["history_insert"], {"fax_id": row["id"], "status": status, "now": now, "reason": reason}
-    )
+    history = {"fax_id": row["id"], "status": status, "now": now, "reason": reason}
     event_id = str(uuid.uuid4())
     envelope = {
         "specversion": "1.0",
@@ -41,15 +56,13 @@ async def record_change(
         "sequence": row["event_seq"],  # CloudEvents "sequence" extension: order per fax
         "data": fax_object(row),
     }
-    await conn.execute(
-        q["outbox_insert"],
-        {
-            "event_id": event_id,
-            "tenant_id": row["tenant_id"],
-            "fax_id": row["id"],
-            "seq": row["event_seq"],
-            "type": envelope["type"],
-            "now": now,
-            "payload": json.dumps(envelope, separators=(",", ":")),
-        },
-    )
+    event = {
+        "event_id": event_id,
+        "tenant_id": row["tenant_id"],
+        "fax_id": row["id"],
+        "seq": row["event_seq"],
+        "type": envelope["type"],
+        "now": now,
+        "payload": json.dumps(envelope, separators=(",", ":")),
+    }
+    return history, event

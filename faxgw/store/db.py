@@ -16,12 +16,14 @@ import sqlite3
 from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import AsyncIterator, Callable, TypeVar
 
 import aiosqlite
 
 from faxgw import lifecycle
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 _FROM = re.compile(r"\{from:([a-z_]+)\}")
@@ -74,10 +76,12 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
     await conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_ms INTEGER)"
     )
-    async with conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-        (current,) = await cur.fetchone()
+    # Every migration not applied yet, not only those above the highest applied: branches
+    # number their migrations independently (0004 may land after 0005 has run somewhere).
+    async with conn.execute("SELECT version FROM schema_migrations") as cur:
+        applied = {row[0] for row in await cur.fetchall()}
     for version, script in migrations():
-        if version <= current:
+        if version in applied:
             continue
         # executescript would commit on its own; the script runs inside our own transaction.
         await conn.executescript(
@@ -88,6 +92,17 @@ async def _migrate(conn: aiosqlite.Connection) -> None:
 
 class LookupBusy(Exception):
     pass
+
+
+def _batch_writer(path: Path) -> sqlite3.Connection:
+    # The same settings as the aiosqlite writer (_connect): it writes the same way, under
+    # the same lock, only from its own thread and without a thread trip per statement.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
 
 
 def _point_reader(path: Path) -> sqlite3.Connection:
@@ -104,6 +119,8 @@ class Database:
         self._writer = writer
         self._reader = reader
         self._point = _point_reader(path)
+        self._batch = _batch_writer(path)
+        self._batch_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faxgw-db-batch")
         self._lock = asyncio.Lock()
         self.q = load_queries()
         # Called after every COMMIT of write(): the webhook worker wakes up on new outbox rows.
@@ -123,6 +140,9 @@ class Database:
         return cls(path, writer, reader)
 
     async def close(self) -> None:
+        async with self._lock:  # no batch in flight
+            self._batch_thread.shutdown(wait=True)
+            self._batch.close()
         self._point.close()
         await self._reader.close()
         await self._writer.close()
@@ -140,6 +160,35 @@ class Database:
             await asyncio.shield(self._writer.execute("COMMIT"))
             for listener in self.commit_listeners:
                 listener()
+
+    async def write_batch(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work(conn)` as one write transaction, run whole in a writer thread.
+
+        For many small statements in a row (a group commit of submissions): ``write()`` costs
+        a trip to the aiosqlite thread and back per statement, this one trip in all. `work`
+        is plain sqlite3 code; it must not touch the event loop. Serialised with ``write()``
+        by the same lock; commits on success, rolls back on any exception.
+        """
+        async with self._lock:
+            job = asyncio.get_running_loop().run_in_executor(self._batch_thread, self._transaction, work)
+            try:
+                result = await asyncio.shield(job)
+            except asyncio.CancelledError:
+                await asyncio.wait([job])  # hold the lock until the transaction has ended
+                raise
+        for listener in self.commit_listeners:
+            listener()
+        return result
+
+    def _transaction(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        self._batch.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(self._batch)
+        except BaseException:
+            self._batch.execute("ROLLBACK")
+            raise
+        self._batch.execute("COMMIT")
+        return result
 
     def lookup(self, sql: str, params: tuple | dict = ()) -> sqlite3.Row | None:
         """A primary-key lookup, run right here on the event loop's thread.

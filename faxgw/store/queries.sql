@@ -10,12 +10,39 @@ INSERT INTO tenants (id, name, created_ms) VALUES (:id, :name, :now);
 INSERT INTO api_keys (key_hash, tenant_id, created_ms) VALUES (:key_hash, :tenant_id, :now);
 
 -- name: tenant_by_key
-SELECT tenant_id FROM api_keys WHERE key_hash = :key_hash;
+-- A revoked key (revoked_ms reached) is no key: 401 from the next request on.
+SELECT tenant_id FROM api_keys
+WHERE key_hash = :key_hash AND (revoked_ms IS NULL OR revoked_ms > :now);
 
 -- name: tenant_list
-SELECT t.id, t.name, t.created_ms, COUNT(k.key_hash) AS key_count
+SELECT t.id, t.name, t.created_ms,
+       COUNT(k.key_hash) FILTER (WHERE k.revoked_ms IS NULL OR k.revoked_ms > :now) AS key_count
 FROM tenants t LEFT JOIN api_keys k ON k.tenant_id = t.id
 GROUP BY t.id ORDER BY t.created_ms, t.id;
+
+-- name: tenant_by_id
+SELECT id, name, created_ms FROM tenants WHERE id = :id;
+
+-- name: tenants_named
+SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms, id;
+
+-- name: api_keys_of
+-- The key id is the start of the key's SHA-256: it names a key without revealing it.
+SELECT substr(key_hash, 1, 16) AS key_id, key_hash, tenant_id, created_ms, revoked_ms
+FROM api_keys WHERE tenant_id = :tenant_id ORDER BY created_ms, key_hash;
+
+-- name: api_key_by_id
+SELECT substr(key_hash, 1, 16) AS key_id, key_hash, tenant_id, created_ms, revoked_ms
+FROM api_keys WHERE substr(key_hash, 1, 16) = :key_id;
+
+-- name: api_key_revoke
+-- Never moves a revocation later: revoking a key in its rotation grace ends it now.
+UPDATE api_keys SET revoked_ms = :at
+WHERE key_hash = :key_hash AND (revoked_ms IS NULL OR revoked_ms > :at);
+
+-- name: api_keys_revoke_others
+UPDATE api_keys SET revoked_ms = :at
+WHERE tenant_id = :tenant_id AND key_hash != :keep AND (revoked_ms IS NULL OR revoked_ms > :at);
 
 -- name: tenant_by_name
 SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms LIMIT 1;
@@ -23,10 +50,10 @@ SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms 
 -- name: fax_insert
 INSERT INTO faxes (id, tenant_id, status, phone_number, metadata, resolution, header_line,
                    cover_page, document_count, auto_retries_left, next_attempt_ms,
-                   idempotency_key, event_seq, created_ms, updated_ms)
+                   idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms)
 VALUES (:id, :tenant_id, {to:submit}, :phone_number, :metadata, :resolution, :header_line,
         :cover_page, :document_count, :auto_retries_left, :now,
-        :idempotency_key, 1, :now, :now)
+        :idempotency_key, :request_sha256, :page_count, 1, :now, :now)
 RETURNING *;
 
 -- name: document_insert

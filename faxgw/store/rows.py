@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from faxgw.lifecycle import Status
@@ -23,8 +22,8 @@ def iso(ms: int | None) -> str | None:
     """ISO-8601 UTC with milliseconds and Z, as the reference writes them."""
     if ms is None:
         return None
-    dt = datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    # time.gmtime: half the cost of a datetime, and a GET formats three of these.
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + ".%03dZ" % (ms % 1000)
 
 
 def fax_object(row: Mapping[str, Any], history: list[Mapping[str, Any]] | None = None) -> dict:
@@ -121,6 +120,8 @@ class NewFax:
     header_line: str | None = None
     cover_page: Any = None
     idempotency_key: str | None = None
+    request_sha256: str | None = None  # what a repeat with the same key must match
+    page_count: int | None = None  # from the submit-time validation, cover page included
 
 
 @dataclass(frozen=True)

@@ -65,11 +65,24 @@ async def test_send_answers_201_with_the_fax_and_stores_documents(tenant, daemon
     assert fax["phoneNumber"] == "+15551234567"
     assert fax["metadata"] == {"patient": "42", "ward": "B"}
     assert fax["resolution"] == "superfine" and fax["documentCount"] == 3
+    assert fax["pageCount"] == 5  # the cover page, the PDF's and the PNG's one, the text's two
     assert fax["failedReason"] is None and fax["createdOn"].endswith("Z") and len(fax["createdOn"]) == 24
     folder = daemon.state_dir / "faxes" / fax["faxId"]
     assert sorted(os.listdir(folder)) == ["1.pdf", "2.png", "3.txt"]
     assert (folder / "1.pdf").read_bytes() == PDF and (folder / "3.txt").read_bytes() == TEXT
     assert os.listdir(daemon.state_dir / "tmp") == []
+
+
+async def test_page_count_is_the_number_of_pages_rendered(tenant):
+    client = await tenant()
+    _, fax = await client.send(docs=(TEXT, PDF), coverPage='{"to": "Dr. Who"}')
+    assert fax["pageCount"] == 4
+    async with client.http.get(f"{client.url}/fax/{fax['faxId']}/pages/4", headers=client.headers()) as r:
+        assert r.status == 200 and r.content_type == "image/png"
+    async with client.http.get(f"{client.url}/fax/{fax['faxId']}/pages/5", headers=client.headers()) as r:
+        assert r.status == 404 and (await r.json())["code"] == "page_not_found"
+    code, again = await client.call("GET", f"/fax/{fax['faxId']}")
+    assert code == 200 and again["pageCount"] == 4
 
 
 async def test_get_returns_what_send_returned(tenant):
@@ -87,17 +100,42 @@ async def test_documents_recorded_with_type_size_and_hash(tenant, store):
     assert docs[1]["sha256"] == hashlib.sha256(PDF).hexdigest()
 
 
-async def test_idempotency_key_returns_the_first_fax(tenant, store):
+async def test_idempotency_key_returns_the_first_fax_for_the_same_request(tenant, store):
     client = await tenant()
-    code1, first = await client.send("+15551234567", headers={"Idempotency-Key": "order-77"})
-    code2, again = await client.send("+4930123456", headers={"Idempotency-Key": "order-77"})
+    key = {"Idempotency-Key": "order-77"}
+    code1, first = await client.send("+15551234567", headers=key, metadata='{"a": "1", "b": "2"}')
+    # The same request: the number written differently, the metadata keys in another order.
+    code2, again = await client.send("+1 (555) 123-4567", headers=key, metadata='{"b": "2", "a": "1"}')
     assert (code1, code2) == (201, 200)
-    assert again["faxId"] == first["faxId"] and again["phoneNumber"] == "+15551234567"
+    assert again == first
     _, found = await client.search(faxSentDate="2000-01-01")
     assert [f["faxId"] for f in found["faxes"]] == [first["faxId"]]
     other = await tenant("other")  # keys are per tenant
-    code3, theirs = await other.send(headers={"Idempotency-Key": "order-77"})
+    code3, theirs = await other.send(headers=key)
     assert code3 == 201 and theirs["faxId"] != first["faxId"]
+
+
+@pytest.mark.parametrize("change", [
+    {"phone": "+4930123456"},
+    {"docs": (PDF, PDF)},
+    {"docs": (TEXT,)},
+    {"metadata": '{"a": "2"}'},
+    {"resolution": "standard"},
+    {"headerLine": "ACME"},
+    {"coverPage": '{"to": "Dr. X"}'},
+])
+async def test_idempotency_key_with_another_request_is_422(tenant, store, change):
+    client = await tenant()
+    key = {"Idempotency-Key": "order-78"}
+    code1, first = await client.send("+15551234567", headers=key, metadata='{"a": "1"}')
+    fields = {"metadata": '{"a": "1"}', **{k: v for k, v in change.items() if k not in ("phone", "docs")}}
+    code2, err = await client.send(change.get("phone", "+15551234567"), docs=change.get("docs", (PDF,)),
+                                   headers=key, **fields)
+    assert (code1, code2) == (201, 422)
+    assert err["code"] == "idempotency_key_reused" and err["faxId"] == first["faxId"]
+    assert "order-78" in err["message"]
+    _, found = await client.search(faxSentDate="2000-01-01")
+    assert [f["faxId"] for f in found["faxes"]] == [first["faxId"]]  # nothing new stored
 
 
 @pytest.mark.parametrize("status", STATUSES)
@@ -235,13 +273,35 @@ async def test_concurrent_submits_with_one_key_make_one_fax(tenant, daemon):
     client = await tenant()
     before = set(os.listdir(daemon.state_dir / "faxes"))
     results = await asyncio.gather(
-        *(client.send(headers={"Idempotency-Key": "race-1"}) for _ in range(6)),
+        *(client.send("+15550001111", headers={"Idempotency-Key": "race-1"}) for _ in range(6)),
+        # The same key with other requests: whichever wins, the others are refused.
+        *(client.send(f"+1555000222{i}", headers={"Idempotency-Key": "race-2"}) for i in range(4)),
         *(client.send(headers={"Idempotency-Key": f"other-{i}"}) for i in range(6)))
-    same, others = results[:6], results[6:]
+    same, mixed, others = results[:6], results[6:10], results[10:]
     assert sorted(code for code, _ in same).count(201) == 1
     assert all(code in (200, 201) for code, _ in same)
     assert len({fax["faxId"] for _, fax in same}) == 1
+    assert sorted(code for code, _ in mixed) == [201, 422, 422, 422]
+    winner = next(fax["faxId"] for code, fax in mixed if code == 201)
+    assert all(body["faxId"] == winner for code, body in mixed if code == 422)
     assert all(code == 201 for code, _ in others) and len({f["faxId"] for _, f in others}) == 6
     # Exactly one folder per fax that exists: the losers' documents were removed.
     added = set(os.listdir(daemon.state_dir / "faxes")) - before
-    assert added == {same[0][1]["faxId"]} | {f["faxId"] for _, f in others}
+    assert added == {same[0][1]["faxId"], winner} | {f["faxId"] for _, f in others}
+
+
+async def test_concurrent_submissions_validated_together_keep_their_own_answers(tenant, daemon):
+    """Submissions that arrive together are validated in one batch (api/validation.py): a
+    damaged document fails its own fax only, and each good fax counts its own pages."""
+    import asyncio
+
+    client = await tenant()
+    damaged = b"%PDF-1.4\n%%EOF\n"  # a PDF header with nothing behind it
+    docs = [(PDF,), (damaged,), (TEXT,), (PDF, TEXT), (damaged,), (PDF,)] * 2
+    results = await asyncio.gather(*(client.send(docs=d) for d in docs))
+    for d, (code, body) in zip(docs, results):
+        if d == (damaged,):
+            assert code in (415, 422) and body["document"] == 1, body
+        else:
+            assert code == 201, body
+            assert body["pageCount"] == {(PDF,): 1, (TEXT,): 2, (PDF, TEXT): 3}[d]

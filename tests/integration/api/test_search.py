@@ -98,6 +98,29 @@ async def test_pagination_visits_every_fax_once(tenant):
     assert pages == 3 and len(seen) == 7 and set(seen) == ids
 
 
+async def test_a_cursor_only_works_with_the_filters_it_came_from(tenant):
+    c = await tenant()
+    for number in ("+4930111", "+4930111", "+4930111", "+4930222"):
+        await c.send(number)
+    query = {"faxSentDate": "2000-01-01", "faxNumber": "+49 30 111"}
+    code, first = await c.search(**query, limit=2)
+    assert code == 200 and len(first["faxes"]) == 2 and first["nextCursor"]
+    cursor = first["nextCursor"]
+    # The same filters, written another way, with another page size and histories: fine.
+    code, rest = await c.search(faxSentDate="2000-01-01T00:00:00Z", faxNumber="+4930111", limit=50,
+                                showFaxStatusChangeHistory=True, cursor=cursor)
+    assert code == 200 and [f["phoneNumber"] for f in rest["faxes"]] == ["+4930111"]
+    for other in ({"faxSentDate": "2000-01-01"}, {**query, "faxNumber": "+4930222"},
+                  {**query, "faxSentDate": "2000-01-02"}, {**query, "faxStatus": "FaxReceived"},
+                  {**query, "faxSentDateBefore": "2100-01-01"}):
+        code, err = await c.search(**other, cursor=cursor)
+        assert (code, err["code"], err["field"]) == (400, "cursor_mismatch", "cursor"), other
+        assert "filters" in err["message"]
+    other_tenant = await tenant("other")
+    code, err = await other_tenant.search(**query, cursor=cursor)
+    assert (code, err["code"]) == (400, "cursor_mismatch")
+
+
 async def test_archived_fax_leaves_get_but_stays_in_search(tenant, store, daemon):
     from faxgw.archive import archive_once
     from faxgw.config import ArchiveConfig

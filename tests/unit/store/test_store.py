@@ -12,6 +12,7 @@ from faxgw.lifecycle import TransitionRefused
 from faxgw.store import AttemptResult, Document, NewFax, NotFound, Store
 from faxgw.store.db import migrations
 from faxgw.store.rows import now_ms
+from faxgw.store.tenants import key_id
 
 BUSY = AttemptResult(success=False, outcome="busy", failed_reason="The line was busy.", retry_delay_s=120)
 
@@ -50,6 +51,58 @@ async def test_api_key_is_stored_hashed(store, tmp_path):
     assert await store.tenant_for_key(key + "x") is None
     with sqlite3.connect(tmp_path / "faxgw.sqlite3") as db:
         assert key not in json.dumps(db.execute("SELECT * FROM api_keys").fetchall())
+
+
+async def test_a_migration_numbered_below_the_last_applied_one_still_runs(tmp_path, monkeypatch):
+    """Branches number migrations on their own: 0004 can arrive after 0005 has run."""
+    from faxgw.store import db as dbmod
+
+    known = migrations()
+    late = max(v for v, _ in known) - 1
+    monkeypatch.setattr(dbmod, "migrations", lambda: [m for m in known if m[0] != late])
+    s = await Store.open(tmp_path)
+    await s.close()
+    monkeypatch.setattr(dbmod, "migrations", lambda: known)
+    s = await Store.open(tmp_path)
+    await s.close()
+    with sqlite3.connect(tmp_path / "faxgw.sqlite3") as db:
+        assert sorted(v for (v,) in db.execute("SELECT version FROM schema_migrations")) == [v for v, _ in known]
+
+
+async def test_revoked_keys_and_rotation(store):
+    tenant, first = await store.create_tenant("a")
+    second = await store.add_api_key(tenant)
+    assert await store.tenant_for_key(first) == tenant
+    row = await store.revoke_api_key(key_id(first))
+    assert row["revoked_ms"] <= now_ms()
+    assert await store.tenant_for_key(first) is None and await store.tenant_for_key(second) == tenant
+    # Rotation with a grace period: the old key works until then, and a later revocation of
+    # it moves the end earlier, never later.
+    third, until = await store.rotate_api_key(tenant, grace_s=60)
+    assert until > now_ms() + 50_000
+    assert await store.tenant_for_key(second) == tenant and await store.tenant_for_key(third) == tenant
+    await store.revoke_api_key(key_id(first), at_ms=now_ms() + 10**9)
+    keys = {k["key_id"]: k for k in await store.api_keys(tenant)}
+    assert keys[key_id(first)]["revoked_ms"] == row["revoked_ms"]
+    assert keys[key_id(second)]["revoked_ms"] == until and keys[key_id(third)]["revoked_ms"] is None
+    await store.revoke_api_key(key_id(second))
+    assert await store.tenant_for_key(second) is None
+    fourth, _ = await store.rotate_api_key(tenant)
+    assert await store.tenant_for_key(third) is None and await store.tenant_for_key(fourth) == tenant
+    assert [t["key_count"] for t in await store.tenants()] == [1]
+    with pytest.raises(KeyError, match="no API key"):
+        await store.revoke_api_key("0" * 16)
+
+
+async def test_find_tenant_by_id_or_unique_name(store):
+    one, _ = await store.create_tenant("Praxis")
+    assert (await store.find_tenant(one))["id"] == one
+    assert (await store.find_tenant("Praxis"))["id"] == one
+    await store.create_tenant("Praxis")
+    with pytest.raises(KeyError, match="2 tenants are named 'Praxis'"):
+        await store.find_tenant("Praxis")
+    with pytest.raises(KeyError, match="no tenant"):
+        await store.find_tenant("nobody")
 
 
 async def test_outbox_event_is_a_cloudevent_with_the_fax(store):
