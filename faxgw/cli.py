@@ -13,18 +13,29 @@ import importlib
 import sys
 
 COMMAND_MODULES = (
-    "faxgw.server_cli",  # serve, demo, tenant
+    "faxgw.server_cli",  # serve, demo, tenant, admin-key
     "faxgw.g3.cli",  # g3 encode / decode
     "faxgw.documents.cli",  # convert
     "faxgw.modem.cli",  # modem probe / send / receive
     "faxgw.client_cli",  # send, status, modems: through the running daemon's API
 )
+# Which module owns a command, so that `faxgw status` imports the small HTTP client only:
+# the codec and documents modules pull in numba and numpy, a second of start-up a person
+# waits for at every command. `--help` and unknown words still load every group.
+COMMAND_OWNERS = {
+    "serve": "faxgw.server_cli", "demo": "faxgw.server_cli", "tenant": "faxgw.server_cli",
+    "admin-key": "faxgw.server_cli", "g3": "faxgw.g3.cli", "convert": "faxgw.documents.cli",
+    "modem": "faxgw.modem.cli", "send": "faxgw.client_cli", "status": "faxgw.client_cli",
+    "modems": "faxgw.client_cli",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every group, or, given a known command word, of its group alone."""
     parser = argparse.ArgumentParser(prog="faxgw", description="faxgw fax gateway")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    owner = COMMAND_OWNERS.get(command or "")
+    for name in (owner,) if owner else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -38,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
