@@ -9,6 +9,8 @@ one kept for the admin) answers exactly like one that does not exist, errors are
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +21,7 @@ from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.ops_views import _admin_refusal
-from faxgw.api.views import _decode_cursor, _encode_cursor, _json_body
+from faxgw.api.views import CURSOR_DIGEST_HEX, _decode_cursor, _encode_cursor, _json_body
 from faxgw.inbound.record import PDF_NAME, TIFF_NAME, page_name
 from faxgw.store.received import ReceivedQuery, ReceivedStore
 
@@ -83,7 +85,7 @@ async def search_received(request: web.Request) -> web.Response:
     schemas.reject_unknown(body, SEARCH_FIELDS)
     query = _query(request, body, request[TENANT], unrouted=False)
     faxes, last = await _store(request).search(query)
-    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(last)})
+    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(query, last)})
 
 
 def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bool) -> ReceivedQuery:
@@ -98,19 +100,30 @@ def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bo
     unread = body.get("unreadOnly", False)
     if not isinstance(unread, bool):
         raise bad_request("invalid_field", "unreadOnly must be true or false.", field="unreadOnly")
-    after = _decode_cursor(body.get("cursor"))
     query = ReceivedQuery(tenant_id, unrouted, sender=sender, unread_only=unread, limit=limit,
-                          after=after if after is not None else (-1, ""))
+                          after=(-1, ""))
     if body.get("receivedDate") is not None:
         query = replace(query, since_ms=schemas.instant_ms(body["receivedDate"], "receivedDate"))
     if body.get("receivedDateBefore") is not None:
         query = replace(query, before_ms=schemas.instant_ms(body["receivedDateBefore"],
                                                              "receivedDateBefore"))
+    if body.get("cursor") is not None:
+        query = replace(query, after=_decode_cursor(body["cursor"], _filters_digest(query)))
     return query
 
 
-def _cursor(last: tuple[int, str] | None) -> str | None:
-    return None if last is None else _encode_cursor({"created_ms": last[0], "id": last[1]})
+def _filters_digest(query: ReceivedQuery) -> str:
+    """A cursor is bound to the filters of the search that made it, as /fax/search's is:
+    the same cursor with other filters is refused, never a silently wrong page."""
+    filters = ["received", query.tenant_id, query.unrouted, query.sender, query.unread_only,
+               query.since_ms, query.before_ms]
+    return hashlib.sha256(json.dumps(filters).encode()).hexdigest()[:CURSOR_DIGEST_HEX]
+
+
+def _cursor(query: ReceivedQuery, last: tuple[int, str] | None) -> str | None:
+    if last is None:
+        return None
+    return _encode_cursor({"created_ms": last[0], "id": last[1]}, _filters_digest(query))
 
 
 async def mark_read(request: web.Request) -> web.Response:
@@ -179,8 +192,9 @@ async def admin_list(request: web.Request) -> web.Response:
     body = {k: v for k, v in request.query.items() if k in ("limit", "cursor")}
     if "limit" in body:
         body["limit"] = int(body["limit"]) if body["limit"].isdigit() else None
-    faxes, last = await _store(request).search(_query(request, body, None, unrouted=True))
-    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(last)})
+    query = _query(request, body, None, unrouted=True)
+    faxes, last = await _store(request).search(query)
+    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(query, last)})
 
 
 async def admin_pdf(request: web.Request) -> web.StreamResponse:

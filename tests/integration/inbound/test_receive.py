@@ -203,6 +203,21 @@ async def test_a_fax_no_route_matches_is_kept_for_the_admin(box, http, efax, tmp
     assert status == 200 and given["tenantId"] == box.tenants["A"][0] and given["routedBy"] == "admin"
     status, png, _ = await a.raw("GET", f"/received/{fax['receivedId']}/pages/1")
     assert status == 200 and np.array_equal(ink(png), expected_received(pages[0][1], False))
+    # A's list, one fax a page: the cursor walks it whole, and is refused with other filters.
+    everything = [f["receivedId"] for f in await a.search()]
+    assert fax["receivedId"] in everything
+    walked, cursor = [], None
+    while True:
+        status, page = await a.call("POST", "/received/search",
+                                    json={"limit": 1, **({"cursor": cursor} if cursor else {})})
+        assert status == 200, page
+        walked += [f["receivedId"] for f in page["receivedFaxes"]]
+        if (cursor := page["nextCursor"]) is None:
+            break
+        status, refused = await a.call("POST", "/received/search",
+                                       json={"limit": 1, "cursor": cursor, "unreadOnly": True})
+        assert status == 400 and refused["code"] == "cursor_mismatch", refused
+    assert walked == everything
 
 
 async def test_a_call_dropped_at_page_two_of_three_keeps_its_whole_pages(box, http, efax, tmp_path):
