@@ -89,13 +89,13 @@ async def deliver(
     excerpt = ""
     error: str | None = None
     try:
-        policy.check_url(url)
+        target = policy.check_url(url)  # parsed once per URL and kept by the policy
         headers = {
             "Content-Type": HTTP_CONTENT_TYPE,
             EVENT_ID_HEADER: event_id,
             signing.HEADER: signing.sign(body, secrets),
         }
-        async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+        async with session.post(target, data=body, headers=headers, allow_redirects=False) as resp:
             status = resp.status
             excerpt, cut_off = await _read_limited(resp, limits.max_response_bytes)
             if cut_off:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any, Mapping
 
 from faxgw.store.changes import EVENT_TYPE_PREFIX
 from faxgw.store.db import Database, one
 from faxgw.webhooks.delivery import AttemptRecord
 from faxgw.webhooks.envelope import FaxEvent
+from faxgw.webhooks.loop_reader import LoopReader
 from faxgw.webhooks.sql import queries
 
 Q = queries()
@@ -28,9 +30,17 @@ CANDIDATES_PER_SLOT = 4
 
 @dataclass(frozen=True)
 class Claimed:
-    """One delivery taken for an attempt now."""
+    """One delivery taken for an attempt now.
 
-    event: FaxEvent
+    ``event`` is parsed from the outbox row only when asked for: an event goes to several
+    endpoints and its body is encoded once (the worker keeps it), so most claims never
+    need the fax object at all.
+    """
+
+    event_row: Mapping[str, Any] = field(repr=False)
+    cloud_event_id: str
+    fax_id: str
+    status: str
     outbox_id: int
     endpoint_id: str
     url: str
@@ -38,6 +48,11 @@ class Claimed:
     attempts: int  # attempts made before this one
     first_attempt_ms: int | None
     queued_ms: int  # when the delivery was created: the give-up clock starts here
+
+
+    @cached_property
+    def event(self) -> FaxEvent:
+        return event_from_row(self.event_row)
 
 
 @dataclass(frozen=True)
@@ -51,9 +66,17 @@ class Outcome:
         return not self.record.delivered and self.next_attempt_ms is None
 
 
+@dataclass(frozen=True)
+class Taken:
+    claimed: list[Claimed]
+    # When a head that could start now is due next (None: nothing pending that could).
+    next_look_ms: int | None
+
+
 class DeliveryLedger:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._reader = LoopReader(db)
         self._fanned_out_to = -1  # the cursor as last seen; -1: not read yet
 
     async def fan_out(self, now_ms: int) -> int:
@@ -75,24 +98,34 @@ class DeliveryLedger:
         self._fanned_out_to = upto
         return upto - after
 
-    async def claim(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> list[Claimed]:
-        """Up to ``limit`` due heads of line, not already in flight; read-only.
+    async def take(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> "Taken":
+        """Up to ``limit`` due heads of line not in flight, and when to look again; read-only.
 
         Nothing is written: only this worker claims, and it remembers what it took until
-        the outcome is recorded. The read runs on the store's reader connection, beside
-        (not behind) the API's write transactions. Deliveries to a deleted endpoint are
-        never claimed; drop_orphans closes them.
+        the outcome is recorded. Deliveries to a deleted endpoint are never claimed;
+        drop_orphans closes them.
         """
         # Read a few more than asked: some may be capped by their endpoint's free slots.
-        params = {**_in_flight_params(per_endpoint, in_flight), "now": now_ms, "due_before": now_ms,
-                  "limit": limit * CANDIDATES_PER_SLOT}
-        rows = await self._db.fetchall(Q["claimable"], params)
-        return [claimed_from_row(r) for r in _cap_per_endpoint(rows, limit, per_endpoint, in_flight)]
+        candidates = limit * CANDIDATES_PER_SLOT
+        params = {**_in_flight_params(per_endpoint, in_flight), "now": now_ms, "limit": candidates}
+        rows = await self._reader.fetchall(Q["heads"], params)
+        due = [r for r in rows if r["next_attempt_ms"] <= now_ms]
+        taken = _cap_per_endpoint(due, limit, per_endpoint, in_flight)
+        claimed = [claimed_from_row(r) for r in taken]
+        return Taken(claimed, _next_look_ms(rows, taken, candidates, per_endpoint, in_flight, now_ms))
+
+    async def claim(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> list[Claimed]:
+        """Up to ``limit`` due heads of line, not already in flight (see :meth:`take`)."""
+        return (await self.take(now_ms, limit, per_endpoint, in_flight)).claimed
 
     async def next_due_ms(self, per_endpoint: int, in_flight: "InFlight") -> int | None:
         """When the earliest head of line that could start is due (None: nothing pending)."""
-        row = await self._db.fetchone(Q["next_due"], _in_flight_params(per_endpoint, in_flight))
-        return None if row is None else row[0]
+        params = {**_in_flight_params(per_endpoint, in_flight), "now": 0, "limit": 1}
+        rows = await self._reader.fetchall(Q["heads"], params)
+        return rows[0]["next_attempt_ms"] if rows else None
+
+    def close(self) -> None:
+        self._reader.close()
 
     async def drop_orphans(self, now_ms: int) -> None:
         async with self._db.write() as conn:
@@ -112,24 +145,45 @@ class DeliveryLedger:
 
 
 class InFlight:
-    """The deliveries the worker has taken and not yet recorded, and their count per endpoint."""
+    """The deliveries the worker has taken and not yet recorded.
+
+    A taken delivery holds a concurrency slot (overall and at its endpoint) while its HTTP
+    attempt runs, and stays excluded from claims until its outcome is committed. The two
+    are apart on purpose: a finished attempt waiting for the next ledger write no longer
+    occupies a slot, so the next attempts start while the write is under way.
+    """
 
     def __init__(self) -> None:
-        self.keys: set[tuple[int, str]] = set()
-        self.per_endpoint: Counter[str] = Counter()
+        self._running: dict[tuple[int, str], bool] = {}  # key -> attempt still running
+        self.per_endpoint: Counter[str] = Counter()  # running attempts per endpoint
+        self.running = 0
+
+    @property
+    def keys(self):
+        return self._running.keys()
 
     def add(self, outbox_id: int, endpoint_id: str) -> None:
-        self.keys.add((outbox_id, endpoint_id))
+        self._running[(outbox_id, endpoint_id)] = True
         self.per_endpoint[endpoint_id] += 1
+        self.running += 1
+
+    def finish(self, outbox_id: int, endpoint_id: str) -> None:
+        """The attempt is over: its slot is free, but it is not claimable until recorded."""
+        key = (outbox_id, endpoint_id)
+        if self._running.get(key):
+            self._running[key] = False
+            self.running -= 1
+            self.per_endpoint[endpoint_id] -= 1
+            if self.per_endpoint[endpoint_id] <= 0:
+                del self.per_endpoint[endpoint_id]
 
     def remove(self, outbox_id: int, endpoint_id: str) -> None:
-        self.keys.discard((outbox_id, endpoint_id))
-        self.per_endpoint[endpoint_id] -= 1
-        if self.per_endpoint[endpoint_id] <= 0:
-            del self.per_endpoint[endpoint_id]
+        """The outcome is committed: the delivery may be claimed again (when still pending)."""
+        self.finish(outbox_id, endpoint_id)
+        self._running.pop((outbox_id, endpoint_id), None)
 
     def __len__(self) -> int:
-        return len(self.keys)
+        return len(self._running)
 
 
 def _in_flight_params(per_endpoint: int, in_flight: InFlight) -> dict:
@@ -149,6 +203,23 @@ def _cap_per_endpoint(rows: list, limit: int, per_endpoint: int, in_flight: InFl
             if len(keys) == limit:
                 break
     return keys
+
+
+def _next_look_ms(rows: list, taken: list, candidates: int, per_endpoint: int,
+                  in_flight: InFlight, now_ms: int) -> int | None:
+    """When the worker should look for heads again, after taking ``taken`` of ``rows``.
+
+    The first head it left that is not behind a now saturated endpoint says when; if all
+    ``candidates`` rows came back, more may lie beyond them (heads of other endpoints
+    behind one endpoint's many), so at once.
+    """
+    taken_ids = {id(r) for r in taken}
+    counts = Counter(r[1] for r in taken)
+    for row in rows:
+        endpoint_id = row[1]
+        if id(row) not in taken_ids and in_flight.per_endpoint[endpoint_id] + counts[endpoint_id] < per_endpoint:
+            return row["next_attempt_ms"]
+    return now_ms if len(rows) >= candidates else None
 
 
 def _outcome_params(outcome: Outcome, now_ms: int) -> dict:
@@ -192,7 +263,10 @@ def claimed_from_row(row: Mapping[str, Any]) -> Claimed:
     if row["previous_secret"]:
         secrets += (row["previous_secret"],)
     return Claimed(
-        event=event_from_row(row),
+        event_row=row,
+        cloud_event_id=row["cloud_event_id"],
+        fax_id=row["fax_id"],
+        status=row["type"][len(EVENT_TYPE_PREFIX):],
         outbox_id=row["event_id"],
         endpoint_id=row["endpoint_id"],
         url=row["url"],

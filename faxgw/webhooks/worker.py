@@ -63,6 +63,7 @@ class WebhookWorker:
         self._bodies: dict[int, bytes] = {}
         # Set by commits and by the poll timer; cleared when the fan-out looks at the outbox.
         self._outbox_maybe_new = True
+        self._next_look_ms: int | None = None  # from the last turn's read of the heads
 
     def notify(self) -> None:
         """Something may be new in the outbox: look now instead of at the next poll."""
@@ -93,6 +94,7 @@ class WebhookWorker:
         with contextlib.suppress(Exception):
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
+        self._ledger.close()
 
     async def _run(self) -> None:
         while not self._stopping:
@@ -122,20 +124,24 @@ class WebhookWorker:
         if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
             self._last_sweep = time.monotonic()
-        free = self._settings.concurrency - len(self._in_flight)
+        self._next_look_ms = None
+        free = self._settings.concurrency - self._in_flight.running
         if free > 0:
             per_endpoint = self._settings.per_endpoint_concurrency
-            for claimed in await self._ledger.claim(now, free, per_endpoint, self._in_flight):
+            taken = await self._ledger.take(now, free, per_endpoint, self._in_flight)
+            for claimed in taken.claimed:
                 self._start_attempt(claimed)
+            self._next_look_ms = taken.next_look_ms
 
     async def _sleep(self) -> None:
         if self._stopping or (self._results and self._recording is None):
             return
         timeout = self._settings.outbox_poll_s
-        if len(self._in_flight) < self._settings.concurrency:
-            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._in_flight)
-            if due is not None:
-                timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
+        # With every slot taken, a finishing attempt wakes the loop; otherwise the next due
+        # head does (a retry, or a head behind an endpoint that was saturated).
+        due = self._next_look_ms
+        if due is not None and self._in_flight.running < self._settings.concurrency:
+            timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
         except asyncio.TimeoutError:
@@ -151,7 +157,7 @@ class WebhookWorker:
         body = self._body(claimed)
         record = await deliver(
             self._session, self._policy, claimed.url, body,
-            claimed.event.event_id, list(claimed.secrets), self._limits,
+            claimed.cloud_event_id, list(claimed.secrets), self._limits,
         )
         next_ms = None
         if not record.delivered:
@@ -161,6 +167,7 @@ class WebhookWorker:
             next_s = self._backoff.next_attempt_at(claimed.attempts + 1, queued_s, time.time(), self._rng)
             next_ms = None if next_s is None else int(next_s * 1000)
         self._results.append(Outcome(claimed, record, next_ms))
+        self._in_flight.finish(claimed.outbox_id, claimed.endpoint_id)
         self._wake.set()
 
     def _start_recording(self) -> None:
@@ -210,8 +217,8 @@ class WebhookWorker:
         for outcome in outcomes:
             # A given-up FaxWebhookUpdateFailed event itself records nothing: the fax already
             # has its one entry, and another event would only fail the same way (a loop).
-            if outcome.given_up and outcome.claimed.event.status != Status.WEBHOOK_UPDATE_FAILED:
-                await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
+            if outcome.given_up and outcome.claimed.status != Status.WEBHOOK_UPDATE_FAILED:
+                await self._store.mark_webhook_failed(outcome.claimed.fax_id, _reason(outcome))
         await self._ledger.record(outcomes, now_ms())
         for outcome in outcomes:
             self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
@@ -220,6 +227,6 @@ class WebhookWorker:
 def _reason(outcome: Outcome) -> str:
     record = outcome.record
     last = f"HTTP {record.status_code}" if record.status_code is not None else record.error
-    return (f"event {outcome.claimed.event.event_id} ({outcome.claimed.event.status}) not delivered "
+    return (f"event {outcome.claimed.cloud_event_id} ({outcome.claimed.status}) not delivered "
             f"to webhook endpoint {outcome.claimed.endpoint_id} after {outcome.claimed.attempts + 1} "
             f"attempts; last: {last}")

@@ -25,15 +25,16 @@ WHERE o.id > :after AND o.id <= :upto
 -- name: advance_cursor
 UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
 
--- name: claimable
+-- name: heads
 -- Heads of line in the order they are due, with everything their attempts need: the
 -- oldest pending event of its (endpoint, fax) (a later event waits until the earlier one
--- is delivered or given up), due before :due_before, not in flight, at an existing
--- endpoint with a free slot. The worker, the only writer, knows what it has in flight:
--- :in_flight is a JSON array of "event_id|endpoint_id", :saturated a JSON array of
--- endpoint ids without a free slot; it caps the rest per endpoint itself. Walks the due
--- index in order and stops at :limit, so its cost does not grow with the pending
--- deliveries queued behind the first heads. A rotated secret signs until it expires.
+-- is delivered or given up), not in flight, at an existing endpoint with a free slot. The
+-- worker, the only writer, knows what it has in flight: :in_flight is a JSON array of
+-- "event_id|endpoint_id", :saturated a JSON array of endpoint ids without a free slot; it
+-- caps the rest per endpoint itself, and takes the rows that are due: the first one that
+-- is not tells it when to look again (one query a turn, not two). Walks the due index in
+-- order and stops at :limit, so its cost does not grow with the pending deliveries
+-- queued behind the first heads. A rotated secret signs until it expires.
 SELECT d.event_id, d.endpoint_id, d.next_attempt_ms, d.attempts, d.first_attempt_ms,
        d.created_ms AS queued_ms,
        o.event_id AS cloud_event_id, o.tenant_id, o.fax_id, o.seq, o.type, o.created_ms, o.payload,
@@ -41,21 +42,6 @@ SELECT d.event_id, d.endpoint_id, d.next_attempt_ms, d.attempts, d.first_attempt
        CASE WHEN e.previous_expires_ms > :now THEN e.previous_secret END AS previous_secret
 FROM webhook_deliveries AS d
 JOIN outbox AS o ON o.id = d.event_id
-JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
-WHERE d.state = 'pending' AND d.next_attempt_ms <= :due_before
-  AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
-  AND d.event_id || '|' || d.endpoint_id NOT IN (SELECT value FROM json_each(:in_flight))
-  AND NOT EXISTS (
-        SELECT 1 FROM webhook_deliveries AS earlier
-        WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
-          AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
-ORDER BY d.next_attempt_ms, d.event_id
-LIMIT :limit;
-
--- name: next_due
--- When the first head of line that could start (as in claimable) is due.
-SELECT d.next_attempt_ms
-FROM webhook_deliveries AS d
 JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
 WHERE d.state = 'pending'
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
@@ -65,7 +51,7 @@ WHERE d.state = 'pending'
         WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
           AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
 ORDER BY d.next_attempt_ms, d.event_id
-LIMIT 1;
+LIMIT :limit;
 
 -- name: drop_orphans
 -- Deliveries to an endpoint the tenant deleted are dropped so they block no line.
