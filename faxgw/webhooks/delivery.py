@@ -48,14 +48,16 @@ class AttemptRecord:
 
 
 def make_client_session(
-    policy: UrlPolicy, limits: DeliveryLimits, dns: AbstractResolver | None = None
+    policy: UrlPolicy | PolicyResolver, limits: DeliveryLimits, dns: AbstractResolver | None = None
 ) -> aiohttp.ClientSession:
     """The one client session the worker shares across deliveries (pooled connections).
 
     ``dns`` is the resolver whose answers the policy checks (the system's by default).
+    Given a PolicyResolver, the caller keeps it to change its policy later.
     """
+    resolver = policy if isinstance(policy, PolicyResolver) else PolicyResolver(policy, dns)
     connector = aiohttp.TCPConnector(
-        resolver=PolicyResolver(policy, dns),
+        resolver=resolver,
         limit=0,  # the worker bounds concurrency itself
         limit_per_host=limits.connections_per_host,
     )

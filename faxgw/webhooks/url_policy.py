@@ -175,7 +175,7 @@ class PolicyResolver(AbstractResolver):
     """
 
     def __init__(self, policy: UrlPolicy, inner: AbstractResolver | None = None) -> None:
-        self._policy = policy
+        self.policy = policy  # replaceable: the worker adds the API's port once it is bound
         self._inner = inner if inner is not None else ThreadedResolver()
 
     async def resolve(
@@ -183,7 +183,7 @@ class PolicyResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for result in results:
-            reason = self._policy.refusal(result["host"], result["port"] or port)
+            reason = self.policy.refusal(result["host"], result["port"] or port)
             if reason is not None:
                 raise DestinationRefused(f"{host} resolves to a refused address: {reason}")
         return results

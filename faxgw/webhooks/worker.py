@@ -15,6 +15,7 @@ import contextlib
 import logging
 import random
 import time
+from dataclasses import replace
 
 from faxgw.lifecycle import Status
 from faxgw.store import Store
@@ -22,6 +23,8 @@ from faxgw.webhooks.delivery import deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
 from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
 from faxgw.webhooks.settings import WebhooksSettings
+from faxgw.webhooks.url_policy import PolicyResolver, UrlPolicy
+from faxgw.webhooks.worker_lock import WorkerLock
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ class WebhookWorker:
         self._settings = settings
         self._ledger = DeliveryLedger(store.db)
         self._policy = settings.url_policy(api_ports)
+        self._resolver: PolicyResolver | None = None
+        self._lock = WorkerLock(store.db.path)
         self._limits = settings.limits()
         self._backoff = settings.backoff()
         self._rng = rng or random.Random()
@@ -77,8 +82,21 @@ class WebhookWorker:
             self.notify()
 
     async def start(self) -> None:
-        self._session = make_client_session(self._policy, self._limits)
+        """Start delivering; raises WorkerLockHeld if another process already does."""
+        self._lock.acquire()
+        self._resolver = PolicyResolver(self._policy)
+        self._session = make_client_session(self._resolver, self._limits)
         self._loop_task = asyncio.create_task(self._run(), name="webhook-worker")
+
+    @property
+    def policy(self) -> UrlPolicy:
+        return self._policy
+
+    def add_own_ports(self, ports: tuple[int, ...]) -> None:
+        """Deny these ports on the box too: the API's real port once it is bound (port 0)."""
+        self._policy = replace(self._policy, own_ports=self._policy.own_ports | frozenset(ports))
+        if self._resolver is not None:
+            self._resolver.policy = self._policy
 
     async def stop(self) -> None:
         """Stop taking work; attempts still in flight are cancelled and retried after the next start."""
@@ -95,6 +113,7 @@ class WebhookWorker:
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
         self._ledger.close()
+        self._lock.release()
 
     async def _run(self) -> None:
         while not self._stopping:
