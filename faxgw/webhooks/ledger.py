@@ -25,7 +25,7 @@ from faxgw.webhooks.sql import queries
 
 Q = queries()
 FAN_OUT_BATCH = 500
-CANDIDATES_PER_SLOT = 4
+CANDIDATES_PER_SLOT = 2
 
 
 @dataclass(frozen=True)
@@ -132,16 +132,11 @@ class DeliveryLedger:
             await conn.execute(Q["drop_orphans"], {"now": now_ms})
 
     async def record(self, outcomes: list[Outcome], now_ms: int) -> None:
-        """Write attempts and their consequences in one transaction."""
+        """Write attempts and their consequences in one transaction (four round trips)."""
         params = [_outcome_params(o, now_ms) for o in outcomes]
-        delivered = [p for p, o in zip(params, outcomes) if o.record.delivered]
-        given_up = [p for p, o in zip(params, outcomes) if o.given_up]
-        retried = [p for p, o in zip(params, outcomes) if not o.record.delivered and not o.given_up]
         async with self._db.write() as conn:
             await conn.executemany(Q["insert_attempt"], params)
-            for query, batch in (("mark_delivered", delivered), ("give_up", given_up), ("reschedule", retried)):
-                if batch:
-                    await conn.executemany(Q[query], batch)
+            await conn.executemany(Q["settle"], params)
 
 
 class InFlight:
@@ -234,6 +229,7 @@ def _outcome_params(outcome: Outcome, now_ms: int) -> dict:
         "error": record.error,
         "excerpt": record.response_excerpt,
         "next_attempt_ms": outcome.next_attempt_ms,
+        "state": "delivered" if record.delivered else "given_up" if outcome.given_up else "pending",
         "now": now_ms,
     }
 

@@ -64,21 +64,13 @@ INSERT INTO webhook_attempts
     (event_id, endpoint_id, number, started_ms, duration_ms, status_code, error, response_excerpt)
 VALUES (:event_id, :endpoint_id, :number, :started_ms, :duration_ms, :status_code, :error, :excerpt);
 
--- name: mark_delivered
+-- name: settle
+-- One attempt's consequence: delivered, given up, or (still pending) tried again at
+-- :next_attempt_ms. One statement for all three, so a batch of outcomes is one executemany.
 UPDATE webhook_deliveries
-SET state = 'delivered', attempts = :number, finished_ms = :now,
-    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
-
--- name: reschedule
-UPDATE webhook_deliveries
-SET attempts = :number, next_attempt_ms = :next_attempt_ms,
-    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
-
--- name: give_up
-UPDATE webhook_deliveries
-SET state = 'given_up', attempts = :number, finished_ms = :now,
+SET state = :state, attempts = :number,
+    next_attempt_ms = COALESCE(:next_attempt_ms, next_attempt_ms),
+    finished_ms = CASE WHEN :state = 'pending' THEN NULL ELSE :now END,
     first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 
