@@ -3,8 +3,9 @@
 State lives in SQLite (migration 0002) so that a restart, even after SIGKILL, loses
 nothing: an event is in the outbox (the core commits it with the status change), the
 fan-out cursor says whether it was already turned into deliveries, and each delivery row
-says whether it is still pending. Every method is one short transaction on the store's
-single writer connection.
+says whether it is still pending. Every write is one short transaction on the store's
+single writer connection (each of its statements a hand-off to that connection's thread,
+so they are few); the reads of the heads run on the loop (loop_reader).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import cached_property
 from typing import Any, Mapping
 
 from faxgw.store.changes import EVENT_TYPE_PREFIX
-from faxgw.store.db import Database, one
+from faxgw.store.db import Database
 from faxgw.webhooks.delivery import AttemptRecord
 from faxgw.webhooks.envelope import FaxEvent
 from faxgw.webhooks.loop_reader import LoopReader
@@ -80,21 +81,27 @@ class DeliveryLedger:
         self._fanned_out_to = -1  # the cursor as last seen; -1: not read yet
 
     async def fan_out(self, now_ms: int) -> int:
-        """Turn the next batch of outbox events into deliveries; returns how many were read."""
-        if self._fanned_out_to >= 0:
-            (last,) = await self._db.fetchone(Q["outbox_last_id"])
-            if last <= self._fanned_out_to:
-                return 0  # nothing new: no write transaction at all
+        """Turn the next batch of outbox events into deliveries; returns how many were read.
+
+        Whether there is anything new is read on the loop (no write transaction when there
+        is not). The cursor is only this worker's (one worker per database), so it is kept
+        in memory once read; the update is still conditional, so a cursor moved behind
+        its back (another ledger object in tests) is read again, never overwritten.
+        """
+        if self._fanned_out_to < 0:
+            (self._fanned_out_to,) = await self._db.fetchone(Q["fanout_cursor"])
+        after = self._fanned_out_to
+        (upto,) = (await self._reader.fetchall(Q["outbox_batch_end"], {"after": after, "limit": FAN_OUT_BATCH}))[0]
+        if upto is None:
+            return 0  # nothing new
+        params = {"after": after, "upto": upto, "now": now_ms, "prefix_len": len(EVENT_TYPE_PREFIX)}
         async with self._db.write() as conn:
-            (after,) = await one(conn, Q["fanout_cursor"])
-            (upto,) = await one(conn, Q["outbox_batch_end"], {"after": after, "limit": FAN_OUT_BATCH})
-            if upto is None:
-                self._fanned_out_to = after
-                return 0
-            params = {"after": after, "upto": upto, "now": now_ms,
-                      "prefix_len": len(EVENT_TYPE_PREFIX)}
-            await conn.execute(Q["fan_out"], params)
-            await conn.execute(Q["advance_cursor"], params)
+            advanced = (await conn.execute(Q["advance_cursor"], params)).rowcount == 1
+            if advanced:
+                await conn.execute(Q["fan_out"], params)
+        if not advanced:
+            self._fanned_out_to = -1
+            return await self.fan_out(now_ms)
         self._fanned_out_to = upto
         return upto - after
 

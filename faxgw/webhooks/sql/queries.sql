@@ -5,9 +5,6 @@
 -- name: fanout_cursor
 SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1;
 
--- name: outbox_last_id
-SELECT COALESCE(MAX(id), 0) FROM outbox;
-
 -- name: outbox_batch_end
 SELECT MAX(id) FROM (SELECT id FROM outbox WHERE id > :after ORDER BY id LIMIT :limit);
 
@@ -23,7 +20,7 @@ WHERE o.id > :after AND o.id <= :upto
               WHERE wanted.value = substr(o.type, :prefix_len + 1));
 
 -- name: advance_cursor
-UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
+UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1 AND last_event_id = :after;
 
 -- name: heads
 -- Heads of line in the order they are due, with everything their attempts need: the
