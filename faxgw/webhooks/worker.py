@@ -135,8 +135,10 @@ class WebhookWorker:
         if self._outbox_maybe_new:
             self._outbox_maybe_new = False
             try:
-                while await self._ledger.fan_out(now):
-                    pass
+                # One batch a turn, then the heads: fanning out "until there is nothing
+                # new" never ends while the API commits events faster than a batch takes.
+                if await self._ledger.fan_out(now):
+                    self.notify()  # maybe more: next turn, after this one's heads
             except BaseException:
                 self._outbox_maybe_new = True
                 raise
