@@ -40,6 +40,7 @@ class Claimed:
 
     event_row: Mapping[str, Any] = field(repr=False)
     cloud_event_id: str
+    tenant_id: str
     fax_id: str
     status: str
     outbox_id: int
@@ -105,29 +106,33 @@ class DeliveryLedger:
         self._fanned_out_to = upto
         return upto - after
 
-    async def take(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> "Taken":
+    async def take(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight",
+                   per_tenant: int | None = None) -> "Taken":
         """Up to ``limit`` due heads of line not in flight, and when to look again; read-only.
 
-        Nothing is written: only this worker claims, and it remembers what it took until
-        the outcome is recorded. Deliveries to a deleted endpoint are never claimed;
-        drop_orphans closes them.
+        At most ``per_endpoint`` (``per_tenant``) attempts run at once per endpoint (per
+        tenant), those of ``in_flight`` included. Nothing is written: only this worker
+        claims, and it remembers what it took until the outcome is recorded. Deliveries to
+        a deleted endpoint are never claimed; drop_orphans closes them.
         """
+        slots = Slots(per_endpoint, per_tenant)
         # Read a few more than asked: some may be capped by their endpoint's free slots.
         candidates = limit * CANDIDATES_PER_SLOT
-        params = {**_in_flight_params(per_endpoint, in_flight), "now": now_ms, "limit": candidates}
+        params = {**_in_flight_params(slots, in_flight), "now": now_ms, "limit": candidates}
         rows = await self._reader.fetchall(Q["heads"], params)
         due = [r for r in rows if r["next_attempt_ms"] <= now_ms]
-        taken = _cap_per_endpoint(due, limit, per_endpoint, in_flight)
+        taken, counts = _cap(due, limit, slots, in_flight)
         claimed = [claimed_from_row(r) for r in taken]
-        return Taken(claimed, _next_look_ms(rows, taken, candidates, per_endpoint, in_flight, now_ms))
+        return Taken(claimed, _next_look_ms(rows, taken, counts, candidates, slots, in_flight, now_ms))
 
-    async def claim(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight") -> list[Claimed]:
+    async def claim(self, now_ms: int, limit: int, per_endpoint: int, in_flight: "InFlight",
+                    per_tenant: int | None = None) -> list[Claimed]:
         """Up to ``limit`` due heads of line, not already in flight (see :meth:`take`)."""
-        return (await self.take(now_ms, limit, per_endpoint, in_flight)).claimed
+        return (await self.take(now_ms, limit, per_endpoint, in_flight, per_tenant)).claimed
 
     async def next_due_ms(self, per_endpoint: int, in_flight: "InFlight") -> int | None:
         """When the earliest head of line that could start is due (None: nothing pending)."""
-        params = {**_in_flight_params(per_endpoint, in_flight), "now": 0, "limit": 1}
+        params = {**_in_flight_params(Slots(per_endpoint), in_flight), "now": 0, "limit": 1}
         rows = await self._reader.fetchall(Q["heads"], params)
         return rows[0]["next_attempt_ms"] if rows else None
 
@@ -146,80 +151,115 @@ class DeliveryLedger:
             await conn.executemany(Q["settle"], params)
 
 
+@dataclass(frozen=True)
+class Slots:
+    """How many attempts may run at once per endpoint, and per tenant (None: no cap)."""
+
+    per_endpoint: int
+    per_tenant: int | None = None
+
+    def endpoint_full(self, running: int) -> bool:
+        return running >= self.per_endpoint
+
+    def tenant_full(self, running: int) -> bool:
+        return self.per_tenant is not None and running >= self.per_tenant
+
+
 class InFlight:
     """The deliveries the worker has taken and not yet recorded.
 
-    A taken delivery holds a concurrency slot (overall and at its endpoint) while its HTTP
-    attempt runs, and stays excluded from claims until its outcome is committed. The two
-    are apart on purpose: a finished attempt waiting for the next ledger write no longer
-    occupies a slot, so the next attempts start while the write is under way.
+    A taken delivery holds a concurrency slot (overall, at its endpoint and of its tenant)
+    while its HTTP attempt runs, and stays excluded from claims until its outcome is
+    committed. The two are apart on purpose: a finished attempt waiting for the next ledger
+    write no longer occupies a slot, so the next attempts start while the write is under way.
     """
 
     def __init__(self) -> None:
-        self._running: dict[tuple[int, str], bool] = {}  # key -> attempt still running
+        self._taken: dict[tuple[int, str], str | None] = {}  # key -> tenant
+        self._running: set[tuple[int, str]] = set()
         self.per_endpoint: Counter[str] = Counter()  # running attempts per endpoint
+        self.per_tenant: Counter[str] = Counter()  # ... per tenant
         self.running = 0
 
     @property
     def keys(self):
-        return self._running.keys()
+        return self._taken.keys()
 
-    def add(self, outbox_id: int, endpoint_id: str) -> None:
-        self._running[(outbox_id, endpoint_id)] = True
+    def add(self, outbox_id: int, endpoint_id: str, tenant_id: str | None = None) -> None:
+        key = (outbox_id, endpoint_id)
+        self._taken[key] = tenant_id
+        self._running.add(key)
         self.per_endpoint[endpoint_id] += 1
+        if tenant_id is not None:
+            self.per_tenant[tenant_id] += 1
         self.running += 1
 
     def finish(self, outbox_id: int, endpoint_id: str) -> None:
         """The attempt is over: its slot is free, but it is not claimable until recorded."""
         key = (outbox_id, endpoint_id)
-        if self._running.get(key):
-            self._running[key] = False
+        if key in self._running:
+            self._running.discard(key)
             self.running -= 1
-            self.per_endpoint[endpoint_id] -= 1
-            if self.per_endpoint[endpoint_id] <= 0:
-                del self.per_endpoint[endpoint_id]
+            _decrement(self.per_endpoint, endpoint_id)
+            tenant_id = self._taken[key]
+            if tenant_id is not None:
+                _decrement(self.per_tenant, tenant_id)
 
     def remove(self, outbox_id: int, endpoint_id: str) -> None:
         """The outcome is committed: the delivery may be claimed again (when still pending)."""
         self.finish(outbox_id, endpoint_id)
-        self._running.pop((outbox_id, endpoint_id), None)
+        self._taken.pop((outbox_id, endpoint_id), None)
 
     def __len__(self) -> int:
-        return len(self._running)
+        return len(self._taken)
 
 
-def _in_flight_params(per_endpoint: int, in_flight: InFlight) -> dict:
-    saturated = [e for e, n in in_flight.per_endpoint.items() if n >= per_endpoint]
-    return {"saturated": json.dumps(saturated),
-            "in_flight": json.dumps([f"{e}|{p}" for e, p in in_flight.keys])}
+def _decrement(counter: Counter, key: str) -> None:
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]
 
 
-def _cap_per_endpoint(rows: list, limit: int, per_endpoint: int, in_flight: InFlight) -> list:
-    taken: Counter[str] = Counter()
-    keys = []
+def _in_flight_params(slots: Slots, in_flight: InFlight) -> dict:
+    return {
+        "saturated": json.dumps([e for e, n in in_flight.per_endpoint.items() if slots.endpoint_full(n)]),
+        "saturated_tenants": json.dumps([t for t, n in in_flight.per_tenant.items() if slots.tenant_full(n)]),
+        "in_flight": json.dumps([f"{e}|{p}" for e, p in in_flight.keys]),
+    }
+
+
+def _has_room(row, counts: "tuple[Counter, Counter]", slots: Slots, in_flight: InFlight) -> bool:
+    endpoint_id, tenant_id = row["endpoint_id"], row["tenant_id"]
+    by_endpoint, by_tenant = counts
+    return not (slots.endpoint_full(in_flight.per_endpoint[endpoint_id] + by_endpoint[endpoint_id])
+                or slots.tenant_full(in_flight.per_tenant[tenant_id] + by_tenant[tenant_id]))
+
+
+def _cap(rows: list, limit: int, slots: Slots, in_flight: InFlight) -> tuple[list, tuple[Counter, Counter]]:
+    """The rows to take, in order, within the free slots of their endpoints and tenants."""
+    counts: tuple[Counter, Counter] = (Counter(), Counter())
+    taken = []
     for row in rows:
-        endpoint_id = row[1]
-        if in_flight.per_endpoint[endpoint_id] + taken[endpoint_id] < per_endpoint:
-            taken[endpoint_id] += 1
-            keys.append(row)
-            if len(keys) == limit:
-                break
-    return keys
+        if len(taken) == limit:
+            break
+        if _has_room(row, counts, slots, in_flight):
+            counts[0][row["endpoint_id"]] += 1
+            counts[1][row["tenant_id"]] += 1
+            taken.append(row)
+    return taken, counts
 
 
-def _next_look_ms(rows: list, taken: list, candidates: int, per_endpoint: int,
-                  in_flight: InFlight, now_ms: int) -> int | None:
+def _next_look_ms(rows: list, taken: list, counts: "tuple[Counter, Counter]", candidates: int,
+                  slots: Slots, in_flight: InFlight, now_ms: int) -> int | None:
     """When the worker should look for heads again, after taking ``taken`` of ``rows``.
 
-    The first head it left that is not behind a now saturated endpoint says when; if all
-    ``candidates`` rows came back, more may lie beyond them (heads of other endpoints
-    behind one endpoint's many), so at once.
+    The first head it left that is not behind a now saturated endpoint or tenant says
+    when; if all ``candidates`` rows came back, more may lie beyond them (heads of other
+    endpoints behind one endpoint's many), so at once.
     """
     taken_ids = {id(r) for r in taken}
-    counts = Counter(r[1] for r in taken)
     for row in rows:
-        endpoint_id = row[1]
-        if id(row) not in taken_ids and in_flight.per_endpoint[endpoint_id] + counts[endpoint_id] < per_endpoint:
+        if id(row) not in taken_ids and _has_room(row, counts, slots, in_flight):
             return row["next_attempt_ms"]
     return now_ms if len(rows) >= candidates else None
 
@@ -268,6 +308,7 @@ def claimed_from_row(row: Mapping[str, Any]) -> Claimed:
     return Claimed(
         event_row=row,
         cloud_event_id=row["cloud_event_id"],
+        tenant_id=row["tenant_id"],
         fax_id=row["fax_id"],
         status=row["type"][len(EVENT_TYPE_PREFIX):],
         outbox_id=row["event_id"],

@@ -2,8 +2,10 @@
 
 One loop owns the ledger and, each turn: records finished attempts, fans new outbox events
 out to endpoints, and starts the heads of line that are due. Attempts run as tasks, at most
-``concurrency`` at once and at most ``per_endpoint_concurrency`` per endpoint, so an
-endpoint that hangs holds a few slots while every other endpoint keeps its pace. The loop
+``concurrency`` at once, at most ``per_endpoint_concurrency`` per endpoint and at most
+``tenant_slots`` per tenant, so an endpoint that hangs holds a few slots while every other
+endpoint keeps its pace, and a tenant whose many endpoints all hang cannot take every slot
+from the other tenants. The loop
 sleeps until the next due retry, a finished attempt, :meth:`WebhookWorker.notify` (called
 when the store commits), or ``outbox_poll_s`` (events written by another process).
 """
@@ -19,7 +21,7 @@ from dataclasses import replace
 
 from faxgw.lifecycle import Status
 from faxgw.store import Store
-from faxgw.webhooks.delivery import deliver, make_client_session
+from faxgw.webhooks.delivery import AttemptRecord, deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
 from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
 from faxgw.webhooks.settings import WebhooksSettings
@@ -148,8 +150,9 @@ class WebhookWorker:
         self._next_look_ms = None
         free = self._settings.concurrency - self._in_flight.running
         if free > 0:
-            per_endpoint = self._settings.per_endpoint_concurrency
-            taken = await self._ledger.take(now, free, per_endpoint, self._in_flight)
+            settings = self._settings
+            taken = await self._ledger.take(now, free, settings.per_endpoint_concurrency, self._in_flight,
+                                            settings.tenant_slots)
             for claimed in taken.claimed:
                 self._start_attempt(claimed)
             self._next_look_ms = taken.next_look_ms
@@ -169,17 +172,22 @@ class WebhookWorker:
             self._outbox_maybe_new = True  # another process may have written events
 
     def _start_attempt(self, claimed: Claimed) -> None:
-        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id)
+        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id, claimed.tenant_id)
         task = asyncio.create_task(self._attempt(claimed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, claimed: Claimed) -> None:
-        body = self._body(claimed)
-        record = await deliver(
-            self._session, self._policy, claimed.url, body,
-            claimed.cloud_event_id, list(claimed.secrets), self._limits,
-        )
+        started_at = time.time()
+        try:
+            body = self._body(claimed)
+            record = await deliver(
+                self._session, self._policy, claimed.url, body,
+                claimed.cloud_event_id, list(claimed.secrets), self._limits,
+            )
+        except Exception as exc:  # a bug or a URL no check foresaw: a failed attempt, not a stuck line
+            log.exception("webhook attempt failed unexpectedly")
+            record = AttemptRecord(started_at, 0.0, None, f"internal error: {type(exc).__name__}: {exc}", "")
         next_ms = None
         if not record.delivered:
             # From when the event was queued, not from its first attempt: events waiting

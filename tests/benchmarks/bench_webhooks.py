@@ -185,7 +185,9 @@ async def _stats(http, base) -> dict:
 async def main(args) -> None:
     import aiohttp
 
-    settings = parse_settings({"concurrency": args.concurrency, "per_endpoint_concurrency": args.per_endpoint})
+    # One tenant: its share of the slots is all of them (nothing to leave to other tenants).
+    settings = parse_settings({"concurrency": args.concurrency, "per_endpoint_concurrency": args.per_endpoint,
+                               "per_tenant_concurrency": args.per_tenant or args.concurrency})
     with tempfile.TemporaryDirectory() as state:
         store = await Store.open(state)
         tenant_id, _ = await store.create_tenant("bench")
@@ -235,4 +237,5 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--per-endpoint", type=int, default=8)
+    parser.add_argument("--per-tenant", type=int, default=0, help="default: --concurrency")
     asyncio.run(main(parser.parse_args()))

@@ -25,10 +25,10 @@ UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1 AND last_eve
 -- name: heads
 -- Heads of line in the order they are due, with everything their attempts need: the
 -- oldest pending event of its (endpoint, fax) (a later event waits until the earlier one
--- is delivered or given up), not in flight, at an existing endpoint with a free slot. The
--- worker, the only writer, knows what it has in flight: :in_flight is a JSON array of
--- "event_id|endpoint_id", :saturated a JSON array of endpoint ids without a free slot; it
--- caps the rest per endpoint itself, and takes the rows that are due: the first one that
+-- is delivered or given up), not in flight, at an existing endpoint and of a tenant with a
+-- free slot. The worker, the only writer, knows what it has in flight: :in_flight is a JSON
+-- array of "event_id|endpoint_id", :saturated and :saturated_tenants JSON arrays of the
+-- endpoint and tenant ids without a free slot; it caps the rest itself, and takes the rows that are due: the first one that
 -- is not tells it when to look again (one query a turn, not two). Walks the due index in
 -- order and stops at :limit, so its cost does not grow with the pending deliveries
 -- queued behind the first heads. A rotated secret signs until it expires.
@@ -42,6 +42,7 @@ JOIN outbox AS o ON o.id = d.event_id
 JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
 WHERE d.state = 'pending'
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
+  AND d.tenant_id NOT IN (SELECT value FROM json_each(:saturated_tenants))
   AND d.event_id || '|' || d.endpoint_id NOT IN (SELECT value FROM json_each(:in_flight))
   AND NOT EXISTS (
         SELECT 1 FROM webhook_deliveries AS earlier
