@@ -54,6 +54,7 @@ class WebhookWorker:
         self._ledger = DeliveryLedger(store.db)
         self._policy = settings.url_policy(api_ports)
         self._resolver: PolicyResolver | None = None
+        self._added_ports: frozenset[int] = frozenset()  # by add_own_ports, kept by reconfigure
         self._lock = WorkerLock(store.db.path)
         self._limits = settings.limits()
         self._backoff = settings.backoff()
@@ -96,7 +97,8 @@ class WebhookWorker:
 
     def add_own_ports(self, ports: tuple[int, ...]) -> None:
         """Deny these ports on the box too: the API's real port once it is bound (port 0)."""
-        self._policy = replace(self._policy, own_ports=self._policy.own_ports | frozenset(ports))
+        self._added_ports |= frozenset(ports)
+        self._policy = replace(self._policy, own_ports=self._policy.own_ports | self._added_ports)
         if self._resolver is not None:
             self._resolver.policy = self._policy
 
@@ -123,11 +125,13 @@ class WebhookWorker:
         which is closed after them; nothing in flight is cancelled or lost."""
         old_session, in_flight = self._session, set(self._tasks)
         self._settings = settings
-        self._policy = settings.url_policy(api_ports)
+        # The ports learnt since start (the bound API port) stay denied.
+        self._policy = settings.url_policy(tuple(api_ports) + tuple(sorted(self._added_ports)))
         self._limits = settings.limits()
         self._backoff = settings.backoff()
         self._bodies.clear()  # the envelope's "source" may have changed
-        self._session = make_client_session(self._policy, self._limits)
+        self._resolver = PolicyResolver(self._policy)
+        self._session = make_client_session(self._resolver, self._limits)
         closer = asyncio.create_task(_close_after(old_session, in_flight))
         self._tasks.add(closer)  # stop() waits for it (or cancels it, which still closes)
         closer.add_done_callback(self._tasks.discard)
