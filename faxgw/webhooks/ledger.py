@@ -51,7 +51,6 @@ class Claimed:
     first_attempt_ms: int | None
     queued_ms: int  # when the delivery was created: the give-up clock starts here
 
-
     @cached_property
     def event(self) -> FaxEvent:
         return event_from_row(self.event_row)
