@@ -6,8 +6,8 @@
     backoff_max_step_s = 600.0     # no single wait longer than this
     concurrency = 32               # deliveries in flight at once, all endpoints together
     per_endpoint_concurrency = 4   # in flight to one endpoint: a slow one cannot take all
-    per_tenant_concurrency = 28    # in flight for one tenant; default: concurrency less
-                                   # per_endpoint_concurrency, so a tenant whose receiver
+    per_tenant_concurrency = 0     # in flight for one tenant; 0: concurrency less
+                                   # per_endpoint_concurrency (28), so a tenant whose receiver
                                    # hangs on many endpoints still leaves slots to the others
     connect_timeout_s = 3.0
     total_timeout_s = 10.0         # connect + send + response headers + excerpt
@@ -48,7 +48,7 @@ class WebhooksSettings:
     backoff_max_step_s: float = 600.0
     concurrency: int = 32
     per_endpoint_concurrency: int = 4
-    per_tenant_concurrency: int | None = None  # None: see tenant_slots
+    per_tenant_concurrency: int = 0  # 0: see tenant_slots
     connect_timeout_s: float = 3.0
     total_timeout_s: float = 10.0
     max_response_bytes: int = 4096
@@ -64,7 +64,7 @@ class WebhooksSettings:
     @property
     def tenant_slots(self) -> int:
         """Attempts one tenant may have running: one endpoint's share stays for the others."""
-        if self.per_tenant_concurrency is not None:
+        if self.per_tenant_concurrency:
             return self.per_tenant_concurrency
         return max(self.per_endpoint_concurrency, self.concurrency - self.per_endpoint_concurrency)
 
@@ -95,7 +95,7 @@ class WebhooksSettings:
 
 _NUMBERS = {"give_up_after_s", "backoff_base_s", "backoff_max_step_s", "connect_timeout_s",
             "total_timeout_s", "secret_grace_s", "outbox_poll_s", "keep_delivery_log_days"}
-_COUNTS = {"concurrency", "per_endpoint_concurrency", "per_tenant_concurrency", "max_response_bytes"}
+_COUNTS = {"concurrency", "per_endpoint_concurrency", "max_response_bytes"}
 _NETWORK_LISTS = {"allow_networks", "deny_networks", "own_networks"}
 
 
@@ -123,6 +123,10 @@ def _parse_value(key: str, value: Any) -> Any:
     if key in _COUNTS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise WebhooksConfigError(f"{name}: expected a positive integer")
+        return value
+    if key == "per_tenant_concurrency":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise WebhooksConfigError(f"{name}: expected a positive integer, or 0 for the default share")
         return value
     if key in _NETWORK_LISTS:
         if not isinstance(value, list):
@@ -159,7 +163,7 @@ def _check_consistency(settings: WebhooksSettings) -> None:
             "webhooks.per_endpoint_concurrency: must not exceed webhooks.concurrency"
         )
     tenant = settings.per_tenant_concurrency
-    if tenant is not None and not settings.per_endpoint_concurrency <= tenant <= settings.concurrency:
+    if tenant and not settings.per_endpoint_concurrency <= tenant <= settings.concurrency:
         raise WebhooksConfigError(
             "webhooks.per_tenant_concurrency: must lie between webhooks.per_endpoint_concurrency "
             "and webhooks.concurrency"

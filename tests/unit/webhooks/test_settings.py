@@ -49,7 +49,8 @@ def test_values_reach_the_policies_they_configure():
         ({"source": ""}, "webhooks.source"),
         ({"per_tenant_concurrency": 40}, "webhooks.per_tenant_concurrency"),  # > concurrency 32
         ({"per_tenant_concurrency": 2}, "webhooks.per_tenant_concurrency"),  # < per endpoint 4
-        ({"per_tenant_concurrency": 0}, "webhooks.per_tenant_concurrency"),
+        ({"per_tenant_concurrency": -1}, "webhooks.per_tenant_concurrency"),
+        ({"per_tenant_concurrency": True}, "webhooks.per_tenant_concurrency"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(table, key):
@@ -69,5 +70,6 @@ def test_the_delivery_log_is_kept_90_days_unless_configured():
 
 def test_a_tenant_leaves_one_endpoints_share_of_the_slots_to_the_others_by_default():
     assert parse_settings(None).tenant_slots == 32 - 4
+    assert parse_settings({"per_tenant_concurrency": 0}).tenant_slots == 32 - 4
     assert parse_settings({"concurrency": 8, "per_endpoint_concurrency": 8}).tenant_slots == 8
     assert parse_settings({"per_tenant_concurrency": 32}).tenant_slots == 32
