@@ -9,12 +9,16 @@ import sys
 
 from aiohttp import web
 
+from faxgw.api import webhook_events
 from faxgw.api.app import create_app
 from faxgw.config import Config
 from faxgw.logs import _stream_is_journal as stream_is_journal, setup_logging
 from faxgw.ops_wiring import Operations, install as install_ops
+from faxgw.webhooks.worker_lock import WorkerLockHeld
 
 log = logging.getLogger("faxgw")
+# sysexits.h EX_TEMPFAIL: the state directory is in use by another daemon; it may be free later.
+EXIT_STATE_DIR_BUSY = 75
 
 
 def run(config: Config, config_path: str | None = None) -> int:
@@ -24,7 +28,11 @@ def run(config: Config, config_path: str | None = None) -> int:
     if fmt == "auto":
         fmt = "json" if stream_is_journal(sys.stderr) else "text"
     setup_logging(config.logging.level, fmt, stream=sys.stderr)
-    asyncio.run(serve(config, config_path=config_path))
+    try:
+        asyncio.run(serve(config, config_path=config_path))
+    except WorkerLockHeld as exc:  # issue 10: a second daemon on the same state directory
+        log.error("not starting: %s", exc)
+        return EXIT_STATE_DIR_BUSY
     return 0
 
 
@@ -49,6 +57,7 @@ async def serve(config: Config, app: web.Application | None = None,
         site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
         await site.start()
         host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked
+        webhook_events.listening_on(app, port)  # issue 10: no webhook to our own port
         # One line on stdout that scripts (and tests) wait for.
         print(f"faxgw listening on http://{host}:{port}", flush=True)
         # READY only now: the cleanup contexts (store, scheduler and its modem probes) ran

@@ -23,9 +23,11 @@ def create_app(config: Config) -> web.Application:
     app = web.Application(middlewares=[middlewares.errors, middlewares.auth])
     app[CONFIG] = config
     app.cleanup_ctx.append(_store_ctx)
+    # issue 10: needs the store's context; before the others, so that a second daemon on
+    # the same state directory is refused (the worker's lock) before it starts anything.
+    app.cleanup_ctx.append(webhook_events.worker_ctx)
     app.cleanup_ctx.append(_archive_ctx)
     app.cleanup_ctx.append(pages.documents_ctx)
-    app.cleanup_ctx.append(webhook_events.worker_ctx)  # issue 10: needs the store's context
     add_routes(app)
     ops_views.add_routes(app)  # issue 11: /health, /metrics, /modems (and the metrics' ctx)
     received_views.add_routes(app)  # issue 12: /received/..., /admin/received

@@ -43,7 +43,7 @@ def add_routes(app: web.Application) -> None:
 async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """Runs the delivery worker while the app runs; append after the store's context."""
     config, store = app[CONFIG], app[STORE]
-    api_ports = (config.server.port,) if config.server.port else ()
+    api_ports = (config.server.port,) if config.server.port else ()  # 0: see listening_on
     worker = WebhookWorker(store, config.webhooks, api_ports=api_ports)
     await worker.start()
     store.db.commit_listeners.append(worker.commit_listener)
@@ -51,6 +51,15 @@ async def worker_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     store.db.commit_listeners.remove(worker.commit_listener)
     await asyncio.shield(worker.stop())
+
+
+def listening_on(app: web.Application, port: int) -> None:
+    """The server is bound: its real port is one of the box's own that no webhook may reach.
+
+    The daemon calls this once the socket listens, before it says so; with a fixed port
+    the config already named it, with port 0 this is the first time it is known.
+    """
+    app[WEBHOOK_WORKER].add_own_ports((port,))
 
 
 async def list_events(request: web.Request) -> web.Response:
@@ -97,8 +106,7 @@ async def check_endpoint_url(request: web.Request, url: str) -> None:
     A name that does not resolve now is accepted: the LAN's DNS may learn it later, and
     the worker checks the addresses again at every connection anyway.
     """
-    config = request.app[CONFIG]
-    policy = config.webhooks.url_policy((config.server.port,) if config.server.port else ())
+    policy = request.app[WEBHOOK_WORKER].policy  # the one deliveries meet, bound port included
     try:
         async with asyncio.timeout(URL_CHECK_TIMEOUT_S):
             await policy.check_url_resolved(url, ThreadedResolver())

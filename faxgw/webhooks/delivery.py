@@ -48,14 +48,16 @@ class AttemptRecord:
 
 
 def make_client_session(
-    policy: UrlPolicy, limits: DeliveryLimits, dns: AbstractResolver | None = None
+    policy: UrlPolicy | PolicyResolver, limits: DeliveryLimits, dns: AbstractResolver | None = None
 ) -> aiohttp.ClientSession:
     """The one client session the worker shares across deliveries (pooled connections).
 
     ``dns`` is the resolver whose answers the policy checks (the system's by default).
+    Given a PolicyResolver, the caller keeps it to change its policy later.
     """
+    resolver = policy if isinstance(policy, PolicyResolver) else PolicyResolver(policy, dns)
     connector = aiohttp.TCPConnector(
-        resolver=PolicyResolver(policy, dns),
+        resolver=resolver,
         limit=0,  # the worker bounds concurrency itself
         limit_per_host=limits.connections_per_host,
     )
@@ -89,13 +91,13 @@ async def deliver(
     excerpt = ""
     error: str | None = None
     try:
-        policy.check_url(url)
+        target = policy.check_url(url)  # parsed once per URL and kept by the policy
         headers = {
             "Content-Type": HTTP_CONTENT_TYPE,
             EVENT_ID_HEADER: event_id,
             signing.HEADER: signing.sign(body, secrets),
         }
-        async with session.post(url, data=body, headers=headers, allow_redirects=False) as resp:
+        async with session.post(target, data=body, headers=headers, allow_redirects=False) as resp:
             status = resp.status
             excerpt, cut_off = await _read_limited(resp, limits.max_response_bytes)
             if cut_off:

@@ -6,6 +6,9 @@
     backoff_max_step_s = 600.0     # no single wait longer than this
     concurrency = 32               # deliveries in flight at once, all endpoints together
     per_endpoint_concurrency = 4   # in flight to one endpoint: a slow one cannot take all
+    per_tenant_concurrency = 0     # in flight for one tenant; 0: concurrency less
+                                   # per_endpoint_concurrency (28), so a tenant whose receiver
+                                   # hangs on many endpoints still leaves slots to the others
     connect_timeout_s = 3.0
     total_timeout_s = 10.0         # connect + send + response headers + excerpt
     max_response_bytes = 4096      # of a receiver's answer, kept for the attempt record
@@ -45,6 +48,7 @@ class WebhooksSettings:
     backoff_max_step_s: float = 600.0
     concurrency: int = 32
     per_endpoint_concurrency: int = 4
+    per_tenant_concurrency: int = 0  # 0: see tenant_slots
     connect_timeout_s: float = 3.0
     total_timeout_s: float = 10.0
     max_response_bytes: int = 4096
@@ -56,6 +60,13 @@ class WebhooksSettings:
     source: str = DEFAULT_SOURCE
     outbox_poll_s: float = 0.5
     keep_delivery_log_days: float = 90.0
+
+    @property
+    def tenant_slots(self) -> int:
+        """Attempts one tenant may have running: one endpoint's share stays for the others."""
+        if self.per_tenant_concurrency:
+            return self.per_tenant_concurrency
+        return max(self.per_endpoint_concurrency, self.concurrency - self.per_endpoint_concurrency)
 
     def backoff(self) -> BackoffPolicy:
         return BackoffPolicy(
@@ -113,6 +124,10 @@ def _parse_value(key: str, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise WebhooksConfigError(f"{name}: expected a positive integer")
         return value
+    if key == "per_tenant_concurrency":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise WebhooksConfigError(f"{name}: expected a positive integer, or 0 for the default share")
+        return value
     if key in _NETWORK_LISTS:
         if not isinstance(value, list):
             raise WebhooksConfigError(f"{name}: expected a list of networks like \"10.0.0.0/8\"")
@@ -146,4 +161,10 @@ def _check_consistency(settings: WebhooksSettings) -> None:
     if settings.per_endpoint_concurrency > settings.concurrency:
         raise WebhooksConfigError(
             "webhooks.per_endpoint_concurrency: must not exceed webhooks.concurrency"
+        )
+    tenant = settings.per_tenant_concurrency
+    if tenant and not settings.per_endpoint_concurrency <= tenant <= settings.concurrency:
+        raise WebhooksConfigError(
+            "webhooks.per_tenant_concurrency: must lie between webhooks.per_endpoint_concurrency "
+            "and webhooks.concurrency"
         )

@@ -44,6 +44,7 @@ DEFAULT_DENY = (
     "ff00::/8",  # IPv6 multicast
 )
 DEFAULT_OWN_NETWORKS = ("127.0.0.0/8", "::1/128")
+VERDICT_CACHE_SIZE = 4096  # endpoint URLs; a tenant has at most 20
 
 
 class DestinationRefused(OSError):
@@ -77,6 +78,8 @@ class UrlPolicy:
         default_factory=lambda: parse_networks(DEFAULT_OWN_NETWORKS)
     )
     own_ports: frozenset[int] = frozenset()
+    # check_url's verdicts by URL string; not part of the policy's identity.
+    _verdicts: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @classmethod
     def from_config(
@@ -110,8 +113,32 @@ class UrlPolicy:
             raise DestinationRefused(reason)
 
     def check_url(self, url: str | URL) -> URL:
-        """Check what can be checked without DNS; IP literals are checked completely."""
-        parsed = URL(url) if isinstance(url, str) else url
+        """Check what can be checked without DNS; IP literals are checked completely.
+
+        The verdict on a URL string never changes for one policy (the policy is frozen and
+        names are checked at connection time by :class:`PolicyResolver`), so it is kept:
+        the worker checks the same few endpoint URLs before every delivery, and parsing
+        the URL and the address each time cost more than the HMAC.
+        """
+        if isinstance(url, str):
+            verdict = self._verdicts.get(url)
+            if verdict is None:
+                verdict = self._verdict(url)
+                if len(self._verdicts) >= VERDICT_CACHE_SIZE:
+                    self._verdicts.clear()
+                self._verdicts[url] = verdict
+            if isinstance(verdict, DestinationRefused):
+                raise DestinationRefused(*verdict.args)
+            return verdict
+        return self._check_parsed(url)
+
+    def _verdict(self, url: str) -> "URL | DestinationRefused":
+        try:
+            return self._check_parsed(URL(url))
+        except DestinationRefused as refused:
+            return refused
+
+    def _check_parsed(self, parsed: URL) -> URL:
         if parsed.scheme not in ALLOWED_SCHEMES:
             raise DestinationRefused(f"scheme {parsed.scheme!r} is not http or https")
         if not parsed.host:
@@ -148,7 +175,7 @@ class PolicyResolver(AbstractResolver):
     """
 
     def __init__(self, policy: UrlPolicy, inner: AbstractResolver | None = None) -> None:
-        self._policy = policy
+        self.policy = policy  # replaceable: the worker adds the API's port once it is bound
         self._inner = inner if inner is not None else ThreadedResolver()
 
     async def resolve(
@@ -156,7 +183,7 @@ class PolicyResolver(AbstractResolver):
     ) -> list[ResolveResult]:
         results = await self._inner.resolve(host, port, family)
         for result in results:
-            reason = self._policy.refusal(result["host"], result["port"] or port)
+            reason = self.policy.refusal(result["host"], result["port"] or port)
             if reason is not None:
                 raise DestinationRefused(f"{host} resolves to a refused address: {reason}")
         return results

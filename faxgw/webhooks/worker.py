@@ -2,8 +2,10 @@
 
 One loop owns the ledger and, each turn: records finished attempts, fans new outbox events
 out to endpoints, and starts the heads of line that are due. Attempts run as tasks, at most
-``concurrency`` at once and at most ``per_endpoint_concurrency`` per endpoint, so an
-endpoint that hangs holds a few slots while every other endpoint keeps its pace. The loop
+``concurrency`` at once, at most ``per_endpoint_concurrency`` per endpoint and at most
+``tenant_slots`` per tenant, so an endpoint that hangs holds a few slots while every other
+endpoint keeps its pace, and a tenant whose many endpoints all hang cannot take every slot
+from the other tenants. The loop
 sleeps until the next due retry, a finished attempt, :meth:`WebhookWorker.notify` (called
 when the store commits), or ``outbox_poll_s`` (events written by another process).
 """
@@ -15,13 +17,16 @@ import contextlib
 import logging
 import random
 import time
+from dataclasses import replace
 
 from faxgw.lifecycle import Status
 from faxgw.store import Store
-from faxgw.webhooks.delivery import deliver, make_client_session
+from faxgw.webhooks.delivery import AttemptRecord, deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
 from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
 from faxgw.webhooks.settings import WebhooksSettings
+from faxgw.webhooks.url_policy import PolicyResolver, UrlPolicy
+from faxgw.webhooks.worker_lock import WorkerLock
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +53,9 @@ class WebhookWorker:
         self._settings = settings
         self._ledger = DeliveryLedger(store.db)
         self._policy = settings.url_policy(api_ports)
+        self._resolver: PolicyResolver | None = None
+        self._added_ports: frozenset[int] = frozenset()  # by add_own_ports, kept by reconfigure
+        self._lock = WorkerLock(store.db.path)
         self._limits = settings.limits()
         self._backoff = settings.backoff()
         self._rng = rng or random.Random()
@@ -63,6 +71,7 @@ class WebhookWorker:
         self._bodies: dict[int, bytes] = {}
         # Set by commits and by the poll timer; cleared when the fan-out looks at the outbox.
         self._outbox_maybe_new = True
+        self._next_look_ms: int | None = None  # from the last turn's read of the heads
 
     def notify(self) -> None:
         """Something may be new in the outbox: look now instead of at the next poll."""
@@ -76,8 +85,22 @@ class WebhookWorker:
             self.notify()
 
     async def start(self) -> None:
-        self._session = make_client_session(self._policy, self._limits)
+        """Start delivering; raises WorkerLockHeld if another process already does."""
+        self._lock.acquire()
+        self._resolver = PolicyResolver(self._policy)
+        self._session = make_client_session(self._resolver, self._limits)
         self._loop_task = asyncio.create_task(self._run(), name="webhook-worker")
+
+    @property
+    def policy(self) -> UrlPolicy:
+        return self._policy
+
+    def add_own_ports(self, ports: tuple[int, ...]) -> None:
+        """Deny these ports on the box too: the API's real port once it is bound (port 0)."""
+        self._added_ports |= frozenset(ports)
+        self._policy = replace(self._policy, own_ports=self._policy.own_ports | self._added_ports)
+        if self._resolver is not None:
+            self._resolver.policy = self._policy
 
     async def stop(self) -> None:
         """Stop taking work; attempts still in flight are cancelled and retried after the next start."""
@@ -93,6 +116,8 @@ class WebhookWorker:
         with contextlib.suppress(Exception):
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
+        self._ledger.close()
+        self._lock.release()
 
     def reconfigure(self, settings: WebhooksSettings, api_ports: tuple[int, ...] = ()) -> None:
         """New settings (SIGHUP): URL policy, timeouts, retry and concurrency apply to every
@@ -100,11 +125,13 @@ class WebhookWorker:
         which is closed after them; nothing in flight is cancelled or lost."""
         old_session, in_flight = self._session, set(self._tasks)
         self._settings = settings
-        self._policy = settings.url_policy(api_ports)
+        # The ports learnt since start (the bound API port) stay denied.
+        self._policy = settings.url_policy(tuple(api_ports) + tuple(sorted(self._added_ports)))
         self._limits = settings.limits()
         self._backoff = settings.backoff()
         self._bodies.clear()  # the envelope's "source" may have changed
-        self._session = make_client_session(self._policy, self._limits)
+        self._resolver = PolicyResolver(self._policy)
+        self._session = make_client_session(self._resolver, self._limits)
         closer = asyncio.create_task(_close_after(old_session, in_flight))
         self._tasks.add(closer)  # stop() waits for it (or cancels it, which still closes)
         closer.add_done_callback(self._tasks.discard)
@@ -130,45 +157,57 @@ class WebhookWorker:
         if self._outbox_maybe_new:
             self._outbox_maybe_new = False
             try:
-                while await self._ledger.fan_out(now):
-                    pass
+                # One batch a turn, then the heads: fanning out "until there is nothing
+                # new" never ends while the API commits events faster than a batch takes.
+                if await self._ledger.fan_out(now):
+                    self.notify()  # maybe more: next turn, after this one's heads
             except BaseException:
                 self._outbox_maybe_new = True
                 raise
         if time.monotonic() - self._last_sweep > ORPHAN_SWEEP_S:
             await self._ledger.drop_orphans(now)
             self._last_sweep = time.monotonic()
-        free = self._settings.concurrency - len(self._in_flight)
+        self._next_look_ms = None
+        free = self._settings.concurrency - self._in_flight.running
         if free > 0:
-            per_endpoint = self._settings.per_endpoint_concurrency
-            for claimed in await self._ledger.claim(now, free, per_endpoint, self._in_flight):
+            settings = self._settings
+            taken = await self._ledger.take(now, free, settings.per_endpoint_concurrency, self._in_flight,
+                                            settings.tenant_slots)
+            for claimed in taken.claimed:
                 self._start_attempt(claimed)
+            self._next_look_ms = taken.next_look_ms
 
     async def _sleep(self) -> None:
         if self._stopping or (self._results and self._recording is None):
             return
         timeout = self._settings.outbox_poll_s
-        if len(self._in_flight) < self._settings.concurrency:
-            due = await self._ledger.next_due_ms(self._settings.per_endpoint_concurrency, self._in_flight)
-            if due is not None:
-                timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
+        # With every slot taken, a finishing attempt wakes the loop; otherwise the next due
+        # head does (a retry, or a head behind an endpoint that was saturated).
+        due = self._next_look_ms
+        if due is not None and self._in_flight.running < self._settings.concurrency:
+            timeout = min(timeout, max(0.0, (due - now_ms()) / 1000))
         try:
             await asyncio.wait_for(self._wake.wait(), timeout)
         except asyncio.TimeoutError:
             self._outbox_maybe_new = True  # another process may have written events
 
     def _start_attempt(self, claimed: Claimed) -> None:
-        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id)
+        self._in_flight.add(claimed.outbox_id, claimed.endpoint_id, claimed.tenant_id)
         task = asyncio.create_task(self._attempt(claimed))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, claimed: Claimed) -> None:
-        body = self._body(claimed)
-        record = await deliver(
-            self._session, self._policy, claimed.url, body,
-            claimed.event.event_id, list(claimed.secrets), self._limits,
-        )
+        started_at = time.time()
+        try:
+            body = self._body(claimed)
+            record = await deliver(
+                self._session, self._policy, claimed.url, body,
+                claimed.cloud_event_id, list(claimed.secrets), self._limits,
+            )
+        except Exception as exc:  # a bug or a URL no check foresaw: a failed attempt, not a stuck line
+            log.exception("webhook attempt failed unexpectedly")
+            record = AttemptRecord(started_at, 0.0, None, f"internal error: {type(exc).__name__}: {exc}", "")
         next_ms = None
         if not record.delivered:
             # From when the event was queued, not from its first attempt: events waiting
@@ -177,6 +216,7 @@ class WebhookWorker:
             next_s = self._backoff.next_attempt_at(claimed.attempts + 1, queued_s, time.time(), self._rng)
             next_ms = None if next_s is None else int(next_s * 1000)
         self._results.append(Outcome(claimed, record, next_ms))
+        self._in_flight.finish(claimed.outbox_id, claimed.endpoint_id)
         self._wake.set()
 
     def _start_recording(self) -> None:
@@ -226,8 +266,8 @@ class WebhookWorker:
         for outcome in outcomes:
             # A given-up FaxWebhookUpdateFailed event itself records nothing: the fax already
             # has its one entry, and another event would only fail the same way (a loop).
-            if outcome.given_up and outcome.claimed.event.status != Status.WEBHOOK_UPDATE_FAILED:
-                await self._store.mark_webhook_failed(outcome.claimed.event.fax_id, _reason(outcome))
+            if outcome.given_up and outcome.claimed.status != Status.WEBHOOK_UPDATE_FAILED:
+                await self._store.mark_webhook_failed(outcome.claimed.fax_id, _reason(outcome))
         await self._ledger.record(outcomes, now_ms())
         for outcome in outcomes:
             self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
@@ -243,6 +283,6 @@ async def _close_after(session, attempts: set[asyncio.Task]) -> None:
 def _reason(outcome: Outcome) -> str:
     record = outcome.record
     last = f"HTTP {record.status_code}" if record.status_code is not None else record.error
-    return (f"event {outcome.claimed.event.event_id} ({outcome.claimed.event.status}) not delivered "
+    return (f"event {outcome.claimed.cloud_event_id} ({outcome.claimed.status}) not delivered "
             f"to webhook endpoint {outcome.claimed.endpoint_id} after {outcome.claimed.attempts + 1} "
             f"attempts; last: {last}")

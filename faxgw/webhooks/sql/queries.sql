@@ -5,9 +5,6 @@
 -- name: fanout_cursor
 SELECT last_event_id FROM webhook_fanout_cursor WHERE id = 1;
 
--- name: outbox_last_id
-SELECT COALESCE(MAX(id), 0) FROM outbox;
-
 -- name: outbox_batch_end
 SELECT MAX(id) FROM (SELECT id FROM outbox WHERE id > :after ORDER BY id LIMIT :limit);
 
@@ -23,17 +20,18 @@ WHERE o.id > :after AND o.id <= :upto
               WHERE wanted.value = substr(o.type, :prefix_len + 1));
 
 -- name: advance_cursor
-UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1;
+UPDATE webhook_fanout_cursor SET last_event_id = :upto WHERE id = 1 AND last_event_id = :after;
 
--- name: claimable
+-- name: heads
 -- Heads of line in the order they are due, with everything their attempts need: the
 -- oldest pending event of its (endpoint, fax) (a later event waits until the earlier one
--- is delivered or given up), due before :due_before, not in flight, at an existing
--- endpoint with a free slot. The worker, the only writer, knows what it has in flight:
--- :in_flight is a JSON array of "event_id|endpoint_id", :saturated a JSON array of
--- endpoint ids without a free slot; it caps the rest per endpoint itself. Walks the due
--- index in order and stops at :limit, so its cost does not grow with the pending
--- deliveries queued behind the first heads. A rotated secret signs until it expires.
+-- is delivered or given up), not in flight, at an existing endpoint and of a tenant with a
+-- free slot. The worker, the only writer, knows what it has in flight: :in_flight is a JSON
+-- array of "event_id|endpoint_id", :saturated and :saturated_tenants JSON arrays of the
+-- endpoint and tenant ids without a free slot; it caps the rest itself, and takes the rows that are due: the first one that
+-- is not tells it when to look again (one query a turn, not two). Walks the due index in
+-- order and stops at :limit, so its cost does not grow with the pending deliveries
+-- queued behind the first heads. A rotated secret signs until it expires.
 SELECT d.event_id, d.endpoint_id, d.next_attempt_ms, d.attempts, d.first_attempt_ms,
        d.created_ms AS queued_ms,
        o.event_id AS cloud_event_id, o.tenant_id, o.fax_id, o.seq, o.type, o.created_ms, o.payload,
@@ -42,8 +40,9 @@ SELECT d.event_id, d.endpoint_id, d.next_attempt_ms, d.attempts, d.first_attempt
 FROM webhook_deliveries AS d
 JOIN outbox AS o ON o.id = d.event_id
 JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
-WHERE d.state = 'pending' AND d.next_attempt_ms <= :due_before
+WHERE d.state = 'pending'
   AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
+  AND d.tenant_id NOT IN (SELECT value FROM json_each(:saturated_tenants))
   AND d.event_id || '|' || d.endpoint_id NOT IN (SELECT value FROM json_each(:in_flight))
   AND NOT EXISTS (
         SELECT 1 FROM webhook_deliveries AS earlier
@@ -51,21 +50,6 @@ WHERE d.state = 'pending' AND d.next_attempt_ms <= :due_before
           AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
 ORDER BY d.next_attempt_ms, d.event_id
 LIMIT :limit;
-
--- name: next_due
--- When the first head of line that could start (as in claimable) is due.
-SELECT d.next_attempt_ms
-FROM webhook_deliveries AS d
-JOIN webhook_endpoints AS e ON e.id = d.endpoint_id
-WHERE d.state = 'pending'
-  AND d.endpoint_id NOT IN (SELECT value FROM json_each(:saturated))
-  AND d.event_id || '|' || d.endpoint_id NOT IN (SELECT value FROM json_each(:in_flight))
-  AND NOT EXISTS (
-        SELECT 1 FROM webhook_deliveries AS earlier
-        WHERE earlier.endpoint_id = d.endpoint_id AND earlier.fax_id = d.fax_id
-          AND earlier.state = 'pending' AND earlier.event_id < d.event_id)
-ORDER BY d.next_attempt_ms, d.event_id
-LIMIT 1;
 
 -- name: drop_orphans
 -- Deliveries to an endpoint the tenant deleted are dropped so they block no line.
@@ -78,21 +62,13 @@ INSERT INTO webhook_attempts
     (event_id, endpoint_id, number, started_ms, duration_ms, status_code, error, response_excerpt)
 VALUES (:event_id, :endpoint_id, :number, :started_ms, :duration_ms, :status_code, :error, :excerpt);
 
--- name: mark_delivered
+-- name: settle
+-- One attempt's consequence: delivered, given up, or (still pending) tried again at
+-- :next_attempt_ms. One statement for all three, so a batch of outcomes is one executemany.
 UPDATE webhook_deliveries
-SET state = 'delivered', attempts = :number, finished_ms = :now,
-    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
-
--- name: reschedule
-UPDATE webhook_deliveries
-SET attempts = :number, next_attempt_ms = :next_attempt_ms,
-    first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
-WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
-
--- name: give_up
-UPDATE webhook_deliveries
-SET state = 'given_up', attempts = :number, finished_ms = :now,
+SET state = :state, attempts = :number,
+    next_attempt_ms = COALESCE(:next_attempt_ms, next_attempt_ms),
+    finished_ms = CASE WHEN :state = 'pending' THEN NULL ELSE :now END,
     first_attempt_ms = COALESCE(first_attempt_ms, :started_ms)
 WHERE event_id = :event_id AND endpoint_id = :endpoint_id;
 

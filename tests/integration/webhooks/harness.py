@@ -12,6 +12,7 @@ from typing import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
+from faxgw.api import webhook_events
 from faxgw.api.app import create_app
 from faxgw.api.keys import STORE
 from faxgw.config import from_dict
@@ -92,6 +93,7 @@ async def running_app(
     site = web.TCPSite(runner, "127.0.0.1", port)
     await site.start()
     port = runner.addresses[0][1]
+    webhook_events.listening_on(app, port)  # as faxgw.daemon.serve does
     try:
         async with aiohttp.ClientSession() as http:
             yield RunningApp(app, f"http://127.0.0.1:{port}", http)

@@ -141,6 +141,47 @@ async def test_a_hanging_receiver_does_not_delay_another_tenant(tmp_path):
             await healthy.stop()
 
 
+async def test_a_tenant_whose_endpoints_all_hang_does_not_take_every_slot(tmp_path):
+    # 3 hanging endpoints x 2 slots would fill all 6 slots (and with per_tenant_concurrency
+    # = 6 this test fails); by default a tenant may hold 6 - 2 = 4 of them.
+    limits = {"total_timeout_s": 5.0, "concurrency": 6, "per_endpoint_concurrency": 2}
+    async with running_app(tmp_path, limits) as ra:
+        slow_api, fast_api = await ra.tenant("slow"), await ra.tenant("fast")
+        hanging = [(await start_receiver(slow_api, mode="hang"))[0] for _ in range(3)]
+        healthy, _ = await start_receiver(fast_api)
+        try:
+            await churn(slow_api, faxes=10, cycles=0)  # heads at all 3 endpoints, each hangs 5 s
+            await wait_for(lambda: sum(h.requests for h in hanging) >= 4, 5, "the slow tenant's slots to fill")
+            started = time.monotonic()
+            made = await churn(fast_api, faxes=3, cycles=1)
+            total = sum(made.values())
+            await wait_for(lambda: len(healthy.accepted) >= total, 3, "the other tenant's events")
+            assert time.monotonic() - started < 3
+            assert sum(h.requests for h in hanging) == 4  # never more than its share at once
+        finally:
+            for receiver in (*hanging, healthy):
+                await receiver.stop()
+
+
+async def test_an_unparseable_endpoint_url_is_a_failed_attempt_not_a_stuck_line(tmp_path):
+    async with running_app(tmp_path, {"give_up_after_s": 0.5}) as ra:
+        api = await ra.tenant("clinic")
+        (tenant_id,) = [t["id"] for t in await ra.store.tenants() if t["name"] == "clinic"]
+        # Past the API's checks (written straight into the database): the worker meets it.
+        await ra.store.create_endpoint(tenant_id, "http://[::1/hook", ["FaxReceived"], None)
+        fax = await api.send_fax()
+        deadline = time.monotonic() + 10
+        while True:
+            log = await api.call("GET", f"/fax/{fax['faxId']}/events")
+            deliveries = log["events"][0]["deliveries"]
+            if deliveries and deliveries[0]["state"] == "given_up":
+                break
+            assert time.monotonic() < deadline, log
+            await asyncio.sleep(0.05)
+        assert deliveries[0]["attempts"][0]["error"].startswith("internal error: ValueError")
+        assert (await api.get_fax(fax["faxId"]))["webhookFailed"] is True
+
+
 async def test_endpoints_get_only_the_statuses_they_asked_for(tmp_path):
     async with running_app(tmp_path) as ra:
         api = await ra.tenant("clinic")

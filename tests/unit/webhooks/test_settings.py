@@ -47,6 +47,10 @@ def test_values_reach_the_policies_they_configure():
         ({"backoff_base_s": 10, "backoff_max_step_s": 5}, "webhooks.backoff_max_step_s"),
         ({"concurrency": 2, "per_endpoint_concurrency": 4}, "webhooks.per_endpoint_concurrency"),
         ({"source": ""}, "webhooks.source"),
+        ({"per_tenant_concurrency": 40}, "webhooks.per_tenant_concurrency"),  # > concurrency 32
+        ({"per_tenant_concurrency": 2}, "webhooks.per_tenant_concurrency"),  # < per endpoint 4
+        ({"per_tenant_concurrency": -1}, "webhooks.per_tenant_concurrency"),
+        ({"per_tenant_concurrency": True}, "webhooks.per_tenant_concurrency"),
     ],
 )
 def test_bad_values_are_refused_naming_the_key(table, key):
@@ -62,3 +66,10 @@ def test_the_delivery_log_is_kept_90_days_unless_configured():
         parse_settings({"keep_delivery_log_days": 0})  # 0 would delete events as they are made
     with pytest.raises(WebhooksConfigError, match="keep_delivery_log_days"):
         parse_settings({"keep_delivery_log_days": "90"})
+
+
+def test_a_tenant_leaves_one_endpoints_share_of_the_slots_to_the_others_by_default():
+    assert parse_settings(None).tenant_slots == 32 - 4
+    assert parse_settings({"per_tenant_concurrency": 0}).tenant_slots == 32 - 4
+    assert parse_settings({"concurrency": 8, "per_endpoint_concurrency": 8}).tenant_slots == 8
+    assert parse_settings({"per_tenant_concurrency": 32}).tenant_slots == 32
