@@ -132,7 +132,10 @@ SEND_FORM = {
                                     "or UTF-8 text, detected from the bytes."},
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
         "coverPage": {"type": "string", "description": "A JSON object."},
-        "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE},
+        "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE,
+                       "description": "The sender as printed on the header line of every page, in "
+                                      "place of the configured [sender] name and number; the date "
+                                      "and time of sending and 'Page n of N' are printed with it."},
     },
 }
 
@@ -162,7 +165,8 @@ def _paths(page_max: int) -> dict:
                           "415": _error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": _error("A document that can be read but not faxed: no pages, an "
-                                        "image too small.")}}},
+                                        "image too small, text with characters the fax font cannot "
+                                        "print (text_unprintable).")}}},
         "/fax/{faxId}": {
             "get": {"summary": "Get fax details", "operationId": "getFax", "parameters": [_FAX_ID],
                     "description": "Archived faxes answer 404 (search finds them).",
@@ -185,9 +189,11 @@ def _paths(page_max: int) -> dict:
                                         "operationId": "reviveFax"}},
         "/fax/{faxId}/pages/{n}": {"get": {
             "summary": "Preview a page", "operationId": "getFaxPage",
-            "description": "Page n (1 is the cover page when there is one) exactly as it will be "
-                           "transmitted, header line included: 1728 pixels across at 204 dpi, one "
-                           "row per scan line at the fax's resolution (the PNG records both dpi).",
+            "description": "Page n (1 is the cover page when there is one) exactly as it would be "
+                           "transmitted now, header line included (its date and time are those of "
+                           "the request; a sent page shows the time it was sent): 1728 pixels across "
+                           "at 204 dpi, one row per scan line at the fax's resolution (the PNG "
+                           "records both dpi).",
             "parameters": [_FAX_ID, {"name": "n", "in": "path", "required": True,
                                      "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "The page as a black and white PNG.",

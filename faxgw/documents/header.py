@@ -12,7 +12,7 @@ import datetime as dt
 from PIL import Image, ImageDraw
 
 from .binarize import threshold
-from .fonts import pillow_mono
+from .fonts import pillow_mono, printable
 from .geometry import LINE_WIDTH_PX, X_DPI, Resolution
 from .options import HeaderLine
 
@@ -51,7 +51,7 @@ def strip_image(text: str, resolution: Resolution) -> Image.Image:
     font = pillow_mono(FONT_SIZE_PX)
     square = Image.new("L", (LINE_WIDTH_PX, STRIP_HEIGHT_PX), 255)
     draw = ImageDraw.Draw(square)
-    text = _fit(draw, text, font)
+    text = _fit(draw, printable(text), font)
     draw.text((LEFT_PX, STRIP_HEIGHT_PX // 2), text, font=font, fill=0, anchor="lm")
     height = max(1, round(STRIP_HEIGHT_PX * resolution.y_dpi / X_DPI))
     return threshold(square.resize((LINE_WIDTH_PX, height), Image.Resampling.BOX))

@@ -55,8 +55,9 @@ async def get(client, key, path):
     (corpus.zero_page_pdf(), 422, "document_no_pages"),
     (corpus.truncated_pdf(), 415, "document_corrupt"),
     (corpus.bomb_png(), 413, "image_too_large"),
+    ("Rechnung\n請求書\n".encode(), 422, "text_unprintable"),
     ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
-], ids=["encrypted", "no-pages", "truncated", "bomb", "latin-1"])
+], ids=["encrypted", "no-pages", "truncated", "bomb", "unprintable", "latin-1"])
 async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):
     client, (key, _), state = api
     answer, body = await send(client, key, [corpus.text_pdf(1), bad])
