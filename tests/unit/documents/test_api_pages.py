@@ -27,7 +27,8 @@ from tests.unit.documents.pagecheck import black, header_rows, header_sent_betwe
 @pytest.fixture
 async def api(tmp_path):
     config_path = tmp_path / "faxgw.toml"
-    config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n')
+    config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n'
+                           '[sender]\nname = "Clinic Nord"\nnumber = "+49 30 1234"\n')
     app = create_app(load(config_path))
     async with TestClient(TestServer(app)) as client:
         keys = [(await app[STORE].create_tenant(name))[1] for name in ("a", "b")]
@@ -141,11 +142,17 @@ async def test_pages_are_rendered_once_on_demand_and_kept(api):
     assert answer == 201
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
     assert not pages.exists()  # submit only checks; nothing renders during a burst of uploads
+    before = dt.datetime.now().astimezone()
     first = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
     assert first[0] == 200 and getattr(Image.open(pages), "n_frames", 1) == 3
     kept = pages.stat().st_mtime_ns
-    assert (await get(client, key, f"/fax/{fax['faxId']}/pages/3"))[2] == first[2]
+    again = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
+    after = dt.datetime.now().astimezone()
     assert pages.stat().st_mtime_ns == kept
+    # The [sender] of the config names the sender: "... From: Clinic Nord +49 30 1234 ...".
+    header = HeaderLine(sender_name="Clinic Nord", sender_number="+49 30 1234", recipient_number="+15551234567")
+    for png in (first[2], again[2]):
+        assert header_sent_between(Image.open(io.BytesIO(png)), header, 3, 3, before, after)
 
 
 async def test_api_answers_promptly_while_a_long_fax_renders(api):

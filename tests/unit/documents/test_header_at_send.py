@@ -102,3 +102,4 @@ def replace_to(header: HeaderLine, number: str) -> HeaderLine:
     from dataclasses import replace
 
     return replace(header, recipient_number=number)
+
