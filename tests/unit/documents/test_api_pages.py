@@ -4,7 +4,6 @@ their code, pages are rendered after the 201 and kept, GET /fax/{id}/pages/{n} s
 import asyncio
 import datetime as dt
 import io
-import json
 import time
 
 import aiohttp
