@@ -131,7 +131,10 @@ SEND_FORM = {
                      "description": "One or more files, sent in order: PDF, TIFF, PNG, JPEG, GIF, BMP "
                                     "or UTF-8 text, detected from the bytes."},
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
-        "coverPage": {"type": "string", "description": "A JSON object."},
+        "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
+                                                      "read: to, toNumber, from (or sender), fromNumber (or "
+                                                      "senderNumber), subject, message; from and fromNumber "
+                                                      "also name the sender on the header line."},
         "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE,
                        "description": "The sender as printed on the header line of every page, in "
                                       "place of the configured [sender] name and number; the date "
