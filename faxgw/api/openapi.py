@@ -129,7 +129,8 @@ SEND_FORM = {
         "metadata": {"type": "string", "description": "A JSON object of string keys and string values."},
         "document": {"type": "array", "minItems": 1, "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                      "description": "One or more files, sent in order: PDF, TIFF, PNG, JPEG, GIF, BMP "
-                                    "or UTF-8 text, detected from the bytes."},
+                                    "or UTF-8 text, detected from the bytes. Text with characters the "
+                                    "fax font cannot draw is refused: 422 text_unprintable."},
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
         "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
                                                       "read: to, toNumber, from (or sender), fromNumber (or "
@@ -168,8 +169,7 @@ def _paths(page_max: int) -> dict:
                           "415": _error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": _error("A document that can be read but not faxed: no pages, an "
-                                        "image too small, text with characters the fax font cannot "
-                                        "print (text_unprintable).")}}},
+                                        "image too small.")}}},
         "/fax/{faxId}": {
             "get": {"summary": "Get fax details", "operationId": "getFax", "parameters": [_FAX_ID],
                     "description": "Archived faxes answer 404 (search finds them).",

@@ -36,8 +36,9 @@ def configured_header(config: Config) -> HeaderLine | None:
 
 async def documents_ctx(app: web.Application) -> AsyncIterator[None]:
     """cleanup_ctx: the renderer's process pool lives as long as the app."""
-    app[DOCUMENTS] = FaxDocuments(header=configured_header(app[CONFIG]))
+    app[DOCUMENTS] = FaxDocuments()
     app[DOCUMENTS].warm_up_soon()
+    app[DOCUMENTS].header = configured_header(app[CONFIG])  # [sender]: the header line's sender
     yield
     await app[DOCUMENTS].close()
 
