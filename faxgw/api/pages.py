@@ -19,7 +19,7 @@ from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.uploads import FAXES_DIR, Staging
 from faxgw.documents import DocumentError
 from faxgw.documents.service import FaxDocuments, options_for
-from faxgw.config import Config  # noqa: I001 (kept apart from the imports above: merges)
+from faxgw.config import Config
 from faxgw.documents.options import HeaderLine
 
 DOCUMENTS = web.AppKey("documents", FaxDocuments)
