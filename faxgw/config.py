@@ -58,6 +58,11 @@ simulated_timing = "accelerated"
 stop_grace_s = 90                # SIGTERM: calls in progress may finish this long, then are
                                  # ended (and recorded as interrupted); unit TimeoutStopSec=120
 
+[inbound]                        # received faxes: every key and default in faxgw/inbound/routing.py
+default_tenant = ""              # tenantId for calls no route matches; "" = kept for the admin
+page_events_from = 3             # faxes reaching this many pages get an event per page; 0 = never
+                                 # [[inbound.route]] tables: tenant, modem and/or called_number
+
 [sender]                         # the header line on every sent page (47 CFR 64.1604)
 name = ""                        # who sends: printed as {sender_name}
 number = ""                      # its fax number, {sender_number}; "" = scheduler.local_ident
@@ -84,6 +89,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from faxgw.inbound.routing import InboundConfig, InboundConfigError, parse_inbound
 from faxgw.webhooks.settings import WebhooksConfigError, WebhooksSettings, parse_settings
 
 
@@ -201,6 +207,7 @@ class Config:
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)  # issue 12
     sender: SenderConfig = field(default_factory=SenderConfig)
 
     @property
@@ -235,7 +242,7 @@ def load(path: str | Path) -> Config:
 
 
 def from_dict(raw: dict[str, Any]) -> Config:
-    unknown = set(raw) - set(_SECTIONS) - {"modem", "webhooks"}
+    unknown = set(raw) - set(_SECTIONS) - {"modem", "webhooks", "inbound"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
     sections = {name: _section(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
@@ -244,7 +251,11 @@ def from_dict(raw: dict[str, Any]) -> Config:
         webhooks = parse_settings(raw.get("webhooks"))
     except WebhooksConfigError as exc:
         raise ConfigError(str(exc)) from None
-    config = Config(**sections, modems=modems, webhooks=webhooks)
+    try:  # [inbound] has an array of route tables: its own parser (faxgw/inbound/routing.py)
+        inbound = parse_inbound(raw.get("inbound"))
+    except InboundConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    config = Config(**sections, modems=modems, webhooks=webhooks, inbound=inbound)
     _check(config)
     return config
 
