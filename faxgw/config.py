@@ -63,6 +63,14 @@ default_tenant = ""              # tenantId for calls no route matches; "" = kep
 page_events_from = 3             # faxes reaching this many pages get an event per page; 0 = never
                                  # [[inbound.route]] tables: tenant, modem and/or called_number
 
+[sender]                         # the header line on every sent page (47 CFR 64.1604)
+name = ""                        # who sends: printed as {sender_name}
+number = ""                      # its fax number, {sender_number}; "" = scheduler.local_ident
+header_format = "{date} {time}   From: {sender_name} {sender_number}   Page {page} of {pages}"
+                                 # fields: {date} {time} (when the page is sent) {sender_name}
+                                 # {sender_number} {to} {page} {pages}; "" = no header line
+                                 # (a fax's own headerLine is still printed)
+
 [[modem]]                        # one table per modem; used by the scheduler
                                  # (none: a built-in hw-sim bank, see README "Scheduler and demo")
 name = "modem0"
@@ -176,6 +184,17 @@ class SchedulerConfig:
     stop_grace_s: float = 90.0               # SIGTERM: calls in progress may end this long
 
 
+# --- documents (issue 4): the sender named on the header line of every page ------------
+DEFAULT_HEADER_FORMAT = "{date} {time}   From: {sender_name} {sender_number}   Page {page} of {pages}"
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    name: str = ""                            # {sender_name}
+    number: str = ""                          # {sender_number}; "" = scheduler.local_ident
+    header_format: str = DEFAULT_HEADER_FORMAT  # "" = no header line
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -189,6 +208,7 @@ class Config:
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     inbound: InboundConfig = field(default_factory=InboundConfig)  # issue 12
+    sender: SenderConfig = field(default_factory=SenderConfig)
 
     @property
     def state_dir(self) -> Path:
@@ -204,6 +224,7 @@ _SECTIONS = {
     "dialplan": DialPlanConfig,
     "scheduler": SchedulerConfig,
     "logging": LoggingConfig,
+    "sender": SenderConfig,
 }
 _LISTEN = re.compile(r"^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.\-]+):(\d{1,5})$")
 _NAME = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -323,6 +344,7 @@ def _check(c: Config) -> None:
         if getattr(c.retry, f.name) < 0:
             raise ConfigError(f"retry.{f.name}: must not be negative")
     _check_scheduler(c.scheduler)
+    _check_sender(c.sender)
     if c.limits.search_page_size > c.limits.search_page_size_max:
         raise ConfigError("limits.search_page_size: larger than limits.search_page_size_max")
     if c.archive.purge_files_after_days < c.archive.archive_after_days:
@@ -342,3 +364,10 @@ def _check_scheduler(s: SchedulerConfig) -> None:
         raise ConfigError("scheduler.simulated_timing: accelerated or realtime")
     if len(s.local_ident) > 20 or not re.fullmatch(r"[0-9+ ]*", s.local_ident):
         raise ConfigError("scheduler.local_ident: digits, '+' and spaces, at most 20 (T.30 TSI/CSI)")
+
+
+def _check_sender(s: SenderConfig) -> None:
+    for key in ("name", "number", "header_format"):
+        value = getattr(s, key)
+        if len(value) > 200 or not value.isprintable():
+            raise ConfigError(f"sender.{key}: printable text of at most 200 characters")

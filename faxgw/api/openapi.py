@@ -135,10 +135,17 @@ SEND_FORM = {
         "metadata": {"type": "string", "description": "A JSON object of string keys and string values."},
         "document": {"type": "array", "minItems": 1, "items": {"type": "string", "contentMediaType": "application/octet-stream"},
                      "description": "One or more files, sent in order: PDF, TIFF, PNG, JPEG, GIF, BMP "
-                                    "or UTF-8 text, detected from the bytes."},
+                                    "or UTF-8 text, detected from the bytes. Text with characters the "
+                                    "fax font cannot draw is refused: 422 text_unprintable."},
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
-        "coverPage": {"type": "string", "description": "A JSON object."},
-        "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE},
+        "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
+                                                      "read: to, toNumber, from (or sender), fromNumber (or "
+                                                      "senderNumber), subject, message; from and fromNumber "
+                                                      "also name the sender on the header line."},
+        "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE,
+                       "description": "The sender as printed on the header line of every page, in "
+                                      "place of the configured [sender] name and number; the date "
+                                      "and time of sending and 'Page n of N' are printed with it."},
     },
 }
 
@@ -197,9 +204,11 @@ def _paths(page_max: int) -> dict:
                                         "operationId": "reviveFax"}},
         "/fax/{faxId}/pages/{n}": {"get": {
             "summary": "Preview a page", "operationId": "getFaxPage",
-            "description": "Page n (1 is the cover page when there is one) exactly as it will be "
-                           "transmitted, header line included: 1728 pixels across at 204 dpi, one "
-                           "row per scan line at the fax's resolution (the PNG records both dpi).",
+            "description": "Page n (1 is the cover page when there is one) exactly as it would be "
+                           "transmitted now, header line included (its date and time are those of "
+                           "the request; a sent page shows the time it was sent): 1728 pixels across "
+                           "at 204 dpi, one row per scan line at the fax's resolution (the PNG "
+                           "records both dpi).",
             "parameters": [_FAX_ID, {"name": "n", "in": "path", "required": True,
                                      "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "The page as a black and white PNG.",

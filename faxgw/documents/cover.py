@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
-from .fonts import reportlab_bold, reportlab_mono
+from .fonts import printable, reportlab_bold, reportlab_mono
 from .options import CoverPage
 
 LEFT = 25 * mm
@@ -31,7 +31,7 @@ def cover_fields(cover: CoverPage, pages: int, when: dt.datetime) -> list[tuple[
         ("Subject", cover.subject),
         ("Pages", f"{pages} (including this cover page)"),
     ]
-    return [(label, value) for label, value in fields if value]
+    return [(label, printable(value)) for label, value in fields if value]
 
 
 def typeset_cover(cover: CoverPage, pages: int, when: dt.datetime) -> bytes:
@@ -64,7 +64,7 @@ def _field(pdf: canvas.Canvas, label: str, value: str, y: float) -> float:
 
 def _message(pdf: canvas.Canvas, message: str, y: float) -> None:
     pdf.setFont(reportlab_mono(), MESSAGE_SIZE_PT)
-    for paragraph in message.splitlines() or [""]:
+    for paragraph in printable(message).splitlines() or [""]:
         for line in simpleSplit(paragraph, reportlab_mono(), MESSAGE_SIZE_PT, RIGHT - LEFT) or [""]:
             if y < 20 * mm:
                 return  # a cover is one page; the rest of a very long message is cut

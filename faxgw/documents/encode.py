@@ -39,8 +39,12 @@ def normalise_coding(coding: str) -> str:
     return upper
 
 
-def encode_page(page: "FaxPage", coding: str, **options) -> bytes:
-    """The page coded as ``coding`` by faxgw.g3.encode (options passed through)."""
+def encode_page(page: "FaxPage", coding: str, rows=None, **options) -> bytes:
+    """The page coded as ``coding`` by faxgw.g3 (options passed through). ``rows``: the
+    page's pixels already packed (see binarize.packed_rows), which spares reading them back
+    out of the Pillow image (a quarter of a text page's time)."""
+    if rows is not None:
+        return codec().encode_rows(rows, page.width, normalise_coding(coding), **options)
     return codec().encode(page.image, normalise_coding(coding), **options)
 
 

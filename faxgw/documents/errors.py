@@ -21,6 +21,7 @@ class ErrorCode(str, Enum):
     IMAGE_TOO_LARGE = "image_too_large"
     IMAGE_TOO_SMALL = "image_too_small"
     NOT_UTF8 = "text_not_utf8"
+    UNPRINTABLE = "text_unprintable"
     TOO_MANY_PAGES = "too_many_pages"
     RENDER_CRASHED = "render_crashed"
     RENDER_TIMEOUT = "render_timeout"
@@ -35,6 +36,7 @@ HTTP_STATUS = {
     ErrorCode.IMAGE_TOO_LARGE: 413,
     ErrorCode.IMAGE_TOO_SMALL: 422,
     ErrorCode.NOT_UTF8: 415,
+    ErrorCode.UNPRINTABLE: 422,
     ErrorCode.TOO_MANY_PAGES: 413,
     ErrorCode.RENDER_CRASHED: 422,
     ErrorCode.RENDER_TIMEOUT: 422,

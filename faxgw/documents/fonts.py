@@ -1,7 +1,12 @@
 """Fonts for typeset text, the cover page and the header line.
 
 A monospaced font with wide Unicode coverage and sturdy strokes (thin Courier breaks up at
-98 lines per inch) when the system has one; reportlab's built-in Courier otherwise.
+98 lines per inch) when the system has one (Debian: fonts-dejavu-core); reportlab's built-in
+Courier otherwise. Courier is a standard Type 1 font in WinAnsiEncoding: it has glyphs for
+cp1252 only, and reportlab draws a black box for anything else. DejaVu Sans Mono adds Greek,
+Cyrillic, Latin Extended and symbols, but no CJK or emoji either. A character the font has no
+glyph for is therefore never drawn: a text document with one is refused (missing_glyphs),
+and in a header line or on a cover page it is printed as "?" (printable).
 """
 
 from __future__ import annotations
@@ -38,6 +43,48 @@ def reportlab_mono() -> str:
 
     pdfmetrics.registerFont(TTFont(REPORTLAB_MONO, path))
     return REPORTLAB_MONO
+
+
+def mono_font_name() -> str:
+    """The font's name as a person knows it, for error messages."""
+    path = _first_existing(MONO_CANDIDATES)
+    return "Courier" if path is None else os.path.splitext(os.path.basename(path))[0]
+
+
+# Characters the layout itself handles (line and page breaks, tabs): no glyph needed.
+_LAYOUT = frozenset("\n\t\f")
+
+
+def mono_coverage() -> frozenset[str]:
+    """Every character the monospaced font can draw."""
+    return coverage_of(reportlab_mono())
+
+
+@functools.cache
+def coverage_of(name: str) -> frozenset[str]:
+    """Every character the reportlab font ``name`` (Courier or a registered TTF) can draw."""
+    if name == "Courier":
+        win_ansi = bytes(range(0x20, 0x100)).decode("cp1252", errors="ignore")
+        return frozenset(win_ansi) - {"\x7f"} | _LAYOUT
+    from reportlab.pdfbase import pdfmetrics
+
+    return frozenset(map(chr, pdfmetrics.getFont(name).face.charToGlyph)) | _LAYOUT
+
+
+def missing_glyphs(text: str, limit: int = 5) -> list[str]:
+    """The first ``limit`` distinct characters of ``text`` the font cannot draw, in order."""
+    missing = set(text) - mono_coverage()
+    if not missing:
+        return []
+    return [c for c in dict.fromkeys(text) if c in missing][:limit]
+
+
+def printable(text: str) -> str:
+    """``text`` with every character the font cannot draw replaced by "?"."""
+    coverage = mono_coverage()
+    if set(text) <= coverage:
+        return text
+    return "".join(c if c in coverage else "?" for c in text)
 
 
 @functools.cache

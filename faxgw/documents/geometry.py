@@ -63,13 +63,18 @@ class Placement:
 
 def place(width_in: float, height_in: float, resolution: Resolution,
           max_length_mm: float = MAX_LENGTH_MM) -> Placement:
-    """Fit a source page (its size in inches, as displayed) onto the fax page."""
-    rotate = width_in > height_in
+    """Fit a source page (its size in inches, as displayed) onto the fax page.
+
+    A landscape page is turned a quarter turn when that lets it print larger: A4 or Letter
+    landscape, too wide for the line, then prints at (nearly) full size instead of at 72 %.
+    A landscape page that fits the line as it is (A5 landscape, a 10 x 15 cm photo) stays
+    upright: turning it would gain nothing and make the reader turn the paper.
+    """
+    scale = _fit_scale(width_in, height_in, max_length_mm)
+    rotate = width_in > height_in and _fit_scale(height_in, width_in, max_length_mm) > scale
     if rotate:
         width_in, height_in = height_in, width_in
-    max_width_in = LINE_WIDTH_PX / X_DPI
-    max_height_in = max_length_mm / MM_PER_INCH
-    scale = min(1.0, max_width_in / width_in, max_height_in / height_in)
+        scale = _fit_scale(width_in, height_in, max_length_mm)
     content_w = max(1, min(LINE_WIDTH_PX, round(width_in * scale * X_DPI)))
     content_h = max(1, round(height_in * scale * resolution.y_dpi))
     return Placement(
@@ -80,6 +85,12 @@ def place(width_in: float, height_in: float, resolution: Resolution,
         left_px=(LINE_WIDTH_PX - content_w) // 2,
         height_px=content_h,
     )
+
+
+def _fit_scale(width_in: float, height_in: float, max_length_mm: float) -> float:
+    """The uniform factor that fits a page into the line width and the longest page: never
+    above 1 (a small page is not enlarged), the same across and down (no distortion)."""
+    return min(1.0, LINE_WIDTH_PX / X_DPI / width_in, max_length_mm / MM_PER_INCH / height_in)
 
 
 def page_length_mm(height_px: int, resolution: Resolution) -> float:

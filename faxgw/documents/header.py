@@ -12,7 +12,7 @@ import datetime as dt
 from PIL import Image, ImageDraw
 
 from .binarize import threshold
-from .fonts import pillow_mono
+from .fonts import pillow_mono, printable
 from .geometry import LINE_WIDTH_PX, X_DPI, Resolution
 from .options import HeaderLine
 
@@ -36,6 +36,7 @@ def header_text(header: HeaderLine, page: int, pages: int, now: dt.datetime | No
         sender_name=header.sender_name,
         sender_number=header.sender_number,
         recipient_number=header.recipient_number,
+        to=header.recipient_number,
         page=page,
         pages=pages,
     )
@@ -50,7 +51,7 @@ def strip_image(text: str, resolution: Resolution) -> Image.Image:
     font = pillow_mono(FONT_SIZE_PX)
     square = Image.new("L", (LINE_WIDTH_PX, STRIP_HEIGHT_PX), 255)
     draw = ImageDraw.Draw(square)
-    text = _fit(draw, text, font)
+    text = _fit(draw, printable(text), font)
     draw.text((LEFT_PX, STRIP_HEIGHT_PX // 2), text, font=font, fill=0, anchor="lm")
     height = max(1, round(STRIP_HEIGHT_PX * resolution.y_dpi / X_DPI))
     return threshold(square.resize((LINE_WIDTH_PX, height), Image.Resampling.BOX))
@@ -68,3 +69,12 @@ def stamp(page: Image.Image, strip: Image.Image) -> Image.Image:
     """Image the strip over the top lines of ``page`` (in place) and return it."""
     page.paste(strip, (0, 0))
     return page
+
+
+def stamped(page: Image.Image, header: HeaderLine, number: int, pages: int, resolution: Resolution,
+            now: dt.datetime | None = None) -> Image.Image:
+    """A copy of ``page`` (at ``resolution``) with the header line of page ``number`` of
+    ``pages`` drawn at ``now``. Only the strip is rendered (about a millisecond): cheap
+    enough to do as each page is coded for the line, so the time printed is when it is sent."""
+    strip = strip_image(header_text(header, number, pages, now), resolution)
+    return stamp(page.copy(), strip)

@@ -74,7 +74,9 @@ def _check_size(frame: Image.Image, limits: Limits) -> None:
 
 
 def frames_of(image: Image.Image, kind: DocType):
-    """TIFF pages are fax pages; a GIF's animation is not, so only its first frame counts."""
+    """TIFF pages are fax pages: a multi-page TIFF is a document (a scan, a fax). The frames
+    of an animated GIF or APNG (or an MPO's second view) are moments of one picture, not
+    pages: a viewer shows, and a printer prints, the first frame, and so do we (one page)."""
     if kind is DocType.TIFF:
         return ImageSequence.Iterator(image)
     return iter([image])

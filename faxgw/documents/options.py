@@ -36,8 +36,10 @@ class HeaderLine:
     senders for date, time, sender and its number; 'page n of N' is what readers expect).
 
     ``format`` is a str.format template with the fields date, time, sender_name,
-    sender_number, recipient_number, page and pages. ``timestamp`` defaults to the moment
-    the pages are rendered, which is before the first attempt.
+    sender_number, to (the number dialled; also recipient_number), page and pages.
+    ``timestamp`` None means "now" at the moment the line is drawn: the daemon stores its
+    pages without the header and draws it as each page is coded for the line (see
+    faxgw.documents.sending), so the time printed is the time of transmission.
     """
 
     sender_name: str = ""

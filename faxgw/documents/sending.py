@@ -1,16 +1,20 @@
 """The stored pages as a ``faxgw.session.PageSource``: what a fax session sends.
 
 The pages were rendered once, before the first attempt, at the resolution the client asked
-for. At dial time the receiver's DIS decides the coding, resolution and scan-line time, so
+for, without the header line. At dial time the receiver's DIS decides the coding, resolution and scan-line time, so
 each page is decoded from ``pages.tif`` and coded again for exactly that (T.4 4.1.2 fill,
 LSB first as the modem sends). A receiver that cannot print the asked resolution gets the
 page at one it can: rows merged (black wins, so thin horizontal lines survive) or repeated.
+The header line (date and time, sender, "page n of N") is drawn then, at the negotiated
+resolution, so it shows when the page was really sent, also on a retry hours later.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 from PIL import Image
@@ -18,23 +22,30 @@ from PIL import Image
 from faxgw.session import PageFormat, Resolution as SessionResolution
 
 from .encode import codec
-from .geometry import LINE_WIDTH_PX
+from .geometry import LINE_WIDTH_PX, Resolution
+from .header import stamped
+from .options import HeaderLine
 
 _LINES_PER_MM = {98.0: SessionResolution.STANDARD, 196.0: SessionResolution.FINE, 391.0: SessionResolution.SUPERFINE}
 
 
 class StoredPages:
     """Pages of ``pages.tif``; ``only`` picks stored pages (0-based) for a resend, in order.
+    With ``header``, each page gets its header line as it is coded: "page n of N" counts
+    the stored pages (a resent page 4 is still "4 of 5"), the time is the time of coding.
 
     Construction reads the TIFF's page table only; decoding happens in ``encode``, which
     the session calls from worker threads.
     """
 
-    def __init__(self, path: Path, only: list[int] | None = None):
+    def __init__(self, path: Path, only: list[int] | None = None, header: HeaderLine | None = None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now().astimezone()):
         self.path = Path(path)
         with Image.open(self.path) as tiff:
             stored = getattr(tiff, "n_frames", 1)
             y_dpi = float(tiff.info.get("dpi", (204, 196))[1])
+        self.stored_count = stored
+        self.header, self.clock = header, clock
         self._indices = list(range(stored)) if only is None else list(only)
         if not self._indices or any(not 0 <= i < stored for i in self._indices):
             raise ValueError(f"pages {only} are not all among the {stored} stored pages")
@@ -57,7 +68,15 @@ class StoredPages:
         return self._images[self._indices[index]]
 
     def encode(self, index: int, fmt: PageFormat) -> bytes:
-        image = fit_width(rescale_rows(self.image(index), self.resolution, fmt.resolution), fmt.width_px)
+        return self.code_page(index, fmt, self.header)
+
+    def code_page(self, index: int, fmt: PageFormat, header: HeaderLine | None) -> bytes:
+        """Page ``index`` coded for ``fmt``, with ``header`` drawn now (None: none)."""
+        image = rescale_rows(self.image(index), self.resolution, fmt.resolution)
+        if header is not None:
+            image = stamped(image, header, self._indices[index] + 1, self.stored_count,
+                            Resolution(fmt.resolution.value), self.clock())
+        image = fit_width(image, fmt.width_px)
         coding = fmt.coding.value
         options = {"resolution": fmt.resolution.value, "bit_order": "lsb"}
         if coding != "MMR":

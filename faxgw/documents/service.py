@@ -3,8 +3,9 @@
     docs = FaxDocuments()                                  # at start; the pool starts lazily
     infos = await docs.validate(paths)                     # submit: DocumentError -> 4xx
     path = await docs.prepare(fax_dir, paths, options)     # before the first attempt, or a preview
-    png = await docs.page_png(fax_dir, n)                  # GET /fax/{id}/pages/{n}
-    source = StoredPages(path)                             # the session's PageSource
+    header = docs.header_for(phone, headerLine, coverPage) # the fax's header line
+    png = await docs.page_png(fax_dir, n, ..., header)     # GET /fax/{id}/pages/{n}
+    source = StoredPages(path, header=header)              # the session's PageSource
 
 ``prepare`` is idempotent: pages already on disk are used as they are, and a fax being
 rendered is awaited rather than rendered twice. Nothing is rendered at submit time (only
@@ -16,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import DocumentError, ErrorCode
 from .geometry import Resolution
+from .header import stamped
 from .options import CoverPage, HeaderLine, Limits, RenderOptions
 from .renderer import Renderer
 from .stored import PAGES_FILE, STORED_CODING, STORED_ENCODE_OPTIONS, read_pages, write_pages
@@ -33,13 +36,27 @@ COVER_KEYS = {"to": "to", "toNumber": "to_number", "from": "sender", "sender": "
               "subject": "subject", "message": "message"}
 
 
-def header_for(header_line: str | None) -> HeaderLine | None:
-    """The API's headerLine is the client's literal text (braces are not fields), followed
-    by the page count: "ACME Clinic +1 555 0100   Page 2 of 5"."""
-    if not header_line:
+def header_for(template: HeaderLine | None, phone_number: str, header_line: str | None,
+               cover_page: Mapping[str, Any] | None) -> HeaderLine | None:
+    """The header line of one fax: the configured sender (``template``, None when the
+    operator turned the header off) with what the send request says of its sender.
+
+    ``coverPage`` from/fromNumber (the sender the cover names) replace the configured name
+    and number. ``headerLine`` (the client's literal text: braces are not fields) is the
+    whole sender identity, in place of name and number; date, time and "page n of N" are
+    still printed around it, since a fax machine prints them and US law asks for them.
+    A headerLine prints even when the operator turned the header off.
+    """
+    if template is None and not header_line:
         return None
-    literal = header_line.replace("{", "{{").replace("}", "}}")
-    return HeaderLine(format=literal + "   Page {page} of {pages}")
+    header = template or HeaderLine()
+    cover = cover_for(cover_page)
+    if cover is not None:
+        header = replace(header, sender_name=cover.sender or header.sender_name,
+                         sender_number=cover.sender_number or header.sender_number)
+    if header_line:
+        header = replace(header, sender_name=header_line, sender_number="")
+    return replace(header, recipient_number=phone_number)
 
 
 def cover_for(cover_page: Mapping[str, Any] | None) -> CoverPage | None:
@@ -48,11 +65,11 @@ def cover_for(cover_page: Mapping[str, Any] | None) -> CoverPage | None:
     return CoverPage(**{COVER_KEYS[key]: str(value) for key, value in cover_page.items() if key in COVER_KEYS})
 
 
-def options_for(resolution: str, header_line: str | None, cover_page: Mapping[str, Any] | None,
+def options_for(resolution: str, cover_page: Mapping[str, Any] | None,
                 limits: Limits = Limits()) -> RenderOptions:
-    """Render options from a fax's stored fields; the pages are kept as MMR strips."""
-    return RenderOptions(resolution=Resolution(resolution), cover=cover_for(cover_page),
-                         header=header_for(header_line), limits=limits,
+    """Render options from a fax's stored fields; the pages are kept as MMR strips, without
+    the header line (drawn when a page is sent or previewed: see header_for)."""
+    return RenderOptions(resolution=Resolution(resolution), cover=cover_for(cover_page), limits=limits,
                          coding=STORED_CODING, encode_options=tuple(STORED_ENCODE_OPTIONS.items()))
 
 
@@ -61,20 +78,29 @@ def inspect_files(paths: list[Path], limits: Limits) -> list[DocumentInfo]:
     return inspect_all([Path(p).read_bytes() for p in paths], limits)
 
 
-def stored_page_png(pages_path: Path, number: int) -> bytes:
-    """Worker side of page_png: page ``number`` (1-based) decoded from what is kept."""
+def stored_page_png(pages_path: Path, number: int, header: HeaderLine | None = None) -> bytes:
+    """Worker side of page_png: page ``number`` (1-based) decoded from what is kept, with
+    the header line it would get if it were sent now."""
     pages = read_pages(Path(pages_path))
     if not 1 <= number <= len(pages):
         raise IndexError(number)
     page = pages[number - 1]
+    image = page.image
+    if header is not None:
+        resolution = min(Resolution, key=lambda r: abs(r.y_dpi - page.y_dpi))
+        image = stamped(image, header, number, len(pages), resolution)
     out = io.BytesIO()
-    page.image.save(out, "PNG", dpi=(page.x_dpi, page.y_dpi))
+    image.save(out, "PNG", dpi=(page.x_dpi, page.y_dpi))
     return out.getvalue()
 
 
 class FaxDocuments:
-    def __init__(self, limits: Limits = Limits(), workers: int | None = None):
+    def __init__(self, limits: Limits = Limits(), workers: int | None = None,
+                 header: HeaderLine | None = None):
+        """``header``: the configured header line (sender name and number, format) that every
+        fax starts from; None prints none unless a fax brings a headerLine."""
         self.limits = limits
+        self.header = header
         self._workers = workers
         self._renderer: Renderer | None = None
         self._rendering: dict[Path, asyncio.Future] = {}
@@ -112,10 +138,17 @@ class FaxDocuments:
         pages = await self.renderer.render(documents, options)
         return await asyncio.to_thread(write_pages, fax_dir, pages)
 
-    async def page_png(self, fax_dir: Path, number: int, paths: list[Path], options: RenderOptions) -> bytes:
-        """PNG of page ``number`` as it will be transmitted; IndexError when there is none."""
+    def header_for(self, phone_number: str, header_line: str | None,
+                   cover_page: Mapping[str, Any] | None) -> HeaderLine | None:
+        """The header line of a fax with these fields (see the module's header_for)."""
+        return header_for(self.header, phone_number, header_line, cover_page)
+
+    async def page_png(self, fax_dir: Path, number: int, paths: list[Path], options: RenderOptions,
+                       header: HeaderLine | None = None) -> bytes:
+        """PNG of page ``number`` as it would be transmitted now, ``header`` line included;
+        IndexError when there is none."""
         target = await self.prepare(fax_dir, paths, options)
-        return await self.renderer.pool.run(stored_page_png, target, number)
+        return await self.renderer.pool.run(stored_page_png, target, number, header)
 
     async def close(self) -> None:
         if self._warming is not None:
@@ -128,4 +161,4 @@ class FaxDocuments:
             await asyncio.to_thread(self._renderer.close)
 
 
-__all__ = ["FaxDocuments", "options_for", "DocumentError", "ErrorCode"]
+__all__ = ["FaxDocuments", "header_for", "options_for", "DocumentError", "ErrorCode"]

@@ -13,7 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from .errors import DocumentError, ErrorCode
-from .fonts import reportlab_mono
+from .fonts import missing_glyphs, mono_font_name, reportlab_mono
 
 FONT_SIZE_PT = 10.5
 LEADING_PT = 13.0
@@ -37,7 +37,20 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise DocumentError(ErrorCode.NOT_UTF8,
                             f"text is not UTF-8 (invalid byte at offset {exc.start})") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_CONTROLS)
+    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_DROP_CONTROLS)
+    check_printable(text)
+    return text
+
+
+def check_printable(text: str) -> None:
+    """Refuse text the fax font would print as boxes: the sender must know it did not go."""
+    missing = missing_glyphs(text)
+    if missing:
+        line = text.count("\n", 0, text.index(missing[0])) + 1
+        listed = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
+        raise DocumentError(ErrorCode.UNPRINTABLE,
+                            f"the text has characters the fax font ({mono_font_name()}) cannot print, "
+                            f"first on line {line}: {listed}; send it as a PDF with its fonts embedded")
 
 
 def layout(text: str) -> list[list[str]]:

@@ -8,7 +8,7 @@ Only G3Error is ever raised. See codec.encode / codec.decode for every option, a
 faxgw.g3.tiff for multi-page TIFF Class F.
 """
 
-from .codec import DecodeReport, decode, encode, min_line_bits, warm_up
+from .codec import DecodeReport, decode, encode, encode_rows, min_line_bits, warm_up
 from .errors import G3Error
 
-__all__ = ["encode", "decode", "DecodeReport", "G3Error", "min_line_bits", "warm_up"]
+__all__ = ["encode", "encode_rows", "decode", "DecodeReport", "G3Error", "min_line_bits", "warm_up"]

@@ -14,6 +14,7 @@ from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from faxgw.documents.options import HeaderLine
 from faxgw.documents.pool import exit_with_owner
 from faxgw.documents.sending import StoredPages
 from faxgw.session import PageFormat
@@ -22,21 +23,24 @@ _OPEN_FAXES = 32  # per worker: the stored pages of the faxes in calls now, deco
 _cache: "OrderedDict[str, StoredPages]" = OrderedDict()
 
 
-def _encode(path: str, stored_index: int, fmt: PageFormat) -> bytes:
+def _encode(path: str, stored_index: int, fmt: PageFormat, header: HeaderLine | None = None) -> bytes:
     pages = _cache.pop(path, None) or StoredPages(Path(path))
     _cache[path] = pages
     while len(_cache) > _OPEN_FAXES:
         _cache.popitem(last=False)
-    return pages.encode(stored_index, fmt)
+    return pages.code_page(stored_index, fmt, header)
 
 
 def _init_worker(owner_pid: int) -> None:
     # First: a worker must not outlive a SIGKILLed daemon (it would hold its stdout and
     # keep the fork server alive); then compile the codec before the first call needs it.
     exit_with_owner(owner_pid)
+    from faxgw.documents.header import strip_image
+    from faxgw.documents.geometry import Resolution
     from faxgw.scheduler.pages import warm_up_codec
 
     warm_up_codec()
+    strip_image("warm up", Resolution.FINE)  # loads the header's font before a call waits
 
 
 class PageEncoder:
@@ -52,11 +56,11 @@ class PageEncoder:
         for future in [self._executor.submit(int) for _ in range(self.workers)]:
             future.result()
 
-    def source(self, path: Path, numbers: list[int]) -> "ProcessPages":
-        return ProcessPages(self, path, numbers)
+    def source(self, path: Path, numbers: list[int], header: HeaderLine | None = None) -> "ProcessPages":
+        return ProcessPages(self, path, numbers, header)
 
-    def encode(self, path: Path, stored_index: int, fmt: PageFormat) -> bytes:
-        return self._executor.submit(_encode, str(path), stored_index, fmt).result()
+    def encode(self, path: Path, stored_index: int, fmt: PageFormat, header: HeaderLine | None = None) -> bytes:
+        return self._executor.submit(_encode, str(path), stored_index, fmt, header).result()
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -65,11 +69,12 @@ class PageEncoder:
 class ProcessPages:
     """``PageSource``: pages ``numbers`` (1-based) of a stored fax, coded in a process."""
 
-    def __init__(self, encoder: PageEncoder, path: Path, numbers: list[int]) -> None:
+    def __init__(self, encoder: PageEncoder, path: Path, numbers: list[int],
+                 header: HeaderLine | None = None) -> None:
         meta = StoredPages(path, only=[n - 1 for n in numbers])  # reads the page table only
-        self.encoder, self.path, self.numbers = encoder, path, numbers
+        self.encoder, self.path, self.numbers, self.header = encoder, path, numbers, header
         self.page_count, self.resolution, self.width_px = \
             meta.page_count, meta.resolution, meta.width_px
 
     def encode(self, index: int, fmt: PageFormat) -> bytes:
-        return self.encoder.encode(self.path, self.numbers[index] - 1, fmt)
+        return self.encoder.encode(self.path, self.numbers[index] - 1, fmt, self.header)

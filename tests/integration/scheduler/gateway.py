@@ -22,6 +22,8 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).parents[3]
+# The sender the daemon names on the header line of every page it sends.
+SENDER = {"name": "faxgw tests", "number": "+1 555 0100"}
 FAST_RETRY = {"backoff_busy_s": 0.3, "backoff_no_answer_s": 1.0, "backoff_no_carrier_s": 1.0,
               "backoff_protocol_s": 1.5, "backoff_modem_fault_s": 0.5}
 
@@ -44,7 +46,8 @@ class Daemon:
         self.config = root / "faxgw.toml"
         text = (f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{self.state_dir}"\n'
                 + toml_table("retry", {**FAST_RETRY, **(retry or {})})
-                + toml_table("scheduler", {"poll_interval_s": 0.1, **(scheduler or {})}))
+                + toml_table("scheduler", {"poll_interval_s": 0.1, **(scheduler or {})})
+                + toml_table("sender", SENDER))
         for m in modems:
             text += toml_table("[modem]", {"name": m.name, "port": m.device,
                                             "profile": "hwsim-class1"})
@@ -254,6 +257,24 @@ def rendered_pages(pdf: bytes, resolution: str = "fine") -> list[np.ndarray]:
 
     pages = render_all([pdf], RenderOptions(resolution=Resolution(resolution)))
     return [~np.array(p.image) for p in pages]
+
+
+def header_rows(resolution: str = "fine") -> int:
+    """The lines at the top of a sent page that carry the header line."""
+    from tests.unit.documents.pagecheck import header_rows as rows
+
+    return rows({"standard": 98, "fine": 196, "superfine": 391}[resolution])
+
+
+def sent_header(page: np.ndarray, number: int, total: int, phone: str, before, after) -> bool:
+    """Is the top of ``page`` (True = ink) the daemon's header line for page ``number`` of
+    ``total`` to ``phone``, drawn at a time between ``before`` and ``after``?"""
+    from faxgw.documents import HeaderLine
+    from tests.unit.documents.pagecheck import header_strips
+
+    header = HeaderLine(sender_name=SENDER["name"], sender_number=SENDER["number"], recipient_number=phone)
+    strip = page[:header_rows()]
+    return any(np.array_equal(strip, s) for s in header_strips(header, number, total, before, after))
 
 
 def received_page(path: Path) -> np.ndarray:

@@ -6,11 +6,12 @@ every page it accepted: the pages of both calls together must be the fax, once e
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 
 import numpy as np
 from PIL import Image
 
-from .gateway import Daemon, make_pdf, rendered_pages
+from .gateway import Daemon, header_rows, make_pdf, rendered_pages, sent_header
 
 
 async def test_retry_after_drop_at_page_3_resends_pages_3_onwards(client, bank, tmp_path):
@@ -19,8 +20,10 @@ async def test_retry_after_drop_at_page_3_resends_pages_3_onwards(client, bank, 
     try:
         bank.fault_next_call("4400", drop_during_page=3)
         pdf = make_pdf(5, seed=3)
+        before = dt.datetime.now().astimezone()
         fax = await client.send("4400", pdf)
         done = await client.wait_status(fax["faxId"], {"FaxSent", "FaxFailed"}, timeout=90)
+        after = dt.datetime.now().astimezone()
         assert done["faxStatus"] == "FaxSent", done
         first, second = await client.attempts(fax["faxId"])
         await asyncio.sleep(0.5)  # the receiver writes its record after the hang-up
@@ -42,8 +45,12 @@ async def test_retry_after_drop_at_page_3_resends_pages_3_onwards(client, bank, 
     assert (whole["pages"], whole["complete"]) == (3, True)
     want = rendered_pages(pdf)
     got = [_ink(receiver, broken, n) for n in (1, 2)] + [_ink(receiver, whole, n) for n in (1, 2, 3)]
+    rows = header_rows()
     for number, (expected, page) in enumerate(zip(want, got), start=1):
-        assert np.array_equal(page, expected), f"page {number}: {np.sum(page != expected)} differ"
+        body, want_body = page[rows:], expected[rows:]
+        assert np.array_equal(body, want_body), f"page {number}: {np.sum(body != want_body)} differ"
+        # The resent pages keep their place in the fax: "Page 3 of 5", not "Page 1 of 3".
+        assert sent_header(page, number, 5, "4400", before, after), f"page {number}: not its header"
 
 
 def _ink(receiver: Daemon, record: dict, n: int) -> np.ndarray:

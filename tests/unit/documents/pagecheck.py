@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from PIL import Image
 
@@ -34,7 +36,7 @@ def expected_marker_px(page_in: tuple[float, float], y_dpi: float) -> tuple[floa
 def _res(y_dpi: float):
     from faxgw.documents import Resolution
 
-    return next(r for r in Resolution if r.y_dpi == y_dpi)
+    return min(Resolution, key=lambda r: abs(r.y_dpi - y_dpi))
 
 
 def search_area(x: float, y: float, side: float, y_dpi: float = 196) -> tuple[int, int, int, int]:
@@ -43,3 +45,30 @@ def search_area(x: float, y: float, side: float, y_dpi: float = 196) -> tuple[in
     y_side = side * y_dpi / X_DPI
     return (max(0, int(x - margin)), max(0, int(y - margin * y_dpi / X_DPI)),
             min(LINE_WIDTH_PX, int(x + side + margin)), int(y + y_side + margin * y_dpi / X_DPI))
+
+
+def header_rows(y_dpi: float) -> int:
+    """How many lines at the top of a page the header line covers."""
+    from faxgw.documents.header import strip_image
+
+    return strip_image("", _res(y_dpi)).height
+
+
+def header_strips(header, number: int, pages: int, before, after, y_dpi: float = 196) -> list[np.ndarray]:
+    """The header strips (True = ink) faxgw may draw on page ``number`` of ``pages`` at a
+    time between ``before`` and ``after``: one per minute the clock showed meanwhile."""
+    from faxgw.documents.header import header_text, strip_image
+
+    minutes, when = [], before.replace(second=0, microsecond=0)
+    while when <= after:
+        minutes.append(when)
+        when += dt.timedelta(minutes=1)
+    return [black(strip_image(header_text(header, number, pages, m), _res(y_dpi))) for m in minutes]
+
+
+def header_sent_between(image: Image.Image, header, number: int, pages: int, before, after) -> bool:
+    """Is the header strip of ``image`` the one drawn for page ``number`` of ``pages`` at
+    some time between ``before`` and ``after`` (a minute may turn in between)?"""
+    y_dpi = image.info.get("dpi", (204, 196))[1]
+    strip = black(image)[:header_rows(y_dpi)]
+    return any(np.array_equal(strip, s) for s in header_strips(header, number, pages, before, after, y_dpi))

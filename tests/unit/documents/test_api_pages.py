@@ -2,8 +2,8 @@
 their code, pages are rendered after the 201 and kept, GET /fax/{id}/pages/{n} shows them."""
 
 import asyncio
+import datetime as dt
 import io
-import json
 import time
 
 import aiohttp
@@ -12,20 +12,22 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
+import faxgw.g3 as g3
 from faxgw.api.app import create_app
 from faxgw.api.keys import STORE
 from faxgw.config import load
 from faxgw.documents import CoverPage, HeaderLine, RenderOptions, render_all
-from faxgw.documents.service import options_for
 from faxgw.documents.stored import PAGES_FILE
+from faxgw.session import Coding, PageFormat, Resolution
 from tests.unit.documents import corpus
-from tests.unit.documents.pagecheck import black
+from tests.unit.documents.pagecheck import black, header_rows, header_sent_between
 
 
 @pytest.fixture
 async def api(tmp_path):
     config_path = tmp_path / "faxgw.toml"
-    config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n')
+    config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n'
+                           '[sender]\nname = "Clinic Nord"\nnumber = "+49 30 1234"\n')
     app = create_app(load(config_path))
     async with TestClient(TestServer(app)) as client:
         keys = [(await app[STORE].create_tenant(name))[1] for name in ("a", "b")]
@@ -53,8 +55,9 @@ async def get(client, key, path):
     (corpus.zero_page_pdf(), 422, "document_no_pages"),
     (corpus.truncated_pdf(), 415, "document_corrupt"),
     (corpus.bomb_png(), 413, "image_too_large"),
+    ("Rechnung\n請求書\n".encode(), 422, "text_unprintable"),
     ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
-], ids=["encrypted", "no-pages", "truncated", "bomb", "latin-1"])
+], ids=["encrypted", "no-pages", "truncated", "bomb", "unprintable", "latin-1"])
 async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):
     client, (key, _), state = api
     answer, body = await send(client, key, [corpus.text_pdf(1), bad])
@@ -71,14 +74,19 @@ async def test_pages_are_kept_and_served_as_transmitted(api):
                              coverPage='{"to": "Ada", "subject": "Notes"}', resolution="fine")
     assert answer == 201
     fax_id = fax["faxId"]
+    before = dt.datetime.now().astimezone()
     status, kind, png = await get(client, key, f"/fax/{fax_id}/pages/2")
+    after = dt.datetime.now().astimezone()
     assert (status, kind) == (200, "image/png")
     page = Image.open(io.BytesIO(png))
     assert page.size == (1728, 2292) and page.info["dpi"] == pytest.approx((204, 196), abs=0.1)
-    options = RenderOptions(header=HeaderLine(format="ACME {{literal}}   Page {page} of {pages}"),
-                            cover=CoverPage(to="Ada", subject="Notes"))
-    expected = render_all(documents, options)[1]
-    assert np.array_equal(black(page), black(expected.image))  # "ACME {literal}   Page 2 of 4" and all
+    expected = render_all(documents, RenderOptions(cover=CoverPage(to="Ada", subject="Notes")))[1]
+    rows = header_rows(196)
+    assert np.array_equal(black(page)[rows:], black(expected.image)[rows:])
+    # The client's headerLine is the sender (braces are its text, not fields), drawn with the
+    # time of the request: "2026-11-27 08:05   From: ACME {literal}    Page 2 of 4".
+    header = HeaderLine(sender_name="ACME {literal}", recipient_number="+15551234567")
+    assert header_sent_between(page, header, 2, 4, before, after)
     assert (state / "faxes" / fax_id / PAGES_FILE).exists()
     for n in (1, 4):
         assert (await get(client, key, f"/fax/{fax_id}/pages/{n}"))[0] == 200
@@ -101,6 +109,7 @@ async def test_the_scheduler_sends_exactly_the_previewed_pages(api):
     answer, fax = await send(client, key, [corpus.text_pdf(2)], headerLine="ACME {x} Clinic",
                              coverPage='{"to": "Ada", "subject": "Notes"}', resolution="superfine")
     assert answer == 201
+    before = dt.datetime.now().astimezone()
     preview = await get(client, key, f"/fax/{fax['faxId']}/pages/1")
     assert preview[0] == 200
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
@@ -108,11 +117,22 @@ async def test_the_scheduler_sends_exactly_the_previewed_pages(api):
     claim = await app[STORE].claim_next_job("modem0")
     assert claim is not None and claim.fax_id == fax["faxId"]
     row = await app[STORE].fax_row(claim.fax_id)
-    path, count = await PageStore(state, app[DOCUMENTS]).prepare(claim, row["cover_page"])
+    store = PageStore(state, app[DOCUMENTS])
+    path, count = await store.prepare(claim, row["cover_page"])
     assert (path, count) == (pages, 3)  # cover + 2 pages, the file the preview made
     assert pages.stat().st_mtime_ns == rendered  # not rendered again
-    sent_first = Image.open(pages)
-    assert np.array_equal(black(sent_first), black(Image.open(io.BytesIO(preview[2]))))
+    # The first page as the call codes it, header line drawn as it is sent, is the preview.
+    source = await asyncio.to_thread(store.source, path, [1])
+    sent, _ = g3.decode(source.encode(0, PageFormat(Coding.MMR, Resolution.SUPERFINE, 1728, 0, 14400)),
+                        1728, "MMR")
+    after = dt.datetime.now().astimezone()
+    shown = Image.open(io.BytesIO(preview[2]))
+    rows = header_rows(391)
+    assert np.array_equal(black(sent)[rows:], black(shown)[rows:])
+    header = HeaderLine(sender_name="ACME {x} Clinic", recipient_number="+15551234567")
+    sent.info["dpi"] = (204, 391)
+    assert header_sent_between(shown, header, 1, 3, before, after)
+    assert header_sent_between(sent, header, 1, 3, before, after)
 
 
 async def test_pages_are_rendered_once_on_demand_and_kept(api):
@@ -121,11 +141,17 @@ async def test_pages_are_rendered_once_on_demand_and_kept(api):
     assert answer == 201
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
     assert not pages.exists()  # submit only checks; nothing renders during a burst of uploads
+    before = dt.datetime.now().astimezone()
     first = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
     assert first[0] == 200 and getattr(Image.open(pages), "n_frames", 1) == 3
     kept = pages.stat().st_mtime_ns
-    assert (await get(client, key, f"/fax/{fax['faxId']}/pages/3"))[2] == first[2]
+    again = await get(client, key, f"/fax/{fax['faxId']}/pages/3")
+    after = dt.datetime.now().astimezone()
     assert pages.stat().st_mtime_ns == kept
+    # The [sender] of the config names the sender: "... From: Clinic Nord +49 30 1234 ...".
+    header = HeaderLine(sender_name="Clinic Nord", sender_number="+49 30 1234", recipient_number="+15551234567")
+    for png in (first[2], again[2]):
+        assert header_sent_between(Image.open(io.BytesIO(png)), header, 3, 3, before, after)
 
 
 async def test_api_answers_promptly_while_a_long_fax_renders(api):

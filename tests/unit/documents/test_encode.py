@@ -12,14 +12,29 @@ from faxgw.documents.encode import write_tiff_class_f
 from tests.unit.documents import corpus
 
 
-@pytest.mark.parametrize("coding", ["MH", "MR", "MMR"])
-def test_pages_come_back_encoded_and_decode_to_the_same_pixels(coding):
-    options = RenderOptions(coding=coding, header=HeaderLine(sender_name="ACME"))
+@pytest.mark.parametrize("coding, header", [("MH", True), ("MR", False), ("MMR", True), ("MMR", False)])
+def test_pages_come_back_encoded_and_decode_to_the_same_pixels(coding, header):
+    # Without a header, thresholded pages reach the codec as numpy bits (encode_rows), the
+    # others as their image: both must code exactly the page.
+    options = RenderOptions(coding=coding, header=HeaderLine(sender_name="ACME") if header else None)
     pages = render_all([corpus.text_pdf(1), corpus.photo_pdf(1)], options)
+    assert {p.treatment for p in pages} == {"threshold", "mixed"}
     for page in pages:
         assert page.coding == coding and page.encoded
         image, report = faxgw.g3.decode(page.encoded, page.width, coding)
         assert np.array_equal(np.asarray(image), np.asarray(page.image))
+
+
+@pytest.mark.parametrize("coding", ["MH", "MR", "MMR"])
+def test_packed_rows_code_the_same_bytes_as_the_image(coding):
+    from faxgw.documents.binarize import packed_rows, threshold, as_image
+
+    grey = np.random.default_rng(7).integers(0, 256, (40, 1725), dtype=np.uint8)  # not a whole byte wide
+    grey[:, 600:] = 255
+    want = faxgw.g3.encode(threshold(as_image(grey)), coding)
+    assert faxgw.g3.encode_rows(packed_rows(grey), 1725, coding) == want
+    with pytest.raises(faxgw.g3.G3Error):
+        faxgw.g3.encode_rows(packed_rows(grey)[:, :-1], 1725, coding)
 
 
 @pytest.mark.parametrize("resolution", list(Resolution))

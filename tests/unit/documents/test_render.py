@@ -1,6 +1,7 @@
 """Rendering onto the fax grid: page counts, sizes, resolution, where content lands."""
 
 import datetime as dt
+import io
 
 import numpy as np
 import pytest
@@ -164,6 +165,24 @@ def test_transparent_png_is_on_white_paper():
 
 def test_multipage_tiff_gives_a_page_per_frame():
     assert len(render(corpus.multipage_tiff(3))) == 3
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG"])  # an animated GIF, an APNG
+def test_an_animation_is_one_page_its_first_frame_as_a_viewer_shows_it(fmt):
+    """A multi-page TIFF is a document; an animation is one picture whose frames are moments,
+    and a printer prints the first. So it is one page (also in the page count at submit)."""
+    frames = []
+    for left in (100, 500, 900):  # a black bar moving across
+        frame = Image.new("L", (1200, 1600), 255)
+        frame.paste(0, (left, 200, left + 200, 1400))
+        frames.append(frame.convert("P") if fmt == "GIF" else frame)
+    data = corpus.image_bytes(frames[0], fmt, save_all=True, append_images=frames[1:], duration=200)
+    assert Image.open(io.BytesIO(data)).n_frames == 3
+    [page] = render(data)
+    columns = np.flatnonzero(black(page.image).any(axis=0))
+    scale = 1687 / 1200  # the picture fills the A4 width
+    assert columns[0] == pytest.approx(page.width // 2 - 1687 // 2 + 100 * scale, abs=4)
+    assert columns[-1] - columns[0] + 1 == pytest.approx(200 * scale, abs=4)  # one bar: frame 1 only
 
 
 def test_cover_page_comes_first_and_counts():
