@@ -31,7 +31,7 @@ from faxgw.modem.recovery import leave_data_state
 from faxgw.modem.results import Kind
 from faxgw.modem.states import ANY_FINAL, CAN, Mode
 from faxgw.outcome import Outcome
-from faxgw.session import (PageConfirmedCallback, PageFormat, PageOutcome,
+from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,
                            PageReceivedCallback, PageResult, PageSource, Resolution,
                            SessionResult)
 from faxgw.t30.frames import FCF
@@ -132,6 +132,10 @@ class Class2Base:
         fine = pages.resolution is not Resolution.STANDARD
         await call.command(tx, f"AT{self.SESSION}="
                                f"{codes.session_params(fine, cfg.bit_rate_code, cfg.mr)}")
+        # Encode page 1 for the likeliest format while we dial: it warms the codec (its
+        # first use in a process is slow) and is often the format the modem reports.
+        pipeline.prefetch(PageFormat(Coding.MR if cfg.mr else Coding.MH, pages.resolution,
+                                     pages.width_px, 0, codes.BIT_RATES[cfg.bit_rate_code]), 0)
         call.phase = "A"
         reply = await call.command(tx, f"{self.profile.dial_command}{number}",
                                    timeout_s=cfg.dial_timeout_s, what="dial")
