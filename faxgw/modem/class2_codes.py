@@ -55,9 +55,9 @@ def modulation_family(bit_rate: int) -> str | None:
     return {2400: "V.27ter", 4800: "V.27ter", 12000: "V.17", 14400: "V.17"}.get(bit_rate)
 
 
-def session_params(fine: bool, bit_rate_code: int, mr: bool, ecm: bool = False) -> str:
+def session_params(fine: bool, bit_rate_code: int, mr: bool, ec: int = 0) -> str:
     """``VR,BR,WD,LN,DF,EC,BF,ST`` for +FCC/+FIS: A4 width, any length, scan time 0."""
-    return f"{int(fine)},{bit_rate_code},0,2,{int(mr)},{int(ecm)},0,0"
+    return f"{int(fine)},{bit_rate_code},0,2,{int(mr)},{ec},0,0"
 
 
 # --- hang-up codes ------------------------------------------------------------------------
@@ -117,6 +117,20 @@ def hangup_phase(code: int) -> str:
 
 
 # --- report lines -------------------------------------------------------------------------
+
+def range_max(info: tuple[str, ...], position: int) -> int:
+    """The highest value a ``+FCC=?`` answer allows at ``position`` (0-based): its
+    ranges look like ``(0-1),(0-5),(0),...`` or ``(0,1)``; 0 when it is not there."""
+    text = " ".join(info)
+    if ":" in text:
+        text = text.split(":", 1)[1]
+    groups = [g.strip(" ()") for g in text.split("),")]
+    if position >= len(groups):
+        return 0
+    numbers = [int(n) for n in groups[position].replace("-", ",").split(",")
+               if n.strip().isdigit()]
+    return max(numbers, default=0)
+
 
 def report(info: tuple[str, ...], *names: str) -> str | None:
     """The value of the last report line starting with one of ``names`` + ':' (quotes

@@ -49,6 +49,7 @@ class Class2Config:
     fine: bool = True  # offer 7.7 lines/mm when receiving
     mr: bool = True  # offer and use 2-D coding
     bit_rate_code: int = 5  # BR: 14400 bit/s and everything below
+    ecm: bool = False  # ask for ECM (EC=1) where the modem's +FCC=? offers it
     quality: QualityPolicy = field(default_factory=QualityPolicy)
     dial_timeout_s: float = 120.0  # ATD to OK: ringing, answer, the far end's DIS
     answer_timeout_s: float = 90.0  # ATA to OK: CED, DIS, DCS, training
@@ -90,6 +91,7 @@ class Class2Base:
     def __init__(self, channel: AtChannel, profile: Profile, config: Class2Config,
                  decoder: PageDecoder) -> None:
         self.channel, self.profile, self.config, self.decoder = channel, profile, config, decoder
+        self.ec = 0  # the EC value in force (0: no ECM)
 
     # --- FaxSession -----------------------------------------------------------------------
     async def send(self, number: str, pages: PageSource,
@@ -118,10 +120,16 @@ class Class2Base:
     # --- set-up -----------------------------------------------------------------------------
     async def _setup(self, tx: Transaction, call: "_Call") -> None:
         cfg = self.config
-        commands = [f"AT+FCLASS={self.FCLASS}", *self.SETUP, f"AT{self.BIT_ORDER}=0",
-                    f"AT{self.CAPS}={codes.session_params(cfg.fine, cfg.bit_rate_code, cfg.mr)}",
-                    f'AT{self.LOCAL_ID}="{_printable(cfg.ident)}"', "AT+FCR=1"]
-        for command in commands:
+        for command in (f"AT+FCLASS={self.FCLASS}", *self.SETUP, f"AT{self.BIT_ORDER}=0"):
+            await call.command(tx, command)
+        # ECM is the modem's to do (T.32 EC): asked for only where +FCC=? offers it.
+        self.ec = 0
+        if cfg.ecm:
+            offered = await call.command(tx, f"AT{self.CAPS}=?")
+            self.ec = min(1, codes.range_max(offered.info, 5))
+        caps = codes.session_params(cfg.fine, cfg.bit_rate_code, cfg.mr, self.ec)
+        for command in (f"AT{self.CAPS}={caps}", f'AT{self.LOCAL_ID}="{_printable(cfg.ident)}"',
+                        "AT+FCR=1"):
             await call.command(tx, command)
 
     # --- sending ----------------------------------------------------------------------------
@@ -131,7 +139,7 @@ class Class2Base:
         await self._setup(tx, call)
         fine = pages.resolution is not Resolution.STANDARD
         await call.command(tx, f"AT{self.SESSION}="
-                               f"{codes.session_params(fine, cfg.bit_rate_code, cfg.mr)}")
+                               f"{codes.session_params(fine, cfg.bit_rate_code, cfg.mr, self.ec)}")
         # Encode page 1 for the likeliest format while we dial: it warms the codec (its
         # first use in a process is slow) and is often the format the modem reports.
         pipeline.prefetch(PageFormat(Coding.MR if cfg.mr else Coding.MH, pages.resolution,

@@ -381,14 +381,14 @@ def _params(attr: str):
     def handler(modem: "Modem", cmd: Command):
         state = modem.class2
         if cmd.op == "=?":
-            text = cp.ranges_text()
-            modem.info(text if not ecm_supported() else text)
+            modem.info(cp.ranges_text(ecm=ecm_supported()))
         elif cmd.op == "?":
             modem.info(getattr(state, attr).format())
         elif cmd.op == "=":
             try:
                 limits = state.caps if attr == "session" else None
-                setattr(state, attr, getattr(state, attr).merged(cmd.arg, limits))
+                setattr(state, attr, getattr(state, attr).merged(cmd.arg, limits,
+                                                                 ecm=ecm_supported()))
             except ValueError:
                 return ERROR
         else:

@@ -41,9 +41,11 @@ class Params:
     def format(self) -> str:
         return ",".join(str(getattr(self, f)) for f in FIELDS)
 
-    def merged(self, text: str, limits: "Params | None" = None) -> "Params":
+    def merged(self, text: str, limits: "Params | None" = None,
+               ecm: bool = False) -> "Params":
         """These parameters with the given ones (empty positions keep their value).
-        ValueError for a value out of range or above ``limits``."""
+        ValueError for a value out of range; values above ``limits`` are clipped. EC may
+        be non-zero only with ``ecm``."""
         values = {f: getattr(self, f) for f in FIELDS}
         parts = text.split(",")
         if len(parts) > len(FIELDS) + 1:  # T.32 adds JP (JPEG) as a ninth: only 0
@@ -59,7 +61,8 @@ class Params:
                 if value:
                     raise ValueError("JPEG is not supported")
                 continue
-            if value not in RANGES[field]:
+            allowed = range(0, 3) if field == "ec" and ecm else RANGES[field]
+            if value not in allowed:
                 raise ValueError(f"{field}={value} out of range")
             if limits is not None and field != "st" and value > getattr(limits, field):
                 value = getattr(limits, field)  # T.32 8.5.1.2: clipped to +FCC
@@ -67,10 +70,12 @@ class Params:
         return Params(**values)
 
 
-def ranges_text() -> str:
-    """The answer to ``+FCC=?``: one range per field."""
+def ranges_text(ecm: bool = False) -> str:
+    """The answer to ``+FCC=?``: one range per field; EC 1 (64-octet) and 2 (256-octet
+    frames) only when ``ecm``."""
+    ranges = {**RANGES, "ec": range(0, 3) if ecm else RANGES["ec"]}
     return ",".join(f"({r.start}-{r.stop - 1})" if len(r) > 1 else f"({r.start})"
-                    for r in (RANGES[f] for f in FIELDS))
+                    for r in (ranges[f] for f in FIELDS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,12 +50,14 @@ async def class2_send(device: str, fclass: str, number: str, inks, resolution,
         return await session.send(number, ImagePages(images_of(inks), resolution), callback)
 
 
-async def class2_receive(device: str, fclass: str) -> tuple[SessionResult, list[ReceivedPage]]:
+async def class2_receive(device: str, fclass: str, listening: asyncio.Event
+                         ) -> tuple[SessionResult, list[ReceivedPage]]:
     pages: list[ReceivedPage] = []
     # A gateway that has run for a while has its codec compiled: do that before the call,
     # not between the far end's post-page message and our answer.
     await asyncio.to_thread(G3Decoder().decode, b"", WARM_UP_FORMAT)
     async with open_modem(device, PROFILES[fclass]) as modem:
+        listening.set()
         await modem.wait_for_ring(60)
         session = SESSIONS[fclass](modem.channel, modem.profile, Class2Config(ident="1002"),
                                    G3Decoder())
@@ -75,7 +77,10 @@ async def test_class2_driver_sends_to_efax_class1(efax, tmp_path, fclass, count)
         b = bank.add_modem("1002")
         receiver = efax.start_receiver(b.device)
         confirmed: list = []
-        result = await class2_send(a.device, fclass, "1002", inks, resolution, confirmed)
+        # The 2.0 case asks for ECM: the modem's +FCC=? offers none, so none is used.
+        config = Class2Config(ident="1001", ecm=fclass == "2.0")
+        result = await class2_send(a.device, fclass, "1002", inks, resolution, confirmed,
+                                   config)
         received = await asyncio.to_thread(efax.receiver_result, receiver)
         record = await bank.wait_for_call_async("1002", timeout=30)
     assert result.outcome is Outcome.SUCCESS, result.to_json(indent=1)[-4000:]
@@ -92,6 +97,8 @@ async def test_class2_driver_sends_to_efax_class1(efax, tmp_path, fclass, count)
         assert np.array_equal(got, want), f"{path.name}: {np.sum(got != want)} pixels differ"
     assert record["result"] == "completed"
     assert any(e.what.startswith("AT+FDT") for e in result.trace)
+    assert result.ecm is False
+    assert any(e.what == "AT+FCC=?" for e in result.trace) is (fclass == "2.0")
 
 
 @pytest.mark.parametrize("fclass,count", [("2.0", 2), ("2", 1)])
@@ -101,8 +108,9 @@ async def test_class2_driver_receives_from_efax_class1(efax, tmp_path, fclass, c
     with ModemBank(timing="accelerated") as bank:
         a = bank.add_modem("1001")
         b = bank.add_modem("1002", profile=_hw_profile(fclass))
-        receiving = asyncio.ensure_future(class2_receive(b.device, fclass))
-        await asyncio.sleep(1.0)  # faxgw opens the modem and listens for RING
+        listening = asyncio.Event()
+        receiving = asyncio.ensure_future(class2_receive(b.device, fclass, listening))
+        await asyncio.wait_for(listening.wait(), 30)
         sent = await asyncio.to_thread(efax.send, a.device, "1002", [p for p, _ in made])
         result, pages = await receiving
     assert sent.returncode == 0, sent.log[-3000:]

@@ -63,3 +63,6 @@ def test_negotiated_parameters_become_a_page_format():
         codes.page_format("0,5,0,2,2,0,0,0")  # uncompressed mode: not ours to code
     assert codes.report(('+FCO', '+FCI:"1002 "', "+FHS:00"), "+FCI") == "1002"
     assert codes.first_number(codes.report(("+FPS:1,0,0,0,0",), "+FPS")) == 1
+    # +FCC=? ranges: EC (position 5) is what tells whether the modem does ECM.
+    assert codes.range_max(("(0-1),(0-5),(0-2),(0-2),(0-1),(0),(0),(0-7)",), 5) == 0
+    assert codes.range_max(("+FCC:(0,1),(0-5),(0-2),(0-2),(0-3),(0-2),(0),(0-7)",), 5) == 2
