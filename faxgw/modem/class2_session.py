@@ -14,22 +14,19 @@ up (shielded, bounded) and propagates, never becoming an outcome.
 from __future__ import annotations
 
 import asyncio
-import inspect
-import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from faxgw.modem import class2_codes as codes
 from faxgw.modem.at_channel import AtChannel, Reply, Transaction
 from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
-from faxgw.modem.class1_session import Trace
+from faxgw.modem.class2_call import Call, CallEnded, start_char
 from faxgw.modem.dle import DLE, DLE_ETX, stuff
 from faxgw.modem.errors import ATChannelError, ATTimeout
 from faxgw.modem.profiles import Profile
 from faxgw.modem.recovery import leave_data_state
 from faxgw.modem.results import Kind
-from faxgw.modem.states import ANY_FINAL, CAN, Mode
+from faxgw.modem.states import ANY_FINAL, Mode
 from faxgw.outcome import Outcome
 from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,
                            PageReceivedCallback, PageResult, PageSource, Resolution,
@@ -63,12 +60,6 @@ class Class2Config:
     callback_grace_s: float = 10.0
 
 
-class _CallEnded(Exception):
-    def __init__(self, outcome: Outcome, detail: str = "", phase: str | None = None) -> None:
-        super().__init__(detail)
-        self.outcome, self.detail, self.phase = outcome, detail, phase
-
-
 class Class2Base:
     """One Class 2-family modem's ``FaxSession``; subclasses set the dialect below."""
 
@@ -96,7 +87,7 @@ class Class2Base:
     # --- FaxSession -----------------------------------------------------------------------
     async def send(self, number: str, pages: PageSource,
                    on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
-        call = _Call(self, "send", number, pages.page_count)
+        call = Call(self, "send", number, pages.page_count)
         call.result.pages = [PageResult(index=i) for i in range(pages.page_count)]
         pipeline = PagePipeline(pages)
         try:
@@ -107,7 +98,7 @@ class Class2Base:
 
     async def receive(self, on_page_received: PageReceivedCallback | None = None
                       ) -> SessionResult:
-        call = _Call(self, "receive", None, 0)
+        call = Call(self, "receive", None, 0)
         received = ReceivedPages(self.decoder, on_page_received)
         received.warm_up()
         try:
@@ -118,7 +109,7 @@ class Class2Base:
         return result
 
     # --- set-up -----------------------------------------------------------------------------
-    async def _setup(self, tx: Transaction, call: "_Call") -> None:
+    async def _setup(self, tx: Transaction, call: "Call") -> None:
         cfg = self.config
         for command in (f"AT+FCLASS={self.FCLASS}", *self.SETUP, f"AT{self.BIT_ORDER}=0"):
             await call.command(tx, command)
@@ -133,7 +124,7 @@ class Class2Base:
             await call.command(tx, command)
 
     # --- sending ----------------------------------------------------------------------------
-    async def _send(self, tx: Transaction, call: "_Call", number: str, pages: PageSource,
+    async def _send(self, tx: Transaction, call: "Call", number: str, pages: PageSource,
                     pipeline: PagePipeline, on_confirmed) -> None:
         cfg = self.config
         await self._setup(tx, call)
@@ -151,9 +142,9 @@ class Class2Base:
         call.phase = "B"
         for index in range(pages.page_count):
             await self._send_page(tx, call, index, pages.page_count, pipeline, on_confirmed)
-        raise _CallEnded(Outcome.SUCCESS)
+        raise CallEnded(Outcome.SUCCESS)
 
-    def _dial_result(self, call: "_Call", reply: Reply) -> None:
+    def _dial_result(self, call: "Call", reply: Reply) -> None:
         call.result.remote_ident = codes.report(reply.info, self.REMOTE_CSI) \
             or call.result.remote_ident
         if reply.kind is Kind.OK:
@@ -162,9 +153,9 @@ class Class2Base:
                    Kind.NO_DIALTONE: Outcome.NO_DIALTONE,
                    Kind.ERROR: Outcome.MODEM_FAULT}.get(reply.kind, Outcome.NO_CARRIER)
         call.hang_up_code(reply)
-        raise _CallEnded(call.outcome_of_code(outcome), f"dial: {reply.result.text}", "A")
+        raise CallEnded(call.outcome_of_code(outcome), f"dial: {reply.result.text}", "A")
 
-    async def _send_page(self, tx: Transaction, call: "_Call", index: int, count: int,
+    async def _send_page(self, tx: Transaction, call: "Call", index: int, count: int,
                          pipeline: PagePipeline, on_confirmed) -> None:
         cfg = self.config
         page = call.result.pages[index]
@@ -173,12 +164,12 @@ class Class2Base:
             reply = await call.command(tx, "AT+FDT", timeout_s=cfg.phase_b_timeout_s)
             if reply.kind is not Kind.CONNECT:
                 call.hang_up_code(reply)
-                raise _CallEnded(call.outcome_of_code(Outcome.PROTOCOL_ERROR),
+                raise CallEnded(call.outcome_of_code(Outcome.PROTOCOL_ERROR),
                                  f"+FDT: {reply.result.text}")
             fmt = call.negotiated(reply, self.NEGOTIATED)
             call.phase = "C"
             if self.XON_AFTER_FDT:
-                await _start_char(tx, DC1, cfg.start_char_timeout_s)
+                await start_char(tx, DC1, cfg.start_char_timeout_s)
             tx.channel._set_mode(Mode.DATA_TX)  # noqa: SLF001 - after the start character
             data = await pipeline.get(index, fmt)
             pipeline.prefetch(fmt, index + 1)
@@ -196,22 +187,22 @@ class Class2Base:
                 call.trace.add("note", f"{codes.PAGE_GOOD[status]}: page {index + 1} confirmed")
                 call.callback(on_confirmed, page)
                 if call.code is not None and (call.code != 0 or ppm != PPM_EOP):
-                    raise _CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP), "")
+                    raise CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP), "")
                 return
             if status in codes.PAGE_BAD:
                 page.retrains += 1
                 call.trace.add("note", f"{codes.PAGE_BAD[status]}: page {index + 1} not accepted")
                 if page.attempts >= cfg.max_page_tries or call.code is not None:
                     page.outcome = PageOutcome.REJECTED
-                    raise _CallEnded(Outcome.PAGE_REJECTED,
+                    raise CallEnded(Outcome.PAGE_REJECTED,
                                      f"page {index + 1} refused {page.attempts} times")
                 continue  # the modem retrains; the page goes again
             page.outcome = PageOutcome.UNCONFIRMED
             fallback = Outcome.EOP_UNANSWERED if ppm == PPM_EOP else Outcome.PROTOCOL_TIMEOUT
-            raise _CallEnded(call.outcome_of_code(fallback),
+            raise CallEnded(call.outcome_of_code(fallback),
                              f"no page status after page {index + 1}: {reply.result.text}")
 
-    async def _page_data(self, tx: Transaction, call: "_Call", data: bytes, fmt: PageFormat,
+    async def _page_data(self, tx: Transaction, call: "Call", data: bytes, fmt: PageFormat,
                          ppm: int) -> Reply:
         cfg = self.config
         end = bytes((DLE, b",."[ppm // 2])) if self.IN_BAND_PPM else DLE_ETX
@@ -219,7 +210,7 @@ class Class2Base:
             tx.end_data()
             reply = await tx.read_final("page data", accept=ANY_FINAL)
             call.hang_up_code(reply)
-            raise _CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
+            raise CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
                              f"the modem ended the page: {reply.result.text}")
         tx.end_data()
         line_s = len(data) * 8 * 1.2 / fmt.bit_rate + 10.0
@@ -232,7 +223,7 @@ class Class2Base:
         return await call.command(tx, f"AT+FET={ppm}", timeout_s=cfg.post_page_timeout_s)
 
     # --- receiving --------------------------------------------------------------------------
-    async def _receive(self, tx: Transaction, call: "_Call", received: ReceivedPages) -> None:
+    async def _receive(self, tx: Transaction, call: "Call", received: ReceivedPages) -> None:
         cfg = self.config
         await self._setup(tx, call)
         call.phase = "A"
@@ -240,7 +231,7 @@ class Class2Base:
         call.result.remote_ident = codes.report(reply.info, self.REMOTE_TSI)
         if reply.kind is not Kind.OK:
             call.hang_up_code(reply)
-            raise _CallEnded(call.outcome_of_code(Outcome.NO_FAX_AT_FAR_END),
+            raise CallEnded(call.outcome_of_code(Outcome.NO_FAX_AT_FAR_END),
                              f"ATA: {reply.result.text}")
         fmt = call.negotiated(reply, self.NEGOTIATED)
         call.phase = "B"
@@ -250,8 +241,8 @@ class Class2Base:
             if reply.kind is not Kind.CONNECT:
                 call.hang_up_code(reply)
                 if call.code == 0 and last_ppm == PPM_EOP and accepted:
-                    raise _CallEnded(Outcome.SUCCESS)
-                raise _CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
+                    raise CallEnded(Outcome.SUCCESS)
+                raise CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
                                  f"+FDR: {reply.result.text}")
             fmt = call.negotiated(reply, self.NEGOTIATED, fmt)
             call.phase = "C"
@@ -259,22 +250,25 @@ class Class2Base:
             try:
                 data = await tx.read_data(cfg.data_idle_timeout_s)
             except ATTimeout:
-                raise _CallEnded(Outcome.MODEM_FAULT, "page data stopped") from None
+                raise CallEnded(Outcome.MODEM_FAULT, "page data stopped") from None
             if self.RX_REVERSED:
                 data = data.translate(_REVERSED)
             call.trace.add("rx", f"image data {len(data)} bytes")
             end = await tx.read_final("+FDR end", accept=ANY_FINAL)
-            call.phase = "D"
             last_ppm = codes.first_number(codes.report(end.info, "+FET"))
+            call.hang_up_code(end)
+            if last_ppm is None:  # no post-page message: the call ended in the page
+                call.trace.add("note", f"page {index + 1}: cut off, not kept")
+                raise CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
+                                 f"page {index + 1} incomplete: {end.result.text}")
+            call.phase = "D"
             accepted = await self._judge(tx, call, received, index, data, fmt)
             index += 1
-            call.hang_up_code(end)
-            if call.code is not None or last_ppm is None:
-                call.phase = "D"
-                raise _CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
+            if call.code is not None:
+                raise CallEnded(call.outcome_of_code(Outcome.FAR_END_HUNG_UP),
                                  f"after page {index}: {end.result.text}")
 
-    async def _judge(self, tx: Transaction, call: "_Call", received: ReceivedPages,
+    async def _judge(self, tx: Transaction, call: "Call", received: ReceivedPages,
                      index: int, data: bytes, fmt: PageFormat) -> bool:
         received.start_decode(index, data, fmt)
         quality = await received.quality(index)
@@ -315,155 +309,6 @@ class Class2Base:
                     await self.channel.recover()
             except (TimeoutError, ATChannelError):
                 pass
-
-
-class _Call:
-    """One session's running state: trace, result, hang-up code, callbacks."""
-
-    def __init__(self, session: Class2Base, direction: str, number: str | None,
-                 pages_total: int) -> None:
-        loop = asyncio.get_running_loop()
-        t0 = loop.time()
-        self.session = session
-        self.trace = Trace(lambda: loop.time() - t0)
-        self.result = SessionResult(
-            direction=direction, outcome=Outcome.PROTOCOL_ERROR, number=number,
-            local_ident=session.config.ident, pages_total=pages_total,
-            started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        self.result.modem_class = session.FCLASS
-        self.phase = "A"
-        self.code: int | None = None  # the modem's hang-up code, once it hung up
-        self.callbacks: list[asyncio.Future] = []
-
-    async def run(self, body) -> SessionResult:
-        started = time.monotonic()
-        channel = self.session.channel
-        previous = channel._trace  # noqa: SLF001 - the call's AT lines go into its trace
-        channel._trace = self._at_line  # noqa: SLF001
-        outcome, detail = Outcome.MODEM_FAULT, ""
-        try:
-            try:
-                async with channel.transaction() as tx:
-                    await body(tx)
-            except _CallEnded as end:
-                outcome, detail = end.outcome, end.detail
-                self.phase = end.phase or self.phase
-            except ATChannelError as exc:
-                outcome, detail = Outcome.MODEM_FAULT, str(exc)
-            except ValueError as exc:  # +FCS: parameters we cannot code for
-                outcome, detail = Outcome.INCOMPATIBLE, str(exc)
-        except BaseException:
-            self.trace.add("event", "cancelled")
-            await self._shielded_end()
-            raise
-        finally:
-            channel._trace = previous  # noqa: SLF001
-        await self._shielded_end()
-        self._fill(outcome, detail)
-        self.result.duration_s = round(time.monotonic() - started, 3)
-        return self.result
-
-    def _at_line(self, what: str, text: str) -> None:
-        if what in ("at>", "at<", "urc"):
-            self.trace.add({"at>": "cmd", "at<": "rx", "urc": "event"}[what], text)
-
-    async def _shielded_end(self) -> None:
-        ending = asyncio.ensure_future(self._end())
-        cancelled = False
-        while not ending.done():
-            try:
-                await asyncio.shield(ending)
-            except asyncio.CancelledError:
-                cancelled = True
-        if cancelled:
-            raise asyncio.CancelledError()
-
-    async def _end(self) -> None:
-        self.trace.add("cmd", "hang_up")
-        await self.session.hang_up(ended_by_modem=self.code is not None)
-        if self.callbacks:
-            done, _ = await asyncio.wait(self.callbacks,
-                                         timeout=self.session.config.callback_grace_s)
-            for task in done:
-                if not task.cancelled() and task.exception() is not None:
-                    self.trace.add("note", "callback failed", repr(task.exception()))
-
-    def _fill(self, outcome: Outcome, detail: str) -> None:
-        result = self.result
-        result.outcome, result.detail = outcome, detail
-        result.phase = "E" if outcome is Outcome.SUCCESS else self.phase
-        result.pages_confirmed = sum(1 for p in result.pages
-                                     if p.outcome.value.startswith("confirmed"))
-        self.trace.add("note", f"finish: {outcome.value}", detail)
-        result.trace = self.trace.entries
-
-    # --- helpers for the dialect code ------------------------------------------------------
-    async def command(self, tx: Transaction, command: str, *, timeout_s: float | None = None,
-                      what: str = "") -> Reply:
-        if what:
-            self.trace.add("cmd", what, command)
-        try:
-            return await tx.command(command, timeout_s=timeout_s, accept=ANY_FINAL)
-        except ATTimeout:
-            tx.write_raw(CAN, f"CAN (abort {command})")
-            raise
-
-    def hang_up_code(self, reply: Reply) -> None:
-        code = codes.first_number(codes.report(reply.info, self.session.HANGUP))
-        if code is not None:
-            self.code = code
-            self.trace.add("event", f"hang-up code {code}",
-                           codes.hangup_outcome(code).value)
-
-    def outcome_of_code(self, fallback: Outcome) -> Outcome:
-        if self.code is None:
-            return fallback
-        self.phase = codes.hangup_phase(self.code)
-        outcome = codes.hangup_outcome(self.code)
-        return fallback if outcome is Outcome.SUCCESS else outcome
-
-    def negotiated(self, reply: Reply, name: str, current: PageFormat | None = None
-                   ) -> PageFormat:
-        text = codes.report(reply.info, name)
-        if text is None:
-            if current is None:
-                raise _CallEnded(Outcome.PROTOCOL_ERROR, f"no {name}: report")
-            return current
-        fmt = codes.page_format(text)
-        result = self.result
-        result.bit_rate, result.modulation = fmt.bit_rate, codes.modulation_family(fmt.bit_rate)
-        result.coding, result.resolution = fmt.coding, fmt.resolution
-        result.width_px, result.min_scan_ms, result.ecm = fmt.width_px, fmt.min_scan_ms, fmt.ecm
-        result.trainings += 1
-        return fmt
-
-    def callback(self, func, arg: Any) -> None:
-        if func is None:
-            return
-        try:
-            value = func(arg)
-        except Exception as exc:  # noqa: BLE001 - a callback bug must not end the call
-            self.trace.add("note", "callback failed", repr(exc))
-            return
-        if inspect.isawaitable(value):
-            self.callbacks.append(asyncio.ensure_future(value))
-
-
-async def _start_char(tx: Transaction, char: int, timeout_s: float) -> None:
-    """Wait for the modem's start character after CONNECT (SP-2388 +FDT: XON). The
-    channel is still in command state, so the byte waits in its buffer."""
-    channel = tx.channel
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        buffer = channel._buffer  # noqa: SLF001 - the transaction owns the channel
-        at = buffer.find(bytes((char,)))
-        if at >= 0:
-            del buffer[:at + 1]
-            return
-        try:
-            await channel._wait_arrival(deadline)  # noqa: SLF001
-        except TimeoutError:
-            raise _CallEnded(Outcome.MODEM_FAULT, "no start character after CONNECT") from None
 
 
 def _printable(text: str) -> str:

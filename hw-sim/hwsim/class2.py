@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from . import class2_params as cp
 from .atcommand import Command
+from .class2_data import REVERSED, PageBuffer, StartChar
 from .class2_firmware import Firmware, dcs_params, dis_params, ecm_supported
-from .datamode import TxBuffer
-from .hdlc import DLE, DLE_ETX, ETX, SUB, dle_stuff
+from .hdlc import DLE_ETX, dle_stuff
 from .modulation import CED
 from .port import XON
 from .timing import now
@@ -33,13 +33,11 @@ if TYPE_CHECKING:
 
 DONE = "DONE"
 ERROR = "ERROR"
-DC2 = 0x12
 CED_S = 3.0
 T1_S = 35.0  # T.30 5.4.3: how long the caller listens for DIS
 START_CHAR_S = 5.0  # the DTE's DC2 after +FDR's CONNECT
 NO_CALL_WAIT_S = 5.0
 ID_LENGTH = 20
-_REVERSED = bytes(int(f"{b:08b}"[::-1], 2) for b in range(256))
 
 
 class Class2State:
@@ -83,70 +81,6 @@ class Class2State:
 
 def in_class2(modem: "Modem") -> bool:
     return modem.fclass in cp.DIALECTS
-
-
-# -- page data from the DTE -------------------------------------------------------------------
-class PageDataDecoder:
-    """DLE transparency of +FDT data: <DLE><DLE> a DLE, <DLE><SUB> two, <DLE><ETX> the end,
-    and in T.32 <DLE><,>/<;>/<.> the end with MPS/EOM/EOP (T.32 8.3.3, Table 24)."""
-
-    def __init__(self, in_band: bool, reverse: bool) -> None:
-        self.in_band, self.reverse = in_band, reverse
-        self.ppm: int | None = None
-        self._pending_dle = False
-
-    def feed(self, data: bytes) -> tuple[bytes, bool, int]:
-        out = bytearray()
-        for index, byte in enumerate(data):
-            if self._pending_dle:
-                self._pending_dle = False
-                if byte == ETX:
-                    return self._out(out), True, index + 1
-                if self.in_band and byte in cp.IN_BAND_PPM:
-                    self.ppm = cp.IN_BAND_PPM[byte]
-                    return self._out(out), True, index + 1
-                if byte == DLE:
-                    out.append(DLE)
-                elif byte == SUB:
-                    out += b"\x10\x10"
-            elif byte == DLE:
-                self._pending_dle = True
-            else:
-                out.append(byte)
-        return self._out(out), False, len(data)
-
-    def _out(self, out: bytearray) -> bytes:
-        return bytes(out).translate(_REVERSED) if self.reverse else bytes(out)
-
-
-class PageBuffer(TxBuffer):
-    """The DCE's transmit buffer for one page; after the call ended it only reads the
-    DTE's data to its end (dropping it) so that none of it is taken for commands."""
-
-    def __init__(self, modem: "Modem", capacity: int, in_band: bool, reverse: bool) -> None:
-        super().__init__(modem, capacity)
-        self.decoder = PageDataDecoder(in_band, reverse)
-        self.sent = False
-        self.discard = False
-
-    @property
-    def ppm(self) -> int | None:
-        return self.decoder.ppm
-
-    def sink(self, data: bytes) -> int:
-        if not self.discard:
-            return super().sink(data)
-        _, ended, used = self.decoder.feed(data)
-        if ended:
-            self.ended = True
-            self.modem.set_sink(None)
-        self.changed.set()
-        return used
-
-    def drop_rest(self) -> None:
-        self.discard = True
-        self.data.clear()
-        self.release()
 
 
 # -- dialing and answering -------------------------------------------------------------------
@@ -329,7 +263,7 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         return None  # no more pages: OK
     page = state.delivered = fw.rx_page
     modem.info(f"{d.negotiated}:{dcs_params(fw.dcs).format()}")
-    started = _StartChar(modem)
+    started = StartChar(modem)
     modem.set_sink(started.sink)
     modem.result("CONNECT")
     if not await started.wait(START_CHAR_S):
@@ -338,7 +272,7 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
     while True:
         while page.chunks:
             chunk = page.chunks.popleft()
-            modem.send_data(dle_stuff(chunk.translate(_REVERSED) if reverse else chunk))
+            modem.send_data(dle_stuff(chunk.translate(REVERSED) if reverse else chunk))
         if page.ended:
             break
         await fw.until(lambda: bool(page.chunks) or page.ended)
@@ -351,29 +285,6 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
     elif fw.hangup is not None:
         _report_hangup(modem, fw)
     return None
-
-
-class _StartChar:
-    """Reads the DTE's DC2 (or XON, efax ``-ix``) that starts +FDR data (T.32 8.3.4)."""
-
-    def __init__(self, modem: "Modem") -> None:
-        self.modem = modem
-        self.got = asyncio.Event()
-
-    def sink(self, data: bytes) -> int:
-        for index, byte in enumerate(data):
-            if byte in (DC2, XON):
-                self.got.set()
-                self.modem.set_sink(None)
-                return index + 1
-        return len(data)  # anything else before it is dropped
-
-    async def wait(self, timeout_s: float) -> bool:
-        try:
-            await asyncio.wait_for(self.got.wait(), timeout_s)
-            return True
-        except asyncio.TimeoutError:
-            return False
 
 
 # -- parameters ------------------------------------------------------------------------------
