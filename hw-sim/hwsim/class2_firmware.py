@@ -47,10 +47,15 @@ _QUALITY = {cp.FPS_MCF: PageQuality(100, 0, 0), cp.FPS_RTN: PageQuality(100, 100
 _PPM_FCF = {FCF.MPS: cp.PPM_MPS, FCF.EOM: cp.PPM_EOM, FCF.EOP: cp.PPM_EOP}
 
 
+# The hook for ECM (issue 7): this firmware offers ECM (EC > 0 in +FCC=?, accepted in
+# +FCC=/+FIS=) only when the T.30 engine it runs does ECM. Today's engine never negotiates
+# it (LocalCapabilities.ecm: "never offered"), so the modem refuses EC=1. Once the engine
+# has ECM: set this True and pass ``ecm=caps.ec > 0`` into ``local_capabilities``.
+ENGINE_DOES_ECM = False
+
+
 def ecm_supported() -> bool:
-    """The hook for ECM: offered (EC > 0 in ``+FCC=?``) only once faxgw's T.30 engine
-    negotiates it. Until then LocalCapabilities never offers ECM and neither do we."""
-    return bool(getattr(LocalCapabilities, "ecm_supported", False))
+    return ENGINE_DOES_ECM
 
 
 def local_capabilities(modem: "Modem", caps: cp.Params, ident: str,

@@ -62,7 +62,7 @@ def build_bank(args: argparse.Namespace) -> ModemBank:
     for index in range(count):
         entry = modems[index] if index < len(modems) else {}
         bank.add_modem(str(entry.get("number", args.first_number + index)),
-                       entry.get("name"), entry.get("profile"))
+                       entry.get("name"), entry.get("profile"), entry.get("classes"))
     for number, fields in config.get("faults", {}).items():
         bank.set_faults(str(number), Faults(**fields))
     return bank
