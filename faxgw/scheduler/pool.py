@@ -58,6 +58,7 @@ class PooledModem:
         self.idle_since = time.monotonic()
         self.next_probe = 0.0
         self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
+        self.fclass: str | None = None  # the +FCLASS it was last probed into
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
 
@@ -88,6 +89,7 @@ class PooledModem:
             self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
             return False
         self._stack = stack
+        self.fclass = self.modem.fclass
         self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
         self.state, self.reason, self.failures = ModemState.IDLE, "", 0
         self.idle_since = time.monotonic()
@@ -124,9 +126,16 @@ class PooledModem:
         both = tuple(m for m in transmit if m in receive)
         return both or LocalCapabilities().modulations
 
+    @property
+    def service_class(self) -> str:
+        """For status: "1" (Class 1 or 1.0, faxgw's T.30), "2.0" or "2" (the modem's)."""
+        if self.fclass is None:
+            return "unknown"
+        return "1" if self.fclass in ("1", "1.0") else self.fclass
+
     def snapshot(self) -> dict:
         return {"name": self.name, "port": self.config.port, "state": self.state.value,
-                "class": self.modem.fclass if self.modem is not None else None,
+                "class": self.service_class,
                 "send": self.config.send, "receive": self.config.receive,
                 "failures": self.failures, "reason": self.reason}
 

@@ -73,7 +73,7 @@ async def test_modem_status_shows_each_modems_class(daemon):
                             headers={"Authorization": f"Bearer {ADMIN_KEY}"}) as r:
             assert r.status == 200
             modems = {m["name"]: m for m in (await r.json())["modems"]}
-    assert modems["out-c1"]["class"] == "1.0" and modems["out-c1"]["profile"] == "hwsim-class1"
+    assert modems["out-c1"]["class"] == "1" and modems["out-c1"]["profile"] == "hwsim-class1"
     assert modems["out-c20"]["class"] == "2.0"
     assert modems["out-c20"]["profile"] == "hwsim-class20"
     assert modems["in-c20"]["class"] == "2.0" and modems["in-c20"]["receive"] is True
