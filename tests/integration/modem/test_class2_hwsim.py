@@ -151,14 +151,15 @@ async def test_line_dropped_during_a_page_is_far_end_hung_up(efax, tmp_path):
     with ModemBank(timing="accelerated") as bank:
         a = bank.add_modem("1001", profile=_hw_profile("2"))
         b = bank.add_modem("1002")
-        bank.fault_next_call("1002", Faults(drop_during_page=2, drop_after_page_bytes=200))
+        bank.fault_next_call("1002", Faults(drop_during_page=1, drop_after_page_bytes=200))
         receiver = efax.start_receiver(b.device)
-        result = await class2_send(a.device, "2", "1002", _blank_inks(3), Resolution.STANDARD)
+        result = await class2_send(a.device, "2", "1002", _blank_inks(2), Resolution.STANDARD)
         await asyncio.to_thread(efax.receiver_result, receiver)
     assert result.outcome is Outcome.FAR_END_HUNG_UP, result.to_json(indent=1)[-3000:]
     # The modem reported the phase C hang-up code (+FHNG:40, T.32 Table 26).
     assert any(e.what == "hang-up code 40" for e in result.trace)
-    assert result.pages_confirmed == 1 and result.phase == "C"
+    assert result.pages_confirmed == 0 and result.phase == "C"
+    assert result.pages[0].attempts == 1 and result.pages[1].attempts == 0
 
 
 async def test_training_failure_is_reported_by_hang_up_code(efax, tmp_path):
