@@ -273,7 +273,7 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         while page.chunks:
             chunk = page.chunks.popleft()
             modem.send_data(dle_stuff(chunk.translate(REVERSED) if reverse else chunk))
-        if page.ended:
+        if page.ended or (fw.hangup is not None and not page.chunks):
             break
         await fw.until(lambda: bool(page.chunks) or page.ended)
     modem.send_data(DLE_ETX)

@@ -64,8 +64,9 @@ def local_capabilities(modem: "Modem", caps: cp.Params, ident: str,
     resolutions, widths and codings of ``caps`` (and of the session, when sending)."""
     limit = cp.BIT_RATES[caps.br if sending is None else min(caps.br, sending.br)]
     codes = modem.profile.ftm if sending is not None else modem.profile.frm
+    known = {m.value for m in T30Modulation}
     mods = tuple(T30Modulation(c) for c in codes
-                 if c in T30Modulation._value2member_map_ and T30Modulation(c).bit_rate <= limit)
+                 if c in known and T30Modulation(c).bit_rate <= limit)
     vr = caps.vr if sending is None else sending.vr
     df = caps.df if sending is None else min(caps.df, sending.df)
     wd = caps.wd if sending is None else min(caps.wd, sending.wd)
@@ -168,6 +169,7 @@ class Firmware:
         deadline = None if timeout_s is None else now() + timeout_s
         while not predicate():
             if self.hangup is not None:
+                await asyncio.sleep(0)  # a caller looping on us must not starve the loop
                 return predicate()
             future = asyncio.get_running_loop().create_future()
             self._waiters.append(future)

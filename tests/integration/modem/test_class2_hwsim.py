@@ -177,3 +177,19 @@ async def test_training_failure_is_reported_by_hang_up_code(efax, tmp_path):
     assert result.outcome is Outcome.TRAINING_FAILED, result.to_json(indent=1)[-3000:]
     assert any(e.what == "hang-up code 27" for e in result.trace)
     assert result.phase == "B" and result.pages_confirmed == 0
+
+
+async def test_line_dropped_while_receiving_keeps_no_partial_page(efax, tmp_path):
+    made = make_pages(tmp_path, 1, lines=200)
+    with ModemBank(timing="accelerated") as bank:
+        a = bank.add_modem("1001")
+        b = bank.add_modem("1002", profile=_hw_profile("2.0"))
+        bank.fault_next_call("1002", Faults(drop_during_page=1, drop_after_page_bytes=300))
+        listening = asyncio.Event()
+        receiving = asyncio.ensure_future(class2_receive(b.device, "2.0", listening))
+        await asyncio.wait_for(listening.wait(), 30)
+        await asyncio.to_thread(efax.send, a.device, "1002", [p for p, _ in made])
+        result, pages = await receiving
+    assert result.outcome is Outcome.FAR_END_HUNG_UP, result.to_json(indent=1)[-3000:]
+    assert any(e.what == "hang-up code 90" for e in result.trace)  # phase C, receiving
+    assert pages == [] and result.pages_total == 0 and result.phase == "C"
