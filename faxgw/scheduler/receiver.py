@@ -85,7 +85,7 @@ class ReceivedFax:
             "complete": result.success, "reason": result.reason,
             "startedOn": self.started.isoformat(timespec="milliseconds"),
             "endedOn": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "bitRate": result.bit_rate, "modemClass": result.modem_class,
+            "bitRate": result.bit_rate,
             "resolution": result.resolution.value if result.resolution else None,
             "tiff": "fax.tif" if images else None, "pdf": "fax.pdf" if images else None,
         }

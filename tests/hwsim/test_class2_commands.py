@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from hwsim.faults import Faults
+
 from .dte import Dte
 
 DRIVERS = Path(__file__).resolve().parents[2] / "drivers"
@@ -44,14 +46,11 @@ def test_class20_parameters_and_names(c20):
     assert c20.at("+FHS?") == b"\r\n0\r\n\r\nOK\r\n"
 
 
-def test_class20_dial_busy_and_no_fax(c20, bank):
-    from hwsim.faults import Faults
-
+def test_class20_dial_busy(c20, bank):
     assert c20.at("+FCLASS=2.0") == b"\r\nOK\r\n"
     bank.fault_next_call("1002", Faults(busy=True))
     assert c20.at("D1002", timeout=10).endswith(b"BUSY\r\n")
-    bank.fault_next_call("1002", Faults(voice_answer=True))
-    assert c20.at("D1002", timeout=10).endswith(b"NO CARRIER\r\n")
+    assert c20.at("+FDT") == b"\r\nERROR\r\n"  # no call
 
 
 def test_class2_names(bank):

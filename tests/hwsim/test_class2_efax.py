@@ -88,5 +88,5 @@ def test_efax_class20_modem_sends_to_efax_class1(tmp_path):
 
 
 def test_efax_class1_sends_to_efax_on_class20_modem(tmp_path):
-    _, received, _ = _run(tmp_path, "1", "0", None, CLASS20, count=1, fine=True)
+    _, received, _ = _run(tmp_path, "1", "0", None, CLASS20, count=2, fine=True)
     assert "class 2.0" in received.log

@@ -9,19 +9,15 @@ the rest of the scheduler suite does not depend on the modem class.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-import time
 from pathlib import Path
 
 import aiohttp
 import numpy as np
 import pytest
-from PIL import Image
 
 from hwsim import ModemBank
-from tests.hwsim.efaxrun import EfaxPair, expected_received, make_pages, require_efax
 
 from .gateway import Daemon, make_pdf, received_page, rendered_pages
 
@@ -29,14 +25,14 @@ pytestmark = pytest.mark.interop
 
 DRIVERS = Path(__file__).resolve().parents[3] / "drivers"
 ADMIN_KEY = "fgwadm_class2-test-key"
-PROFILES = {"out-c1": "hwsim-class1", "out-c20": "hwsim-class20", "in-c20": "hwsim-class20"}
+PROFILES = {"out-c1": "hwsim-class1", "out-c20": "hwsim-class20"}
 
 
 class MixedPoolDaemon(Daemon):
     """The test daemon with each modem's own profile, and an admin key for /modems."""
 
-    def __init__(self, root: Path, modems: list, answering: list) -> None:
-        super().__init__(root, modems, answering=answering)
+    def __init__(self, root: Path, modems: list) -> None:
+        super().__init__(root, modems)
         text = self.config.read_text()
         for name, profile in PROFILES.items():
             text = re.sub(rf'(name = "{name}"\nport = "[^"]*"\nprofile = )"hwsim-class1"',
@@ -52,17 +48,13 @@ def bank(tmp_path_factory):
     with ModemBank(timing="accelerated", log_path=log) as b:
         b.add_modem("3101", name="out-c1")
         b.add_modem("3102", name="out-c20", profile=DRIVERS / "hwsim-class20.toml")
-        b.add_modem("3103", name="in-c20", profile=DRIVERS / "hwsim-class20.toml")
-        b.add_modem("3104", name="efax-out")  # efax dials the daemon's answering modem
         yield b
         assert not b.log.errors, f"simulator errors: {b.log.errors}"
 
 
 @pytest.fixture(scope="module")
 def daemon(bank, tmp_path_factory):
-    modems = {m.name: m for m in bank.modems()}
-    d = MixedPoolDaemon(tmp_path_factory.mktemp("daemon"),
-                        [modems["out-c1"], modems["out-c20"]], [modems["in-c20"]]).start()
+    d = MixedPoolDaemon(tmp_path_factory.mktemp("daemon"), bank.modems()).start()
     yield d
     d.stop()
 
@@ -76,7 +68,6 @@ async def test_modem_status_shows_each_modems_class(daemon):
     assert modems["out-c1"]["class"] == "1" and modems["out-c1"]["profile"] == "hwsim-class1"
     assert modems["out-c20"]["class"] == "2.0"
     assert modems["out-c20"]["profile"] == "hwsim-class20"
-    assert modems["in-c20"]["class"] == "2.0" and modems["in-c20"]["receive"] is True
     assert {m["state"] for m in modems.values()} == {"idle"}
 
 
@@ -106,35 +97,3 @@ async def test_faxes_go_out_through_the_class1_and_the_class20_modem(client, fax
     # Two faxes at once: both modems took one, each in its own class.
     assert classes == {"out-c1": "1", "out-c20": "2.0"}
 
-
-async def test_a_fax_from_efax_is_received_on_the_class20_modem(daemon, bank, tmp_path):
-    """Inbound: efax (Class 1) calls the daemon's answering Class 2.0 modem; the stored fax
-    has the pages efax sent, pixel for pixel, and says which class received it."""
-    require_efax()
-    made = make_pages(tmp_path, 2, lines=200, fine=True)
-    pair = EfaxPair(tmp_path)
-    try:
-        sent = await asyncio.to_thread(pair.send, bank.modems()[-1].device, "3103",
-                                       [p for p, _ in made])
-    finally:
-        pair.close()
-    assert sent.returncode == 0, sent.log[-3000:]
-    record = await _received(daemon)
-    assert (record["pages"], record["complete"], record["modem"]) == (2, True, "in-c20"), record
-    assert record["modemClass"] == "2.0" and record["resolution"] == "fine"
-    folder = daemon.state_dir / "received" / record["receivedId"]
-    for n, (_, ink) in enumerate(made, start=1):
-        got = ~np.array(Image.open(folder / f"page-{n:04d}.png"))
-        want = expected_received(ink, True)
-        assert got.shape == want.shape, f"page {n}: {got.shape} != {want.shape}"
-        assert np.array_equal(got, want), f"page {n}: {np.sum(got != want)} pixels differ"
-
-
-async def _received(daemon, timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        records = daemon.received()
-        if records:
-            return records[-1]
-        await asyncio.sleep(0.1)
-    raise AssertionError("no fax received: " + daemon.log()[-2000:])
