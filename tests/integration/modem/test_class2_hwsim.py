@@ -25,11 +25,23 @@ pytestmark = pytest.mark.interop
 
 PROFILES = {"2.0": "hwsim-class20", "2": "hwsim-class2"}
 DRIVERS_DIR = Path(__file__).resolve().parents[3] / "drivers"
-WARM_UP_FORMAT = PageFormat(Coding.MH, Resolution.FINE, 1728, 0, 14400)
 
 
 def _hw_profile(fclass: str):
     return DRIVERS_DIR / f"{PROFILES[fclass]}.toml"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled_codec():
+    """A gateway that has run for a while has its G3 codec compiled (numba, cached on
+    disk). In a fresh tree the first encode and decode compile it, which can take longer
+    than a far end waits for a page or for the answer to its post-page message: do it
+    before the calls, unbounded."""
+    fmt = PageFormat(Coding.MR, Resolution.STANDARD, 1728, 0, 14400)
+    ink = np.zeros((40, 1728), bool)
+    ink[10:20, 100:300] = True
+    data = ImagePages(images_of([ink]), Resolution.STANDARD).encode(0, fmt)
+    G3Decoder().decode(data, fmt)
 
 
 @pytest.fixture
@@ -53,9 +65,6 @@ async def class2_send(device: str, fclass: str, number: str, inks, resolution,
 async def class2_receive(device: str, fclass: str, listening: asyncio.Event
                          ) -> tuple[SessionResult, list[ReceivedPage]]:
     pages: list[ReceivedPage] = []
-    # A gateway that has run for a while has its codec compiled: do that before the call,
-    # not between the far end's post-page message and our answer.
-    await asyncio.to_thread(G3Decoder().decode, b"", WARM_UP_FORMAT)
     async with open_modem(device, PROFILES[fclass]) as modem:
         listening.set()
         await modem.wait_for_ring(60)
