@@ -143,6 +143,7 @@ class SessionResult:
     duration_s: float = 0.0
     detail: str = ""  # technician's note added to the outcome's sentence
     trace: list[TraceEntry] = field(default_factory=list)
+    modem_class: str = "1"  # the +FCLASS the call ran in: "1" (host T.30), "2" or "2.0"
 
     @property
     def success(self) -> bool:

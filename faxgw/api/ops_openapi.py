@@ -44,7 +44,10 @@ SCHEMAS = {
             "required": ["name", "port", "class", "state", "lastError", "counters"],
             "properties": {
                 "name": {"type": "string"}, "port": {"type": "string"},
-                "class": {"type": "string", "description": "The fax service class used."},
+                "class": {"type": "string", "enum": ["1", "2.0", "2", "unknown"],
+                          "description": "The fax service class used: 1 (Class 1 or 1.0, "
+                                         "faxgw runs T.30), 2.0 or 2 (the modem runs T.30); "
+                                         "unknown until the modem was first probed."},
                 "profile": _STR_OR_NULL, "manufacturer": _STR_OR_NULL, "model": _STR_OR_NULL,
                 "state": {"type": "string", "enum": ["idle", "busy", "offline", "probing"]},
                 "send": {"type": "boolean"}, "receive": {"type": "boolean"},

@@ -102,8 +102,7 @@ def modem_list(app: web.Application) -> list[dict]:
         info = m.modem.info if m.modem is not None else None
         out.append({
             "name": m.name, "port": m.config.port,
-            # The pool drives every modem in Class 1 (it refuses one without it at probe).
-            "class": "1",
+            "class": m.service_class,  # "1" (faxgw runs T.30), "2.0" or "2" (the modem does)
             "profile": m.modem.profile.name if m.modem is not None else None,
             "manufacturer": info.manufacturer if info else None,
             "model": info.model if info else None,

@@ -17,6 +17,11 @@ from faxgw.modem.results import parse_number_list, strip_info_prefix
 from faxgw.t30.link import Modulation
 
 CLASS1_VALUES = ("1.0", "1")
+CLASS2_VALUES = ("2.0", "2")
+# Without a profile naming its classes, the order in which a modem's offered classes are
+# taken: Class 1 first (faxgw's own T.30, the best trace and control), then T.32's Class
+# 2.0, then the older Class 2 draft.
+PROBE_ORDER = CLASS1_VALUES + CLASS2_VALUES
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,23 @@ def match_profile(info: ModemInfo, profiles: list[Profile]) -> tuple[Profile, st
 
 
 def choose_class(info: ModemInfo | None, profile: Profile) -> str | None:
-    """The first class of the profile's preference that the modem offers."""
+    """The first class of the profile's preference that the modem offers; for a modem
+    matched only by a generic profile, the first of ``PROBE_ORDER`` it offers (Class 1
+    where offered, else Class 2.0, else Class 2)."""
     if info is None or not info.classes:
         return profile.classes[0]
-    return next((c for c in profile.classes if c in info.classes), None)
+    chosen = next((c for c in profile.classes if c in info.classes), None)
+    if chosen is None and profile.is_generic:
+        chosen = next((c for c in PROBE_ORDER if c in info.classes), None)
+    return chosen
+
+
+def check_class(modem) -> str:
+    """The fax class faxgw drives ``modem`` in; ModemFault when there is none."""
+    if modem.fclass in CLASS2_VALUES:
+        return modem.fclass
+    modem.class1_link()  # raises ModemFault for a modem without Class 1
+    return modem.fclass
 
 
 def usable(info: ModemInfo | None, profile: Profile) -> tuple[list[Modulation], list[Modulation]]:

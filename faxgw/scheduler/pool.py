@@ -25,6 +25,10 @@ from faxgw.modem.profiles import find_profile, profile_dirs
 from faxgw.modem.states import CAN
 from faxgw.modem.results import Kind, Result, caller_id_field
 from faxgw.modem.class1_session import Class1Config, Class1Session
+from faxgw.modem.class2_session import Class2Config
+from faxgw.modem.class2_variants import SESSIONS as CLASS2_SESSIONS
+from faxgw.modem.probe import check_class
+from faxgw.session import FaxSession
 from faxgw.t30.link import Modulation
 from faxgw.t30.negotiate import LocalCapabilities
 
@@ -54,6 +58,7 @@ class PooledModem:
         self.idle_since = time.monotonic()
         self.next_probe = 0.0
         self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
+        self.fclass: str | None = None  # the +FCLASS it was last probed into
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
         self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call (issue 12)
@@ -84,12 +89,13 @@ class PooledModem:
             async with asyncio.timeout(PROBE_TIMEOUT_S):
                 self.modem = await stack.enter_async_context(
                     open_modem(self.config.port, self.config.profile or None))
-                self.modem.class1_link()  # refuses a modem without Class 1
+                check_class(self.modem)  # refuses a modem in no fax class we drive
         except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
             await stack.aclose()
             self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
             return False
         self._stack = stack
+        self.fclass = self.modem.fclass
         self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
         self.state, self.reason, self.failures = ModemState.IDLE, "", 0
         self.idle_since = time.monotonic()
@@ -111,8 +117,12 @@ class PooledModem:
         includes claiming and rendering, which a modem waits for as much as for work)."""
         self.gaps.append(time.monotonic() - self.idle_since)
 
-    def session(self) -> Class1Session:
+    def session(self) -> FaxSession:
         assert self.modem is not None
+        if self.modem.fclass in CLASS2_SESSIONS:  # the modem runs T.30 (Class 2 / 2.0)
+            return CLASS2_SESSIONS[self.modem.fclass](
+                self.modem.channel, self.modem.profile, Class2Config(ident=self.ident),
+                _decoder())
         local = LocalCapabilities(ident=self.ident, modulations=self._modulations())
         return Class1Session(self.modem.class1_link(), Class1Config(local=local), _decoder())
 
@@ -122,8 +132,16 @@ class PooledModem:
         both = tuple(m for m in transmit if m in receive)
         return both or LocalCapabilities().modulations
 
+    @property
+    def service_class(self) -> str:
+        """For status: "1" (Class 1 or 1.0, faxgw's T.30), "2.0" or "2" (the modem's)."""
+        if self.fclass is None:
+            return "unknown"
+        return "1" if self.fclass in ("1", "1.0") else self.fclass
+
     def snapshot(self) -> dict:
         return {"name": self.name, "port": self.config.port, "state": self.state.value,
+                "class": self.service_class,
                 "send": self.config.send, "receive": self.config.receive,
                 "failures": self.failures, "reason": self.reason}
 

@@ -35,7 +35,7 @@ def parse(body: str) -> list[Command]:
         elif ch in "+#":
             end = body.find(";", i)
             end = n if end < 0 else end
-            commands.append(_extended(body[i:end].replace(" ", "")))
+            commands.append(_extended(_without_spaces(body[i:end])))
             i = end + 1
         elif ch == "S":
             i = _s_register(body, i + 1, commands)
@@ -51,6 +51,12 @@ def parse(body: str) -> list[Command]:
         else:
             raise ParseError(f"unexpected {body[i]!r}")
     return commands
+
+
+def _without_spaces(text: str) -> str:
+    """Spaces dropped except inside string constants (V.250 5.3.2: ``+FLI="+1 555"``)."""
+    parts = text.split('"')
+    return '"'.join(p if n % 2 else p.replace(" ", "") for n, p in enumerate(parts))
 
 
 def _number(body: str, i: int) -> tuple[int, str]:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .calllog import CallLog
@@ -115,13 +115,18 @@ class ModemBank:
 
     # -- modems ---------------------------------------------------------------------------
     def add_modem(self, number: str | None = None, name: str | None = None,
-                  profile: ModemProfile | str | Path | None = None) -> ModemInfo:
+                  profile: ModemProfile | str | Path | None = None,
+                  classes: str | None = None) -> ModemInfo:
+        """``classes``: the +FCLASS values the modem offers (e.g. "0,1,2.0"), instead of
+        its profile's."""
         name = name or f"modem{len(self._modems)}"
         number = number or str(1001 + len(self._modems))
         if name in self._modems:
             raise ValueError(f"modem name {name} already used")
         prof = self.profile if profile is None else (
             profile if isinstance(profile, ModemProfile) else load_profile(profile))
+        if classes is not None:
+            prof = replace(prof, fclass=classes)
         return self._call(self._add, name, number, prof)
 
     def _add(self, name: str, number: str, profile: ModemProfile) -> ModemInfo:

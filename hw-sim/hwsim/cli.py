@@ -16,6 +16,8 @@ the log file. The config file (TOML) may hold::
     [[modem]]
     number = "1001"
     name = "fax-a"
+    profile = "drivers/hwsim-class20.toml"   # a Class 2.0 modem (T.30 in its firmware)
+    classes = "0,1,1.0,2.0"                  # optional: what +FCLASS=? offers
 
     [faults."1002"]          # any field of hwsim.Faults
     bit_error_rate = 0.0001
@@ -62,7 +64,7 @@ def build_bank(args: argparse.Namespace) -> ModemBank:
     for index in range(count):
         entry = modems[index] if index < len(modems) else {}
         bank.add_modem(str(entry.get("number", args.first_number + index)),
-                       entry.get("name"), entry.get("profile"))
+                       entry.get("name"), entry.get("profile"), entry.get("classes"))
     for number, fields in config.get("faults", {}).items():
         bank.set_faults(str(number), Faults(**fields))
     return bank

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import class1
+from . import class1, class2
 from .atcommand import Command
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ def cmd_h(modem: "Modem", cmd: Command):
         return ERROR
     if value == 0:
         modem.hang_up()
+        modem.class2.detach()
     else:
         modem.off_hook = True
     return None
@@ -109,11 +110,11 @@ def cmd_o(modem: "Modem", cmd: Command):
 
 
 def cmd_a(modem: "Modem", cmd: Command):
-    return class1.answer(modem)
+    return (class2 if modem.fax_class2 else class1).answer(modem)
 
 
 def cmd_d(modem: "Modem", cmd: Command):
-    return class1.dial(modem, cmd.arg)
+    return (class2 if modem.fax_class2 else class1).dial(modem, cmd.arg)
 
 
 def identity(field: str):

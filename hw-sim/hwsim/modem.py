@@ -14,7 +14,7 @@ import inspect
 import random
 from typing import Awaitable, Callable
 
-from . import class1, hayes
+from . import class1, class2, hayes
 from .atcommand import Command, ParseError, parse
 from .line import Call, Exchange
 from .port import XOFF, XON, PtyPort
@@ -63,6 +63,7 @@ class Modem:
         self.line_op = False  # the running command needs the line: a hang-up ends it
         self.last_dte_activity = now()
         self.class1 = class1.Class1State()
+        self.class2 = class2.Class2State(self)  # +FCLASS=2 / 2.0: T.30 in the modem
         self.reset_settings()
 
     # -- settings -------------------------------------------------------------------
@@ -74,6 +75,7 @@ class Modem:
         self.s = dict(DEFAULT_S)
         self.fclass = "0"
         self.class1.reset()
+        self.class2.reset()
 
     @property
     def timing(self) -> Timing:
@@ -82,6 +84,10 @@ class Modem:
     @property
     def fax_class1(self) -> bool:
         return self.fclass in ("1", "1.0")
+
+    @property
+    def fax_class2(self) -> bool:
+        return class2.in_class2(self)
 
     # -- output -----------------------------------------------------------------------
     def result(self, code: str) -> None:
@@ -189,7 +195,8 @@ class Modem:
 
     async def _run_line(self, commands: list[Command]) -> None:
         for command in commands:
-            handler = hayes.HANDLERS.get(command.name) or class1.handler_for(command.name)
+            handler = (hayes.HANDLERS.get(command.name) or class2.handler_for(self, command.name)
+                       or class1.handler_for(command.name))
             outcome = handler(self, command) if handler else ERROR
             if inspect.isawaitable(outcome):
                 outcome = await outcome
@@ -265,7 +272,8 @@ class Modem:
             self.start_op(self._auto_answer())  # V.250 6.3.5 / S0: answer after n rings
 
     async def _auto_answer(self) -> None:
-        if await class1.answer(self) != DONE:
+        answer = class2.answer if self.fax_class2 else class1.answer
+        if await answer(self) != DONE:
             self.result("ERROR")
 
     def call_ended(self, call: Call) -> None:
@@ -311,4 +319,5 @@ class Modem:
             self._op.cancel()
             await asyncio.gather(self._op, return_exceptions=True)
         self.class1.close()
+        self.class2.detach()
         self.port.close()
