@@ -43,6 +43,7 @@ class Dispatcher:
                 self.pool.give_back(modem)
                 await self._nap()
                 continue
+            self.pool.occupy(modem)
             task = asyncio.create_task(self._call(claim, modem), name=f"call-{claim.fax_id}")
             self.calls.add(task)
             task.add_done_callback(self.calls.discard)

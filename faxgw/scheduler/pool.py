@@ -58,10 +58,24 @@ class PooledModem:
         self.idle_since = time.monotonic()
         self.next_probe = 0.0
         self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
+        # Held by the dispatcher while it asks the store for a fax to send: not free for
+        # another claim or a RING, yet still idle to anyone looking (GET /modems, metrics):
+        # a modem that is only checked for work must not flicker to "busy".
+        self.claiming = False
         self.fclass: str | None = None  # the +FCLASS it was last probed into
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
         self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call (issue 12)
+
+    @property
+    def free(self) -> bool:
+        """Idle and not held for a claim: may take a call or answer one."""
+        return self.state is ModemState.IDLE and not self.claiming
+
+    @property
+    def in_use(self) -> bool:
+        """In a call, or held for a claim that may become one."""
+        return self.state is ModemState.BUSY or self.claiming
 
     def take_caller_id(self) -> dict[str, str]:
         """The caller-ID fields heard for the call being answered; cleared for the next."""
@@ -218,14 +232,18 @@ class ModemPool:
 
     # --- sending --------------------------------------------------------------------------
     def idle_sender(self) -> PooledModem | None:
-        """The send modem idle the longest, marked busy; None when all are taken."""
-        idle = [m for m in self.modems
-                if m.state is ModemState.IDLE and m.config.send and not m.retired]
+        """The send modem idle the longest, held for a claim (``occupy`` it for the call,
+        or ``give_back``); None when all are taken."""
+        idle = [m for m in self.modems if m.free and m.config.send and not m.retired]
         if not idle:
             return None
         modem = min(idle, key=lambda m: m.idle_since)
-        modem.state = ModemState.BUSY
+        modem.claiming = True
         return modem
+
+    def occupy(self, modem: PooledModem) -> None:
+        """The claim found a fax: the modem is in a call from now on."""
+        modem.claiming, modem.state = False, ModemState.BUSY
 
     async def wait_for_change(self, timeout_s: float) -> None:
         async with self.changed:
@@ -235,7 +253,7 @@ class ModemPool:
 
     def give_back(self, modem: PooledModem) -> None:
         """Unused (nothing to send after all): idle again, still since its last call."""
-        modem.state = ModemState.IDLE
+        modem.claiming = False
         if modem.retired:  # reloaded away while the dispatcher held it for a claim
             self._spawn(self._retire(modem))
         self._spawn(self._notify())
@@ -276,15 +294,14 @@ class ModemPool:
             now = time.monotonic()
             due = [m for m in self.modems
                    if m.state is ModemState.OFFLINE and m.next_probe <= now]
-            idle = [m for m in self.modems
-                    if m.state is ModemState.IDLE and m.next_probe <= now]
+            idle = [m for m in self.modems if m.free and m.next_probe <= now]
             await asyncio.gather(*(self._open(m) for m in due),
                                  *(self._check_idle(m) for m in idle))
 
     async def _check_idle(self, modem: PooledModem) -> None:
         """An idle modem is asked ``AT`` every ``reprobe_s``: one that stopped answering
         (or whose port vanished) is taken out before a fax is given to it."""
-        if modem.state is not ModemState.IDLE:  # taken for a call since the loop looked
+        if not modem.free:  # taken for a call (or a claim) since the loop looked
             return
         modem.next_probe = time.monotonic() + self.reprobe_s
         modem.state = ModemState.PROBING  # no call or RING handling meanwhile
@@ -308,7 +325,7 @@ class ModemPool:
             if modem.retired or wanted.get(modem.name) == modem.config:
                 continue
             modem.retired = True
-            if modem.state is ModemState.BUSY:
+            if modem.in_use:
                 log.info("modem %s: left the config; closed after its call", modem.name)
             else:
                 await self._retire(modem)
@@ -337,13 +354,13 @@ class ModemPool:
 
     # --- receiving ------------------------------------------------------------------------
     def _unsolicited(self, modem: PooledModem, result: Result) -> None:
-        if result.kind is Kind.CALLER_ID and modem.state is ModemState.IDLE:
+        if result.kind is Kind.CALLER_ID and modem.free:
             key, value = caller_id_field(result.text)
             modem.caller_id[key] = value
             return
         if result.kind is not Kind.RING or not modem.config.receive or self.on_ring is None:
             return
-        if modem.state is not ModemState.IDLE:
+        if not modem.free:  # in a call, or being claimed: the caller rings again
             return
         modem.state = ModemState.BUSY
         self._spawn(self._answer(modem))

@@ -10,6 +10,7 @@ the rest of the scheduler suite does not depend on the modem class.
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 import re
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import pytest
 
 from hwsim import ModemBank
 
-from .gateway import Daemon, make_pdf, received_page, rendered_pages
+from .gateway import Daemon, header_rows, make_pdf, received_page, rendered_pages, sent_header
 
 pytestmark = pytest.mark.interop
 
@@ -75,6 +76,7 @@ async def test_faxes_go_out_through_the_class1_and_the_class20_modem(client, fax
                                                                      bank):
     machines = {number: fax_machine(number) for number in ("4701", "4702")}
     pdfs = {"4701": make_pdf(1, seed=7), "4702": make_pdf(1, seed=8)}
+    before = datetime.now().astimezone()
     faxes = {number: await client.send(number, pdf) for number, pdf in pdfs.items()}
     classes = {}
     for number, fax in faxes.items():
@@ -88,11 +90,15 @@ async def test_faxes_go_out_through_the_class1_and_the_class20_modem(client, fax
         assert call.returncode == 0, call.log[-2000:]
         want = rendered_pages(pdfs[number])
         assert len(call.files) == 1
+        rows = header_rows()
         for n, (expected, path) in enumerate(zip(want, call.files), start=1):
             got = received_page(path)
             assert got.shape == expected.shape, f"page {n}: {got.shape} != {expected.shape}"
-            assert np.array_equal(got, expected), \
-                f"{number} page {n}: {np.sum(got != expected)} pixels differ"
+            body, want_body = got[rows:], expected[rows:]
+            assert np.array_equal(body, want_body), \
+                f"{number} page {n}: {np.sum(body != want_body)} pixels differ"
+            # The header line of the time of sending, as through a Class 1 modem.
+            assert sent_header(got, n, 1, number, before, datetime.now().astimezone()), f"{number}: header"
         assert bank.wait_for_call(number, timeout=10)["result"] == "completed"
     # Two faxes at once: both modems took one, each in its own class.
     assert classes == {"out-c1": "1", "out-c20": "2.0"}

@@ -35,3 +35,28 @@ async def test_idle_modem_that_stops_answering_goes_offline_and_comes_back():
             await _until_state(pool, "a", ModemState.IDLE)
         finally:
             await pool.stop()
+
+
+async def test_a_modem_held_for_a_claim_still_shows_idle_but_is_not_handed_out_twice():
+    # The dispatcher holds a modem while it asks the store for work, many times a minute:
+    # GET /modems and the metrics must not see it flicker to busy, and nothing else may
+    # take it meanwhile (a second claim, the idle check, a RING).
+    with ModemBank(timing="accelerated") as bank:
+        a = bank.add_modem("3311", name="a")
+        pool = ModemPool((ModemConfig(a.name, a.device, "hwsim-class1"),), max_failures=3,
+                         reprobe_s=60)
+        await pool.start()
+        try:
+            held = pool.idle_sender()
+            assert held.name == "a" and held.state is ModemState.IDLE
+            assert held.snapshot()["state"] == "idle"
+            assert pool.idle_sender() is None and not held.free and held.in_use
+            pool.give_back(held)
+            assert held.free and pool.idle_sender() is held
+            pool.occupy(held)
+            assert held.state is ModemState.BUSY and held.snapshot()["state"] == "busy"
+            assert pool.idle_sender() is None
+            await pool.release(held, modem_failed=False)
+            assert held.free and held.state is ModemState.IDLE
+        finally:
+            await pool.stop()
