@@ -141,11 +141,15 @@ SEND_FORM = {
         "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
                                                       "read: to, toNumber, from (or sender), fromNumber (or "
                                                       "senderNumber), subject, message; from and fromNumber "
-                                                      "also name the sender on the header line."},
+                                                      "also name the sender on the header line. A "
+                                                      "character the fax font cannot print is "
+                                                      "refused: 422 text_unprintable."},
         "headerLine": {"type": "string", "maxLength": schemas.MAX_HEADER_LINE,
                        "description": "The sender as printed on the header line of every page, in "
                                       "place of the configured [sender] name and number; the date "
-                                      "and time of sending and 'Page n of N' are printed with it."},
+                                      "and time of sending and 'Page n of N' are printed with it. A "
+                                      "character the fax font cannot print is refused: 422 "
+                                      "text_unprintable."},
     },
 }
 
@@ -179,8 +183,10 @@ def _paths(page_max: int) -> dict:
                           "415": _error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": _error("A document that can be read but not faxed: no pages, an "
-                                        "image too small; or the Idempotency-Key was used for a "
-                                        "different request (code idempotency_key_reused).")}}},
+                                        "image too small, text the fax font cannot print (also "
+                                        "in headerLine or coverPage: text_unprintable); or the "
+                                        "Idempotency-Key was used for a different request (code "
+                                        "idempotency_key_reused).")}}},
         "/fax/{faxId}": {
             "get": {"summary": "Get fax details", "operationId": "getFax", "parameters": [_FAX_ID],
                     "description": "Archived faxes answer 404 (search finds them).",

@@ -74,7 +74,20 @@ def header_line(text: str) -> str:
     if len(text) > MAX_HEADER_LINE or not _PRINTABLE.match(text):
         raise bad_request("invalid_header_line",
                           f"headerLine must be printable text of at most {MAX_HEADER_LINE} characters.")
+    _drawable(text, "headerLine")
     return text
+
+
+def _drawable(text: str, field: str) -> None:
+    """Text faxgw prints on a page must be in its font: the far end would get "?" for the
+    rest, which nobody asked for. 422 names the characters, as for a text document."""
+    from faxgw.documents.fonts import missing_glyphs
+
+    missing = missing_glyphs(text)
+    if missing:
+        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in missing)
+        raise ApiError(422, "text_unprintable",
+                       f"{field} has characters the fax font cannot print: {shown}.", field=field)
 
 
 def cover_page(text: str) -> dict:
@@ -86,6 +99,9 @@ def cover_page(text: str) -> dict:
         value = None
     if not isinstance(value, dict):
         raise bad_request("invalid_cover_page", "coverPage must be a JSON object.")
+    for name, field_value in value.items():
+        if isinstance(field_value, str):
+            _drawable(field_value, f"coverPage.{name}")
     return value
 
 

@@ -51,6 +51,12 @@ SEND_CASES = {
     "good then bad document": (dict(phoneNumber="+15551234567", document=[PDF, b"PK\x03\x04zip"]), 415,
                                "unsupported_document"),
     "latin-1 text": (dict(phoneNumber="+15551234567", document="Grüße".encode("latin-1")), 415, "unsupported_document"),
+    # The header line and cover page are printed in the fax font: what it cannot draw is
+    # refused at once, never faxed as "?" (Ethiopic is in neither DejaVu Sans Mono nor Courier).
+    "unprintable header line": (dict(phoneNumber="+15551234567", headerLine="ሰላም Clinic", document=PDF),
+                                422, "text_unprintable"),
+    "unprintable cover page": (dict(phoneNumber="+15551234567", coverPage='{"subject": "ሰላም"}',
+                                    document=PDF), 422, "text_unprintable"),
 }
 
 
