@@ -68,6 +68,11 @@ class ReceivedPages:
         self.tasks[index] = asyncio.ensure_future(
             asyncio.to_thread(self.decoder.decode, data, fmt))
 
+    async def ready(self, index: int, timeout_s: float) -> bool:
+        """Whether page ``index`` is decoded within ``timeout_s`` (the decode goes on)."""
+        done, _ = await asyncio.wait({self.tasks[index]}, timeout=timeout_s)
+        return bool(done)
+
     async def quality(self, index: int) -> PageQuality:
         try:
             image, quality = await self.tasks[index]
