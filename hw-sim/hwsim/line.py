@@ -99,7 +99,8 @@ class Call:
         line = self._add_noise(carrier, frame)
         fcs_ok = fcs_good(line)
         carrier.push(Segment(start_at, end_at, line, fcs_ok))
-        self.record.add_frame(modem.number, end_at, frame[:-2], fcs_ok)
+        if carrier.modulation.is_hdlc:  # ECM frames at image speed: too many to log each
+            self.record.add_frame(modem.number, end_at, frame[:-2], fcs_ok)
 
     def hang_up(self, by: str, result: str | None = None) -> None:
         """End the call (idempotent); both modems hear it."""
@@ -147,6 +148,8 @@ class Call:
         f = self.faults
         if f.bit_error_rate <= 0 or carrier.modulation.bit_rate < f.bit_errors_min_bps:
             return False
+        if f.bit_errors_on == "ecm_frames":
+            return carrier.hdlc_at_speed
         if f.bit_errors_on != "all" and carrier.modulation.is_hdlc:
             return False
         if f.bit_errors_on == "pages" and carrier.page_number is None:
