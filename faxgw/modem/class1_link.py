@@ -160,9 +160,12 @@ class AtClass1Link:
                 async with self._transaction() as tx:
                     await self._start_receive(tx, command, wait_s)
                     data, fcs_ok = await self._frame_data(tx, command)
-            except (CarrierLost, LinkTimeout):
+            except (CarrierLost, LinkTimeout, WrongCarrier):
+                # After frames: the carrier ended after its last frame (NO CARRIER), or
+                # it ended before this +FRH and the modem heard the next carrier, the far
+                # end's V.21 command (+FCERROR, which leaves that carrier to +FRH=3).
                 if frames:
-                    return frames  # the carrier ended after its last frame: the normal end
+                    return frames
                 raise
             if len(data) > 2:
                 frames.append(ReceivedFrame(data[:-2], fcs_ok))
