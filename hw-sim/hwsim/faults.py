@@ -18,7 +18,9 @@ class Faults:
     no_dialtone: bool = False  # the caller's line is dead: NO DIALTONE
     voice_answer: bool = False  # a person answers: no fax tones, NO CARRIER after S7
     drop_after_s: float | None = None  # line seconds after answer
-    drop_during_page: int | None = None  # the n-th page carrier of the call (1-based)
+    # the n-th page carrier of the call (1-based); with ECM, each carrier of FCD frames
+    # (a partial page, or frames sent again) is a page carrier
+    drop_during_page: int | None = None
     drop_after_page_bytes: int = 2048  # how far into that page the line dies
     bit_error_rate: float = 0.0  # per bit, on carriers at or above bit_errors_min_bps
     bit_errors_min_bps: int = 0  # 0 or 300 includes V.21 frames (their FCS then fails)
