@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from faxgw.t30.bits import bits_set, set_bits
 from faxgw.t30.frames import ADDRESS, CONTROL_NOT_FINAL, FCF, decode_fcf
-from faxgw.t30.link import Modulation, ReceivedFrame
+from faxgw.t30.link import ReceivedFrame
 
 FCD = 0x06  # facsimile coded data (T.30 A.4.2): no X bit, the FCF is fixed
 RCP = 0x86  # return to control for partial page (T.30 A.4.2)
@@ -160,7 +160,3 @@ class BlockAssembly:
         """The block's data in frame order (frames never received are left out)."""
         return b"".join(self.frames[n] for n in range(frame_count) if n in self.frames)
 
-
-def frame_line_s(frame_size: int, modulation: Modulation) -> float:
-    """Line seconds of one FCD frame (its data, the 4-octet header, FCS and a flag)."""
-    return (frame_size + 7) * 8 / modulation.bit_rate

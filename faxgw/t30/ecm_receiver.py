@@ -34,12 +34,16 @@ class EcmReceiving:
         self.last_block: tuple[int, int] | None = None  # (page, block) last completed
         self.ecm_ppm: FCF | None = None  # command of the last PPS/EOR (None: NULL)
         self.ecm_answer = FCF.MCF  # MCF (after PPS) or ERR (after EOR) once stored
+        self.long_train = False  # after CTR: the sender's next carrier trains long
 
     # --- phase C: frames ------------------------------------------------------------------
     def _receive_ecm_frames(self, at: float) -> list[Action]:
         self.goto(S.R_RECEIVE_ECM_FRAMES)
         self.page_wait_started, self.deadline, self.relistens = at, at + self.t2_s, 0
-        return [ReceiveHdlcFrames(page_modulation(self.dcs.modulation), self.t2_s)]
+        modulation = self.dcs.modulation if self.long_train else \
+            page_modulation(self.dcs.modulation)
+        self.long_train = False
+        return [ReceiveHdlcFrames(modulation, self.t2_s)]
 
     def on_ecm_frames(self, event: HdlcFramesReceived) -> list[Action]:
         good, bad = self.assembly.take(list(event.frames))
@@ -132,7 +136,7 @@ class EcmReceiving:
             return self.relisten(at, f"CTC to {modulation.name}: not ours") or \
                 self._no_command(at)
         self.dcs = replace(self.dcs, modulation=modulation)
-        self.report.dcs = self.dcs
+        self.report.dcs, self.long_train = self.dcs, True
         self.report.ctcs += 1
         return self._answer(self.frame(FCF.CTR),
                             f"CTC: continuing at {modulation.family} {modulation.bit_rate}")

@@ -78,3 +78,11 @@ async def test_bit_errors_on_ecm_frames_cost_resent_frames_not_pixels(bank):
     assert record["ecm"] is True and record["coding"] == "MMR"
     assert record["frames_retransmitted"] == sent.frames_retransmitted
     assert record["pprs"] == sent.pprs
+
+
+async def test_a_speed_that_keeps_failing_is_left_by_ctc_after_four_pprs(bank):
+    # Nearly every frame at 14400 is hit, none below: four PPRs, CTC to 12000, then exact.
+    faults = Faults(bit_error_rate=2e-3, bit_errors_on="ecm_frames", bit_errors_min_bps=14400)
+    sent, got = await ecm_call(bank, busy_pages(1, lines=200), faults=faults)
+    assert sent.ctcs == got.ctcs == 1 and sent.pprs == 4
+    assert sent.bit_rate == got.bit_rate == 12000 and sent.eors == 0
