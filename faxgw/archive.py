@@ -48,6 +48,8 @@ async def archive_once(
             await asyncio.to_thread(shutil.rmtree, state_dir / FAXES_DIR / fax_id, True)
             await store.mark_purged(fax_id)
         purged += len(ids)
+    received = await archive_received_once(store, state_dir, cfg, now)
+    archived, purged = archived + received.archived, purged + received.purged
     keep_days = cfg.purge_files_after_days
     if keep_delivery_log_days is not None:
         keep_days = min(keep_days, keep_delivery_log_days)
@@ -56,6 +58,25 @@ async def archive_once(
     while n := await store.purge_delivery_log(now - int(keep_days * DAY_MS)):
         events_purged += n
     return ArchiveRun(archived, purged, events_purged)
+
+
+async def archive_received_once(store: Store, state_dir: Path, cfg: ArchiveConfig,
+                                now: int) -> ArchiveRun:
+    """Received faxes (issue 12) under the same rules: ended calls leave GET after
+    ``archive_after_days``; their page files go after ``purge_files_after_days``."""
+    from faxgw.store.received import ReceivedStore
+
+    received = ReceivedStore(store.db)
+    archived = 0
+    while n := await received.archive_ended(now - int(cfg.archive_after_days * DAY_MS)):
+        archived += n
+    purged = 0
+    while rows := await received.purge_candidates(now - int(cfg.purge_files_after_days * DAY_MS)):
+        for row in rows:
+            await asyncio.to_thread(shutil.rmtree, state_dir / row["folder"], True)
+            await received.mark_purged(row["id"])
+        purged += len(rows)
+    return ArchiveRun(archived, purged)
 
 
 async def archive_loop(

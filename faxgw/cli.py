@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "faxgw.g3.cli",  # g3 encode / decode
     "faxgw.documents.cli",  # convert
     "faxgw.modem.cli",  # modem probe / send / receive
+    "faxgw.client_cli",  # send, status, modems: through the running daemon's API
 )
 
 

@@ -58,6 +58,11 @@ simulated_timing = "accelerated"
 stop_grace_s = 90                # SIGTERM: calls in progress may finish this long, then are
                                  # ended (and recorded as interrupted); unit TimeoutStopSec=120
 
+[inbound]                        # received faxes: every key and default in faxgw/inbound/routing.py
+default_tenant = ""              # tenantId for calls no route matches; "" = kept for the admin
+page_events_from = 3             # faxes reaching this many pages get an event per page; 0 = never
+                                 # [[inbound.route]] tables: tenant, modem and/or called_number
+
 [[modem]]                        # one table per modem; used by the scheduler
                                  # (none: a built-in hw-sim bank, see README "Scheduler and demo")
 name = "modem0"
@@ -79,6 +84,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from faxgw.inbound.routing import InboundConfig, InboundConfigError, parse_inbound
 from faxgw.webhooks.settings import WebhooksConfigError, WebhooksSettings, parse_settings
 
 
@@ -187,6 +193,7 @@ class Config:
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
+    inbound: InboundConfig = field(default_factory=InboundConfig)  # issue 12
 
     @property
     def state_dir(self) -> Path:
@@ -219,7 +226,7 @@ def load(path: str | Path) -> Config:
 
 
 def from_dict(raw: dict[str, Any]) -> Config:
-    unknown = set(raw) - set(_SECTIONS) - {"modem", "webhooks"}
+    unknown = set(raw) - set(_SECTIONS) - {"modem", "webhooks", "inbound"}
     if unknown:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
     sections = {name: _section(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
@@ -228,7 +235,11 @@ def from_dict(raw: dict[str, Any]) -> Config:
         webhooks = parse_settings(raw.get("webhooks"))
     except WebhooksConfigError as exc:
         raise ConfigError(str(exc)) from None
-    config = Config(**sections, modems=modems, webhooks=webhooks)
+    try:  # [inbound] has an array of route tables: its own parser (faxgw/inbound/routing.py)
+        inbound = parse_inbound(raw.get("inbound"))
+    except InboundConfigError as exc:
+        raise ConfigError(str(exc)) from None
+    config = Config(**sections, modems=modems, webhooks=webhooks, inbound=inbound)
     _check(config)
     return config
 

@@ -1,5 +1,5 @@
 """The daemon's operations side (issue 11): systemd notifications, the watchdog, the
-STATUS line, and the scheduler's attempts into the metrics.
+STATUS line, the scheduler's attempts into the metrics, and SIGHUP's reload.
 
     install(app)          after the scheduler's install: hooks attempts into the metrics
     async with Operations(app) as ops:   once the API listens
@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import warnings
 from typing import AsyncIterator
 
 from aiohttp import web
 
 from faxgw.api import ops_views
+from faxgw.config import Config
 from faxgw.sdnotify import Notifier, start_watchdog
 
 log = logging.getLogger("faxgw.ops")
@@ -36,6 +39,29 @@ async def _attempts_ctx(app: web.Application) -> AsyncIterator[None]:
     if scheduler is not None and scheduler.dispatcher is not None:
         scheduler.dispatcher.ctx.on_finished = ops_views.attempt_listener(app)
     yield
+
+
+def reload_webhooks(app: web.Application, new: Config) -> None:
+    """The new [webhooks] table: the delivery worker's policy (allowed and denied networks,
+    timeouts, retries, concurrency) and what the API checks an endpoint URL against at
+    creation. Deliveries in flight finish under the old settings. Only [webhooks] is
+    taken from the new config here; the scheduler applies [[modem]] itself."""
+    from faxgw.api.keys import CONFIG
+    from faxgw.api.webhook_events import WEBHOOK_WORKER
+
+    current = app[CONFIG]
+    if new.webhooks == current.webhooks:
+        return
+    worker = app.get(WEBHOOK_WORKER)
+    if worker is not None:
+        # The same ports as at start (worker_ctx): the API's own port stays denied.
+        worker.reconfigure(new.webhooks, (current.server.port,) if current.server.port else ())
+    # The app's config is the one piece of state a reload replaces: aiohttp warns about
+    # changing a running app's state, which here is the point.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        app[CONFIG] = dataclasses.replace(current, webhooks=new.webhooks)
+    log.info("webhooks policy reloaded")
 
 
 class Operations:
@@ -63,8 +89,9 @@ class Operations:
         self._tasks.append(asyncio.create_task(self.reload(config_path), name="reload"))
 
     async def reload(self, config_path: str | None) -> None:
-        """Re-read the config; apply the modem list. A refused config changes nothing (the
-        daemon keeps running on the old one: a typo must not take the box down)."""
+        """Re-read the config; apply the modem list and the webhooks policy. A refused
+        config changes nothing (the daemon keeps running on the old one: a typo must not
+        take the box down)."""
         from faxgw import config as configuration
         from faxgw.scheduler.wiring import SCHEDULER
 
@@ -81,6 +108,7 @@ class Operations:
                     scheduler = self.app.get(SCHEDULER)
                     if scheduler is not None:
                         await scheduler.reload(new)
+                    reload_webhooks(self.app, new)
                     log.info("config reloaded from %s", config_path)
             self.notifier.ready(status=await self._summary())
 

@@ -106,18 +106,22 @@ def cmd_tenant_list(args) -> int:
     return 0
 
 
-async def _demo_key(store, key_file: Path) -> str:
-    """Reuse the demo tenant's key kept in the state dir; create the tenant the first time."""
-    if key_file.exists():
+async def _demo_key(store, key_file: Path) -> tuple[str, str]:
+    """(tenantId, API key) of the demo tenant: the key kept in the state dir is reused; the
+    tenant is created the first time."""
+    tenant = await store.tenant_by_name(DEMO_TENANT)
+    if tenant and key_file.exists():
         key = key_file.read_text().strip()
         if await store.tenant_for_key(key):
-            return key
-    tenant = await store.tenant_by_name(DEMO_TENANT)
-    key = await store.add_api_key(tenant["id"]) if tenant else (await store.create_tenant(DEMO_TENANT))[1]
+            return tenant["id"], key
+    if tenant:
+        tenant_id, key = tenant["id"], await store.add_api_key(tenant["id"])
+    else:
+        tenant_id, key = await store.create_tenant(DEMO_TENANT)
     fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(key + "\n")
-    return key
+    return tenant_id, key
 
 
 def cmd_demo(args) -> int:
@@ -130,7 +134,11 @@ def cmd_demo(args) -> int:
     except ConfigError as exc:
         print(f"faxgw: {exc}", file=sys.stderr)
         return 2
-    key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
+    tenant_id, key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
+    # Faxes the demo's own receiving line answers belong to the demo tenant (issue 12).
+    config = configuration.from_dict({"server": {"listen": args.listen},
+                                      "storage": {"state_dir": str(state)},
+                                      "inbound": {"default_tenant": tenant_id}})
     base = f"http://{args.listen}"
     from faxgw.scheduler.simbank import demo_instructions  # issue 8: the simulated fax machine
 

@@ -8,8 +8,8 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from faxgw.api import (docs, middlewares, ops_views, pages, submit, views, webhook_events,
-                       webhook_views)
+from faxgw.api import (docs, middlewares, ops_views, pages, received_views, submit, views,
+                       webhook_events, webhook_views)
 from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE
 from faxgw.api.uploads import FAXES_DIR, DirSync, clear_staging
 from faxgw.archive import archive_loop, sweep_orphans
@@ -28,6 +28,7 @@ def create_app(config: Config) -> web.Application:
     app.cleanup_ctx.append(webhook_events.worker_ctx)  # issue 10: needs the store's context
     add_routes(app)
     ops_views.add_routes(app)  # issue 11: /health, /metrics, /modems (and the metrics' ctx)
+    received_views.add_routes(app)  # issue 12: /received/..., /admin/received
     return app
 
 

@@ -11,6 +11,7 @@ from faxgw.api.errors import ApiError, error_response, fax_not_found
 from faxgw.api.keys import STORE, TENANT
 from faxgw.api.openapi import allowed_methods
 from faxgw.api.ops_views import OPS_PATHS
+from faxgw.api.received_views import is_admin_path
 from faxgw.lifecycle import TransitionRefused
 from faxgw.store import NotFound
 
@@ -84,6 +85,8 @@ async def auth(request: web.Request, handler) -> web.StreamResponse:
     if request.path in PUBLIC_PATHS:
         return await handler(request)
     if request.path in OPS_PATHS:  # no tenant: public, or the admin key (api/ops_views.py)
+        return await handler(request)
+    if is_admin_path(request.path):  # issue 12: the admin key (api/received_views.py)
         return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")

@@ -6,9 +6,12 @@ import re
 
 from faxgw import __version__
 from faxgw.api import schemas
+from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
 STATUSES = [s.value for s in Status]
+# What a webhook endpoint can subscribe to: the statuses, and the received-fax events (issue 12).
+EVENT_NAMES = STATUSES + list(INBOUND_EVENTS)
 _TS = {"type": "string", "format": "date-time"}
 _UUID = {"type": "string", "format": "uuid"}
 
@@ -116,7 +119,7 @@ ENDPOINT_SCHEMA = {
     "type": "object", "required": ["endpointId", "tenantId", "url", "events", "createdOn"],
     "properties": {
         "endpointId": _UUID, "tenantId": _UUID, "url": {"type": "string"},
-        "events": {"type": "array", "items": {"type": "string", "enum": STATUSES}},
+        "events": {"type": "array", "items": {"type": "string", "enum": EVENT_NAMES}},
         "description": _nullable({"type": "string"}), "createdOn": _TS,
         "secret": {"type": "string", "description": "Only in the 201 answer: the HMAC-SHA256 signing secret."},
     },
@@ -209,8 +212,9 @@ def _paths(page_max: int) -> dict:
                          "type": "object", "required": ["url"], "additionalProperties": False,
                          "properties": {"url": {"type": "string", "description": "http or https"},
                                         "events": {"type": "array", "minItems": 1,
-                                                   "items": {"type": "string", "enum": STATUSES},
-                                                   "description": "Statuses to be told about; all by default."},
+                                                   "items": {"type": "string", "enum": EVENT_NAMES},
+                                                   "description": "Statuses (and received-fax events) "
+                                                                  "to be told about; all by default."},
                                         "description": {"type": "string", "maxLength": 500}}}}}},
                      "responses": {**_ok("Created; the secret is shown only here.", "WebhookEndpoint", "201"),
                                    "400": _error("A bad field."), "401": _COMMON["401"],
@@ -229,6 +233,7 @@ def _paths(page_max: int) -> dict:
 def spec(page_max: int = 1000) -> dict:
     from faxgw.api import webhook_openapi  # issue 10's additions; it imports this module's helpers
     from faxgw.api import ops_openapi  # issue 11: /health, /metrics, /modems
+    from faxgw.api import received_openapi  # issue 12: received faxes
 
     return {
         "openapi": "3.1.0",
@@ -238,13 +243,14 @@ def spec(page_max: int = 1000) -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": {**_paths(page_max), **webhook_openapi.PATHS, **ops_openapi.PATHS},
-        "webhooks": webhook_openapi.WEBHOOKS,
+        "paths": {**_paths(page_max), **webhook_openapi.PATHS, **ops_openapi.PATHS,
+                  **received_openapi.paths(page_max)},
+        "webhooks": {**webhook_openapi.WEBHOOKS, **received_openapi.WEBHOOKS},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
                                 **ops_openapi.SECURITY_SCHEMES},
             "schemas": {
-                **webhook_openapi.SCHEMAS, **ops_openapi.SCHEMAS,
+                **webhook_openapi.SCHEMAS, **ops_openapi.SCHEMAS, **received_openapi.SCHEMAS,
                 "Fax": FAX_SCHEMA, "Attempt": ATTEMPT_SCHEMA, "WebhookEndpoint": ENDPOINT_SCHEMA,
                 "StatusChange": {"type": "object", "required": ["faxStatus", "changedOn"], "properties": {
                     "faxStatus": {"type": "string", "enum": STATUSES}, "changedOn": _TS,

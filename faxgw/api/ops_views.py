@@ -22,6 +22,7 @@ from aiohttp import web
 from faxgw import __version__
 from faxgw.api.errors import error_response
 from faxgw.api.keys import CONFIG, STORE
+from faxgw.lifecycle import FAX_STATES, QUEUED
 from faxgw.metrics import CONTENT_TYPE, Metrics
 from faxgw.outcome import Outcome
 
@@ -31,9 +32,7 @@ METRICS = web.AppKey("metrics", Metrics)
 MODEM_COUNTERS = web.AppKey("modem_counters", dict)
 REPORTED_MODEMS = web.AppKey("reported_modems", set)  # modems in faxgw_modem_state
 
-# The claim's statuses, as literals: SQLite uses the partial index faxes_ready only when the
-# query's WHERE visibly implies the index's, which bound parameters do not.
-QUEUED_SQL = "('FaxReceived', 'FaxRetryAttempted', 'FaxRetry')"
+QUEUED_SQL = "(" + ", ".join(sorted(f"'{s.value}'" for s in QUEUED)) + ")"
 
 
 def new_admin_key() -> tuple[str, str]:
@@ -51,16 +50,21 @@ def add_routes(app: web.Application) -> None:
 
 
 # --- numbers from the store ---------------------------------------------------------------
-# Read through the store's reader connection; each is one indexed count or a GROUP BY.
+# Faxes by status come from fax_status_counts, which triggers keep in the transaction of every
+# change (migration 0005): a scrape reads a dozen rows however many faxes the box has sent.
 async def faxes_by_status(store) -> dict[str, int]:
-    rows = await store.db.fetchall(
-        "SELECT status, COUNT(*) FROM faxes WHERE archived_ms IS NULL GROUP BY status")
-    return {row[0]: row[1] for row in rows}
+    """Every status a fax can be in, 0 included: a gauge that drops to 0 must say so, not
+    vanish (an alert on FaxFailed would never see it clear)."""
+    rows = await store.db.fetchall("SELECT status, live FROM fax_status_counts")
+    counts = {s.value: 0 for s in FAX_STATES}
+    counts.update({row[0]: row[1] for row in rows})
+    return counts
 
 
 async def queue_depth(store) -> int:
+    # Queued faxes are never archived (only terminal ones are), so the live counts are theirs.
     row = await store.db.fetchone(
-        f"SELECT COUNT(*) FROM faxes INDEXED BY faxes_ready WHERE status IN {QUEUED_SQL}")
+        f"SELECT COALESCE(SUM(live), 0) FROM fax_status_counts WHERE status IN {QUEUED_SQL}")
     return row[0]
 
 

@@ -146,11 +146,13 @@ def webhook_url(value: Any) -> str:
 
 
 def event_list(value: Any) -> list[str]:
+    from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS  # issue 12: received faxes
+
+    valid = {s.value for s in Status} | set(INBOUND_EVENTS)
     if value is None:
-        return sorted(s.value for s in Status)
-    valid = {s.value for s in Status}
+        return sorted(valid)
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in valid for v in value):
-        raise bad_request("invalid_events", f"events must be a non-empty list of fax statuses: {', '.join(sorted(valid))}.")
+        raise bad_request("invalid_events", f"events must be a non-empty list of fax statuses or received-fax events: {', '.join(sorted(valid))}.")
     return sorted(set(value))
 
 

@@ -23,7 +23,8 @@ CLOUD_EVENT_SCHEMA = {
         "datacontenttype": {"const": "application/json"},
         "faxsequence": {"type": "integer", "minimum": 1, "description": "1, 2, 3, ... per fax."},
         "tenantid": _UUID,
-        "data": _ref("Fax"),
+        # A received fax's events (issue 12, com.faxgw.fax.Inbound*) carry the received fax.
+        "data": {"anyOf": [_ref("Fax"), _ref("ReceivedFax")]},
     },
 }
 

@@ -22,7 +22,7 @@ from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageReceiv
                            PageSource, SessionResult, TraceEntry)
 from faxgw.t30 import events as ev
 from faxgw.t30.engine import Engine
-from faxgw.t30.frames import describe
+from faxgw.t30.frames import FCF, describe
 from faxgw.t30.link import (CarrierLost, Class1Link, DialResult, LineDropped, LinkError,
                             LinkTimeout, ModemFault, Modulation, WrongCarrier)
 from faxgw.t30.negotiate import LocalCapabilities, QualityPolicy
@@ -367,15 +367,19 @@ def _new_result(direction: str, config: Class1Config, number: str | None,
 
 async def _session(runner: _Runner, result: SessionResult, connect) -> SessionResult:
     started = time.monotonic()
+    connected = False
     try:
         failed = await connect()
+        connected = failed is None
         finish = failed or await runner.run()
     except BaseException as exc:
         # Cancelled (the scheduler stops the call) or a bug: hang up all the same, then
         # let it through; a CancelledError is never turned into an outcome.
-        runner.trace.add("event", "cancelled" if isinstance(exc, asyncio.CancelledError)
-                         else f"aborted: {exc!r}")
-        await _end_call(runner)
+        cancelled = isinstance(exc, asyncio.CancelledError)
+        runner.trace.add("event", "cancelled" if cancelled else f"aborted: {exc!r}")
+        # A call we stop (the daemon's stop grace ran out) still ends the T.30 way: DCN
+        # tells the far end we are going before the line drops (T.30 5.3.6.1.8).
+        await _end_call(runner, goodbye=cancelled and connected and not runner.engine.finished)
         raise
     await _end_call(runner)
     _fill_result(result, runner, finish)
@@ -428,12 +432,13 @@ def _phase_a_end(runner: _Runner, outcome: Outcome, detail: str) -> ev.Finish:
     return ev.Finish(outcome, detail)
 
 
-async def _end_call(runner: _Runner) -> None:
+async def _end_call(runner: _Runner, goodbye: bool = False) -> None:
     """Hang up, then settle (callbacks, page workers), both to their end even when the
     session is cancelled meanwhile: nothing the session started may run on after it
     returned or raised. The cancellation propagates once they are done; both are bounded
-    (the hang-up by its budget, the callbacks by their grace), so this cannot hang."""
-    ending = asyncio.ensure_future(_hang_up_and_settle(runner))
+    (the hang-up by its budget, the callbacks by their grace), so this cannot hang.
+    `goodbye`: send DCN first (a call stopped from outside, still connected)."""
+    ending = asyncio.ensure_future(_hang_up_and_settle(runner, goodbye))
     cancelled = False
     while True:
         try:
@@ -447,9 +452,23 @@ async def _end_call(runner: _Runner) -> None:
         raise asyncio.CancelledError()
 
 
-async def _hang_up_and_settle(runner: _Runner) -> None:
+async def _hang_up_and_settle(runner: _Runner, goodbye: bool = False) -> None:
+    if goodbye:
+        await _send_dcn(runner)
     await _hang_up(runner)
     await runner.settle()
+
+
+async def _send_dcn(runner: _Runner) -> None:
+    """DCN on a call the engine did not end itself; bounded, and any failure only means
+    the hang-up follows at once (the far end then ends by its own timers)."""
+    frame = runner.engine.frame(FCF.DCN)
+    runner.trace.add("tx", describe(frame), "the call was stopped from outside")
+    try:
+        async with asyncio.timeout(runner.config.io_margin_s):
+            await runner.link.send_frames([frame])
+    except (TimeoutError, LinkError, ValueError) as exc:
+        runner.trace.add("event", "DCN not sent", repr(exc))
 
 
 def hang_up_budget_s(link: Class1Link, config: Class1Config) -> float:

@@ -7,7 +7,7 @@
     pool       the modems: probe, idle/busy/offline/probing, take out and put back
     attempt    one outgoing call: claim in, session, pages confirmed, result out
     dispatcher the claim loop: round-robin between tenants, one call per number
-    receiver   modems that answer: T.30 receive, TIFF + PDF stored with the sender's ident
+    receiver   modems that answer: T.30 receive; each call handed to faxgw.inbound
     service    all of it started and stopped as one; crash recovery at start
     looplag    event-loop lag and modem idle-gap statistics (benchmark, status file)
     simbank    the built-in hw-sim bank (demo, and configs without [[modem]])

@@ -23,7 +23,7 @@ from faxgw.modem.device import GENERIC, Modem, open_modem
 from faxgw.modem.dle import DLE_ETX
 from faxgw.modem.profiles import ecm_settings, find_profile, profile_dirs
 from faxgw.modem.states import CAN
-from faxgw.modem.results import Kind, Result
+from faxgw.modem.results import Kind, Result, caller_id_field
 from faxgw.modem.class1_session import Class1Config, Class1Session
 from faxgw.t30.link import Modulation
 from faxgw.t30.negotiate import LocalCapabilities
@@ -56,6 +56,12 @@ class PooledModem:
         self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
+        self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call (issue 12)
+
+    def take_caller_id(self) -> dict[str, str]:
+        """The caller-ID fields heard for the call being answered; cleared for the next."""
+        fields, self.caller_id = self.caller_id, {}
+        return fields
 
     async def open(self, on_result: Callable[["PooledModem", Result], None],
                    reprobe_s: float = 60.0) -> bool:
@@ -148,7 +154,7 @@ async def rescue(port: str, profile_name: str) -> None:
 
 
 def _decoder():
-    from faxgw.scheduler.receiver import G3PageDecoder
+    from faxgw.inbound.record import G3PageDecoder
 
     return G3PageDecoder()
 
@@ -318,6 +324,10 @@ class ModemPool:
 
     # --- receiving ------------------------------------------------------------------------
     def _unsolicited(self, modem: PooledModem, result: Result) -> None:
+        if result.kind is Kind.CALLER_ID and modem.state is ModemState.IDLE:
+            key, value = caller_id_field(result.text)
+            modem.caller_id[key] = value
+            return
         if result.kind is not Kind.RING or not modem.config.receive or self.on_ring is None:
             return
         if modem.state is not ModemState.IDLE:

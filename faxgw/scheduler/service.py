@@ -21,8 +21,10 @@ from faxgw.scheduler.looplag import LoopLag, summary
 from faxgw.scheduler.pages import PageStore, warm_up_codec
 from faxgw.scheduler.policy import backoff_s
 from faxgw.scheduler.pool import ModemPool, PooledModem
-from faxgw.scheduler.receiver import finish_left_over, receive_call
+from faxgw.inbound.service import InboundService
+from faxgw.scheduler.receiver import receive_call
 from faxgw.store import Store
+from faxgw.store.received import ReceivedStore
 
 log = logging.getLogger("faxgw.scheduler")
 
@@ -39,6 +41,7 @@ class Scheduler:
         self.lag = LoopLag()
         self.encoder: PageEncoder | None = None
         self._tasks: list[asyncio.Task] = []
+        self.inbound = InboundService(ReceivedStore(store.db), config.state_dir, config.inbound)
 
     async def start(self) -> None:
         self.lag.start()
@@ -93,7 +96,7 @@ class Scheduler:
         closed = await self.store.close_interrupted_attempts(retry_delay_s=delay)
         for attempt_id in closed:
             log.warning("attempt %s was interrupted by a stop or crash; closed", attempt_id)
-        for received in await asyncio.to_thread(finish_left_over, Path(self.config.state_dir)):
+        for received in await self.inbound.finish_left_over():
             log.warning("received fax %s was cut off by a stop or crash; its pages are kept",
                         received)
         return closed
@@ -112,7 +115,7 @@ class Scheduler:
         await self.pool.reconfigure(config.modems)
 
     async def _answer(self, modem: PooledModem) -> None:
-        await receive_call(modem, self.config.state_dir)
+        await receive_call(modem, self.inbound)
 
     async def stop(self) -> None:
         # The claim loop goes first: nothing new is dialled from here on.

@@ -77,4 +77,8 @@ def demo_instructions(base_url: str, key: str, state_dir: Path) -> str:
         f"-F document=@some.pdf {base_url}/fax\n"
         f"Watch it (FaxSent within a minute):\n"
         f"  curl -H 'Authorization: Bearer {key}' {base_url}/fax/<faxId>\n"
-        f"What the fax machine printed: {state_dir}/received/<id>/fax.pdf (and fax.tif)\n")
+        f"What the fax machine printed lands in your received faxes:\n"
+        f"  curl -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' "
+        f"-d '{{}}' {base_url}/received/search\n"
+        f"  curl -H 'Authorization: Bearer {key}' -o fax.pdf {base_url}/received/<receivedId>/pdf\n"
+        f"(and on disk: {state_dir}/received/<receivedId>/fax.pdf)\n")

@@ -94,6 +94,22 @@ class WebhookWorker:
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
 
+    def reconfigure(self, settings: WebhooksSettings, api_ports: tuple[int, ...] = ()) -> None:
+        """New settings (SIGHUP): URL policy, timeouts, retry and concurrency apply to every
+        attempt started from now on. Attempts in flight finish on the old client session,
+        which is closed after them; nothing in flight is cancelled or lost."""
+        old_session, in_flight = self._session, set(self._tasks)
+        self._settings = settings
+        self._policy = settings.url_policy(api_ports)
+        self._limits = settings.limits()
+        self._backoff = settings.backoff()
+        self._bodies.clear()  # the envelope's "source" may have changed
+        self._session = make_client_session(self._policy, self._limits)
+        closer = asyncio.create_task(_close_after(old_session, in_flight))
+        self._tasks.add(closer)  # stop() waits for it (or cancels it, which still closes)
+        closer.add_done_callback(self._tasks.discard)
+        self._wake.set()
+
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()
@@ -215,6 +231,13 @@ class WebhookWorker:
         await self._ledger.record(outcomes, now_ms())
         for outcome in outcomes:
             self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
+
+
+async def _close_after(session, attempts: set[asyncio.Task]) -> None:
+    try:
+        await asyncio.gather(*attempts, return_exceptions=True)
+    finally:
+        await session.close()
 
 
 def _reason(outcome: Outcome) -> str:

@@ -136,6 +136,15 @@ class ModemBank:
         self._modems[name] = modem
         return ModemInfo(name, number, modem.port.device, modem.port.slave_path)
 
+    def add_number(self, modem: str, number: str) -> None:
+        """One more number that rings ``modem`` (a DID: several numbers on one line)."""
+        self._call(lambda: self.exchange.register(number, self._modem(modem)))
+
+    def report_caller_id(self, modem: str, on: bool = True) -> None:
+        """The modem prints ``NMBR = <caller>`` and ``NDID = <dialled number>`` before the
+        first RING of each call (off by default, as on a modem without caller ID)."""
+        self._call(lambda: setattr(self._modem(modem), "caller_id", on))
+
     def modems(self) -> list[ModemInfo]:
         return [ModemInfo(m.name, m.number, m.port.device, m.port.slave_path)
                 for m in self._modems.values()]

@@ -49,6 +49,9 @@ class Modem:
         self.frozen = False
         self.gone = False
         self.garble_rate = 0.0
+        # Caller ID and the dialled number (DID) printed before the first RING of a call, as
+        # DID trunks deliver the digits before ringing; faxgw answers on the first RING.
+        self.caller_id = False
         self._line = bytearray()
         self._line_overflow = False
         self._last_line = ""
@@ -254,6 +257,9 @@ class Modem:
         self.s[1] = min(self.s[1] + 1, 255)
         if self.frozen:
             return
+        if self.caller_id and self.s[1] == 1:
+            self.info(f"NMBR = {call.caller.number}")
+            self.info(f"NDID = {call.dialed}")
         self.result("RING")
         if self.s[0] and self.s[1] >= self.s[0] and self._op is None:
             self.start_op(self._auto_answer())  # V.250 6.3.5 / S0: answer after n rings

@@ -1,5 +1,5 @@
 """SIGTERM during a call (hw-sim): the daemon stops claiming, lets the call end by itself,
-records the attempt, and exits 0."""
+records the attempt, and exits 0. (When the grace runs out mid-call: test_reload_webhooks.)"""
 
 from __future__ import annotations
 
@@ -65,3 +65,4 @@ async def test_sigterm_during_a_call_lets_it_finish_and_records_it(tmp_path):
         await store.close()
     assert fax["status"] == "FaxSent", dict(fax)
     assert [(a["outcome"], a["ended_ms"] is not None) for a in attempts] == [("success", True)]
+

@@ -3,6 +3,7 @@ to the documented number, FaxSent, and the fax machine's PDF on disk."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -45,6 +46,23 @@ async def test_demo_sends_to_the_simulated_fax_machine_within_a_minute(tmp_path)
             fax = await client.send(FAX_MACHINE_E164, make_pdf(2, seed=9))
             done = await client.wait_status(fax["faxId"], {"FaxSent", "FaxFailed"}, timeout=60)
             assert done["faxStatus"] == "FaxSent" and time.monotonic() - started < 60
+            # The demo's receiving line routes to the demo tenant: the newcomer sees the
+            # fax the simulated machine printed through the API, as the banner says.
+            assert "/received/search" in banner
+            auth = {"Authorization": f"Bearer {key}"}
+            base = f"http://127.0.0.1:{port}"
+            listed = []
+            for _ in range(100):  # listed from its first page; whole once the call ends
+                async with http.post(base + "/received/search", json={}, headers=auth) as r:
+                    assert r.status == 200, await r.text()
+                    listed = (await r.json())["receivedFaxes"]
+                if listed and listed[0]["status"] != "receiving":
+                    break
+                await asyncio.sleep(0.1)
+            [received] = listed
+            assert received["status"] == "received" and received["pageCount"] == 2
+            async with http.get(f"{base}/received/{received['receivedId']}/pdf", headers=auth) as r:
+                assert r.status == 200 and (await r.read()).startswith(b"%PDF")
         records = []
         for _ in range(50):
             records = [json.loads(p.read_text())

@@ -1,0 +1,206 @@
+"""Received faxes in the API (issue 12): list/search, get, download as PDF or TIFF, one
+page as PNG, mark read, delete; and, with the admin key, the faxes no route matched.
+
+Same rules as the fax endpoints: the API key decides the tenant, another tenant's fax (or
+one kept for the admin) answers exactly like one that does not exist, errors are
+``{"code", "message"}``. Routes are added by ``add_routes`` (one line in app.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+from aiohttp import web
+
+from faxgw.api import schemas
+from faxgw.api.errors import ApiError, bad_request
+from faxgw.api.keys import CONFIG, STORE, TENANT
+from faxgw.api.ops_views import _admin_refusal
+from faxgw.api.views import _decode_cursor, _encode_cursor, _json_body
+from faxgw.inbound.record import PDF_NAME, TIFF_NAME, page_name
+from faxgw.store.received import ReceivedQuery, ReceivedStore
+
+SEARCH_FIELDS = {"receivedDate", "receivedDateBefore", "sender", "unreadOnly", "limit", "cursor"}
+ADMIN_PREFIX = "/admin/received"
+MAX_SENDER = 64
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/received/search", search_received)
+    app.router.add_get("/received/{receivedId}", get_received, allow_head=False)
+    app.router.add_delete("/received/{receivedId}", delete_received)
+    app.router.add_put("/received/{receivedId}/read", mark_read)
+    app.router.add_get("/received/{receivedId}/pdf", download_pdf, allow_head=False)
+    app.router.add_get("/received/{receivedId}/tiff", download_tiff, allow_head=False)
+    app.router.add_get("/received/{receivedId}/pages/{n}", page_png, allow_head=False)
+    app.router.add_get(ADMIN_PREFIX, admin_list, allow_head=False)
+    app.router.add_get(ADMIN_PREFIX + "/{receivedId}/pdf", admin_pdf, allow_head=False)
+    app.router.add_put(ADMIN_PREFIX + "/{receivedId}/tenant", admin_assign)
+
+
+def is_admin_path(path: str) -> bool:
+    """Paths whose auth is the admin key, not a tenant's (the auth middleware asks)."""
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "received_fax_not_found", "No received fax with this receivedId exists.")
+
+
+def _store(request: web.Request) -> ReceivedStore:
+    return ReceivedStore(request.app[STORE].db)
+
+
+def _received_id(request: web.Request) -> str:
+    received_id = request.match_info["receivedId"]
+    if not schemas.is_uuid(received_id):
+        raise not_found()
+    return received_id.lower()
+
+
+async def _own(request: web.Request, with_session: bool = False) -> dict:
+    """The request's tenant's fax; for the admin's paths, one no route matched."""
+    tenant_id = None if is_admin_path(request.path) else request[TENANT]
+    found = await _store(request).get(tenant_id, _received_id(request), with_session)
+    if found is None:
+        raise not_found()
+    return found
+
+
+# --- tenant endpoints ---------------------------------------------------------------------
+async def get_received(request: web.Request) -> web.Response:
+    show = request.query.get("showSession", "false")
+    if show not in ("true", "false"):
+        raise bad_request("invalid_field", "showSession must be true or false.", field="showSession")
+    return web.json_response((await _own(request, show == "true"))["object"])
+
+
+async def search_received(request: web.Request) -> web.Response:
+    body = schemas.json_object(await _json_body(request))
+    schemas.reject_unknown(body, SEARCH_FIELDS)
+    query = _query(request, body, request[TENANT], unrouted=False)
+    faxes, last = await _store(request).search(query)
+    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(last)})
+
+
+def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bool) -> ReceivedQuery:
+    limits = request.app[CONFIG].limits
+    limit = schemas.integer(body.get("limit", limits.search_page_size))
+    if limit is None or not 1 <= limit <= limits.search_page_size_max:
+        raise bad_request("invalid_field", f"limit must be an integer from 1 to {limits.search_page_size_max}.",
+                          field="limit")
+    sender = body.get("sender")
+    if sender is not None and (not isinstance(sender, str) or not 1 <= len(sender) <= MAX_SENDER):
+        raise bad_request("invalid_field", f"sender must be 1 to {MAX_SENDER} characters.", field="sender")
+    unread = body.get("unreadOnly", False)
+    if not isinstance(unread, bool):
+        raise bad_request("invalid_field", "unreadOnly must be true or false.", field="unreadOnly")
+    after = _decode_cursor(body.get("cursor"))
+    query = ReceivedQuery(tenant_id, unrouted, sender=sender, unread_only=unread, limit=limit,
+                          after=after if after is not None else (-1, ""))
+    if body.get("receivedDate") is not None:
+        query = replace(query, since_ms=schemas.instant_ms(body["receivedDate"], "receivedDate"))
+    if body.get("receivedDateBefore") is not None:
+        query = replace(query, before_ms=schemas.instant_ms(body["receivedDateBefore"],
+                                                             "receivedDateBefore"))
+    return query
+
+
+def _cursor(last: tuple[int, str] | None) -> str | None:
+    return None if last is None else _encode_cursor({"created_ms": last[0], "id": last[1]})
+
+
+async def mark_read(request: web.Request) -> web.Response:
+    received_id = _received_id(request)
+    if not await _store(request).mark_read(request[TENANT], received_id):
+        raise not_found()
+    return web.json_response((await _own(request))["object"])
+
+
+async def delete_received(request: web.Request) -> web.Response:
+    found = await _own(request)
+    if found["row"]["status"] == "receiving":
+        raise ApiError(409, "still_receiving", "The fax is still being received; delete it after the call.")
+    folder = await _store(request).delete(request[TENANT], found["row"]["id"])
+    if folder is None:  # deleted by a concurrent request
+        raise not_found()
+    # The row first, then the files: a crash in between leaves files no record points to,
+    # never a record whose files are gone.
+    await asyncio.to_thread(shutil.rmtree, request.app[CONFIG].state_dir / folder, True)
+    return web.json_response(found["object"])
+
+
+def _file(request: web.Request, found: dict, name: str) -> Path:
+    row = found["row"]
+    if row["files_purged_ms"] is not None:
+        raise ApiError(410, "files_deleted", "The fax's files were deleted after the retention period.")
+    path = request.app[CONFIG].state_dir / row["folder"] / name
+    if row["status"] == "receiving" and name in (PDF_NAME, TIFF_NAME):
+        raise ApiError(409, "still_receiving", "The fax is still being received; its pages "
+                       "can be fetched one by one, the whole document after the call.")
+    if not path.is_file():
+        raise ApiError(404, "no_document", "This received fax has no pages.")
+    return path
+
+
+async def download_pdf(request: web.Request) -> web.StreamResponse:
+    found = await _own(request)
+    return _send(_file(request, found, PDF_NAME), "application/pdf", found, "pdf")
+
+
+async def download_tiff(request: web.Request) -> web.StreamResponse:
+    found = await _own(request)
+    return _send(_file(request, found, TIFF_NAME), "image/tiff", found, "tif")
+
+
+async def page_png(request: web.Request) -> web.StreamResponse:
+    found = await _own(request)
+    text = request.match_info["n"]
+    if not text.isdigit() or not 1 <= int(text) <= found["row"]["page_count"]:
+        raise ApiError(404, "page_not_found", f"This received fax has no page {text}.")
+    path = _file(request, found, page_name(int(text)))
+    return _send(path, "image/png", found, f"page-{int(text)}.png")
+
+
+def _send(path: Path, content_type: str, found: dict, suffix: str) -> web.StreamResponse:
+    name = f"received-{found['row']['id']}.{suffix}"
+    return web.FileResponse(path, headers={"Content-Type": content_type,
+                                           "Content-Disposition": f'attachment; filename="{name}"',
+                                           "Cache-Control": "private, max-age=3600"})
+
+
+# --- admin endpoints: faxes no route matched ----------------------------------------------
+async def admin_list(request: web.Request) -> web.Response:
+    if (refusal := _admin_refusal(request)) is not None:
+        return refusal
+    body = {k: v for k, v in request.query.items() if k in ("limit", "cursor")}
+    if "limit" in body:
+        body["limit"] = int(body["limit"]) if body["limit"].isdigit() else None
+    faxes, last = await _store(request).search(_query(request, body, None, unrouted=True))
+    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(last)})
+
+
+async def admin_pdf(request: web.Request) -> web.StreamResponse:
+    """So that the admin can see whose fax it is before giving it to a tenant."""
+    if (refusal := _admin_refusal(request)) is not None:
+        return refusal
+    return await download_pdf(request)
+
+
+async def admin_assign(request: web.Request) -> web.Response:
+    if (refusal := _admin_refusal(request)) is not None:
+        return refusal
+    body = schemas.json_object(await _json_body(request))
+    schemas.reject_unknown(body, {"tenantId"})
+    tenant_id = body.get("tenantId")
+    store = _store(request)
+    if not isinstance(tenant_id, str) or not schemas.is_uuid(tenant_id) \
+            or not await store.tenant_exists(tenant_id.lower()):
+        raise bad_request("invalid_tenant", "tenantId must name an existing tenant.", field="tenantId")
+    obj = await store.assign(_received_id(request), tenant_id.lower())
+    if obj is None:
+        raise not_found()
+    return web.json_response(obj)
