@@ -49,6 +49,9 @@ class AtClass1Link:
         self._fclass = fclass
         self._rx_up = False  # ATD's CONNECT: the modem listens on V.21 already (implicit +FRH=3)
         self._tx_up = False  # ATA's or a non-final frame's CONNECT: V.21 transmit carrier is on
+        # send_hdlc was stopped (cancelled) with its image-speed carrier still on: the next
+        # transaction turns it off first (<DLE><ETX>, twice if a frame was half written).
+        self._fast_tx_up = False
 
     @property
     def channel(self) -> AtChannel:
@@ -135,12 +138,18 @@ class AtClass1Link:
             raise ValueError("send_hdlc needs frames of address, control and FCF at least")
         async with self._transaction() as tx:
             await self._start_transmit(tx, f"AT+FTH={modulation.value}")
-            for index, frame in enumerate(frames):
-                await self._send_one_frame(tx, frame, index == 0, modulation.bit_rate)
-                if not self._tx_up:
-                    raise CarrierLost(f"+FTH={modulation.value}: carrier ended after "
-                                      f"frame {index + 1} of {len(frames)}")
-            self._tx_up = False
+            self._fast_tx_up = True
+            try:
+                for index, frame in enumerate(frames):
+                    await self._send_one_frame(tx, frame, index == 0, modulation.bit_rate)
+                    if not self._tx_up:
+                        raise CarrierLost(f"+FTH={modulation.value}: carrier ended after "
+                                          f"frame {index + 1} of {len(frames)}")
+            finally:
+                # _tx_up means a V.21 carrier that the next send_frames may use: never
+                # this one (a DCN after a cancel must go on V.21, not at 14400).
+                self._tx_up = False
+            self._fast_tx_up = False
             await tx.write_data(DLE_ETX)
             tx.end_data()
             reply = await tx.read_final(f"AT+FTH={modulation.value} end", accept=ANY_FINAL,
@@ -291,6 +300,8 @@ class AtClass1Link:
         """A channel transaction whose unexpected AT errors become ModemFault."""
         try:
             async with self._ch.transaction() as tx:
+                if self._fast_tx_up:
+                    await self._end_fast_carrier(tx)
                 if self._ch.mode is not Mode.COMMAND and not (self._rx_up or self._tx_up):
                     await leave_data_state(tx)  # a cancelled operation left data state
                 yield tx
@@ -298,6 +309,24 @@ class AtClass1Link:
             raise
         except ATChannelError as exc:
             raise ModemFault(f"{self._ch.port}: {exc}") from exc
+
+    async def _end_fast_carrier(self, tx: Transaction) -> None:
+        """Turn off the image-speed HDLC carrier of a send_hdlc that was stopped: wait for
+        the answer to the frame it wrote last if it has not come, then <DLE><ETX> alone
+        (T.31 8.3.5: carrier off, OK); one more if that only ended a half-written frame."""
+        self._fast_tx_up = False
+        label = "+FTH=<mod> (carrier off)"
+        for _ in range(3):
+            if self._ch.mode is not Mode.DATA_TX:  # the answer to our last frame is due
+                try:
+                    reply = await tx.read_final(label, accept=ANY_FINAL, data_mode=Mode.DATA_TX,
+                                                timeout_s=self._timing.tx_final_margin_s)
+                except ATTimeout:
+                    return
+                if reply.kind is not Kind.CONNECT:
+                    return
+            await tx.write_data(DLE_ETX)
+            tx.end_data()
 
     async def _select_class(self, tx: Transaction) -> None:
         self._rx_up = self._tx_up = False

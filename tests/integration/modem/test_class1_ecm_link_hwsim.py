@@ -96,3 +96,35 @@ async def test_listening_for_ecm_frames_on_v21_is_wrong_carrier_and_keeps_the_fr
 
         _, dis = await asyncio.gather(called_side(), calling_side())
     assert dis.data == DIS
+
+
+async def test_a_cancelled_send_hdlc_leaves_v21_for_the_next_frames(bank):
+    """A call stopped mid-partial-page still says DCN on V.21, not at the image speed."""
+    dcn = bytes([0xFF, 0x13, 0xFB])
+    many = list(block_frames([bytes(256)] * 200))
+    async with open_modem(device(bank, "caller"), PROFILE) as a, \
+            open_modem(device(bank, "called"), PROFILE) as b:
+        caller = a.class1_link()
+
+        async def called_side():
+            link = await answer_when_ringing(b)
+            await link.send_frames([DIS])
+            frames = await link.receive_hdlc(Modulation.V29_9600, 10)
+            goodbye = await link.receive_frame(10)
+            await link.hang_up()
+            return frames, goodbye
+
+        async def calling_side():
+            assert await caller.dial(CALLED, 30) is DialResult.CONNECTED
+            await caller.receive_frame(10)
+            sending = asyncio.ensure_future(caller.send_hdlc(Modulation.V29_9600, many))
+            await asyncio.sleep(0.5)
+            sending.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await sending
+            await caller.send_frames([dcn])
+            await caller.hang_up()
+
+        (frames, goodbye), _ = await asyncio.gather(called_side(), calling_side())
+    assert 0 < len(frames) < len(many)
+    assert goodbye.data == dcn and goodbye.fcs_ok
