@@ -78,6 +78,9 @@ port = "/dev/ttyACM0"
 profile = "hwsim-class1"         # a drivers/*.toml profile name; "" = detect
 send = true
 receive = false
+ecm = true                       # error correction mode (T.30 Annex A) and MMR, when the
+                                 # modem and the far end can; false for a misbehaving modem
+ecm_frame_size = 256             # octets per ECM frame: 256, or 64 for a noisy line
 ```
 """
 
@@ -161,6 +164,8 @@ class ModemConfig:
     profile: str = ""
     send: bool = True
     receive: bool = False
+    ecm: bool = True  # error correction mode (and MMR) where the modem and far end can
+    ecm_frame_size: int = 256  # 64: smaller ECM frames for a noisy line
 
 
 # --- scheduler (issue 8): the dial plan and the modem pool's policy ---------------------
@@ -313,6 +318,8 @@ def _modems(tables: Any) -> tuple[ModemConfig, ...]:
             raise ConfigError(f"modem[{i}].port: must not be empty")
         if not (m.send or m.receive):
             raise ConfigError(f"modem[{i}].send: a modem must send, receive or both")
+        if m.ecm_frame_size not in (256, 64):
+            raise ConfigError(f"modem[{i}].ecm_frame_size: must be 256 or 64")
     return tuple(modems)
 
 

@@ -144,6 +144,15 @@ class SessionResult:
     detail: str = ""  # technician's note added to the outcome's sentence
     trace: list[TraceEntry] = field(default_factory=list)
     modem_class: str = "1"  # the +FCLASS the call ran in: "1" (host T.30), "2" or "2.0"
+    # ECM (T.30 Annex A), zero without it: frame size, frames sent (received) the first
+    # time, frames sent again for PPRs, PPRs, RNRs, speed changes (CTC), EORs.
+    ecm_frame_size: int | None = None
+    ecm_frames: int = 0
+    frames_retransmitted: int = 0
+    pprs: int = 0
+    rnrs: int = 0
+    ctcs: int = 0
+    eors: int = 0
 
     @property
     def success(self) -> bool:

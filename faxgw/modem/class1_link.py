@@ -49,6 +49,9 @@ class AtClass1Link:
         self._fclass = fclass
         self._rx_up = False  # ATD's CONNECT: the modem listens on V.21 already (implicit +FRH=3)
         self._tx_up = False  # ATA's or a non-final frame's CONNECT: V.21 transmit carrier is on
+        # send_hdlc was stopped (cancelled) with its image-speed carrier still on: the next
+        # transaction turns it off first (<DLE><ETX>, twice if a frame was half written).
+        self._fast_tx_up = False
 
     @property
     def channel(self) -> AtChannel:
@@ -111,11 +114,13 @@ class AtClass1Link:
                 self._tx_up = False
                 await self._send_one_frame(tx, frame, first=index == 0)
 
-    async def _send_one_frame(self, tx: Transaction, frame: bytes, first: bool) -> None:
-        self._ch.note("frame>", frame.hex(" "))
+    async def _send_one_frame(self, tx: Transaction, frame: bytes, first: bool,
+                              bit_rate: int = V21_BIT_RATE) -> None:
+        self._ch.note("frame>", frame.hex(" ") if bit_rate == V21_BIT_RATE
+                      else f"{frame[:4].hex(' ')} .. ({len(frame)} bytes)")
         await tx.write_data(stuff(frame) + DLE_ETX)
         tx.end_data()
-        line_s = (len(frame) + HDLC_OVERHEAD_BYTES) * 8 * 1.25 / V21_BIT_RATE  # 1.25: bit stuffing
+        line_s = (len(frame) + HDLC_OVERHEAD_BYTES) * 8 * 1.25 / bit_rate  # 1.25: bit stuffing
         timeout_s = line_s + (PREAMBLE_S if first else 0) + self._timing.tx_final_margin_s
         reply = await tx.read_final("+FTH frame", timeout_s=timeout_s, accept=ANY_FINAL,
                                     data_mode=Mode.DATA_TX)
@@ -123,6 +128,69 @@ class AtClass1Link:
             self._tx_up = True  # not final (T.31 8.3.5): the carrier waits for the next frame
         elif reply.kind is not Kind.OK:
             self._carrier_ended(reply, "after an HDLC frame")
+
+    # --- HDLC at an image modulation (ECM, T.30 Annex A; T.31 8.3.1 +FTH/+FRH=<mod>) ------
+
+    async def send_hdlc(self, modulation: Modulation, frames: list[bytes]) -> None:
+        """One carrier of frames at ``modulation``: +FTH=<mod>, each frame after the
+        CONNECT that asks for it, then <DLE><ETX> alone turns the carrier off (T.31 8.3.5)."""
+        if not frames or any(len(frame) < 3 for frame in frames):
+            raise ValueError("send_hdlc needs frames of address, control and FCF at least")
+        async with self._transaction() as tx:
+            await self._start_transmit(tx, f"AT+FTH={modulation.value}")
+            self._fast_tx_up = True
+            try:
+                for index, frame in enumerate(frames):
+                    await self._send_one_frame(tx, frame, index == 0, modulation.bit_rate)
+                    if not self._tx_up:
+                        raise CarrierLost(f"+FTH={modulation.value}: carrier ended after "
+                                          f"frame {index + 1} of {len(frames)}")
+            finally:
+                # _tx_up means a V.21 carrier that the next send_frames may use: never
+                # this one (a DCN after a cancel must go on V.21, not at 14400).
+                self._tx_up = False
+            self._fast_tx_up = False
+            await tx.write_data(DLE_ETX)
+            tx.end_data()
+            reply = await tx.read_final(f"AT+FTH={modulation.value} end", accept=ANY_FINAL,
+                                        timeout_s=self._timing.tx_final_margin_s,
+                                        data_mode=Mode.DATA_TX)
+            if reply.kind is not Kind.OK:
+                self._carrier_ended(reply, "after the last ECM frame")
+
+    async def receive_hdlc(self, modulation: Modulation, timeout_s: float) -> list[ReceivedFrame]:
+        """The frames of the next carrier at ``modulation`` (+FRH=<mod>, again after each
+        frame) until the carrier ends; frames with a bad FCS are kept, marked."""
+        command = f"AT+FRH={modulation.value}"
+        frames: list[ReceivedFrame] = []
+        wait_s = timeout_s
+        while True:
+            try:
+                async with self._transaction() as tx:
+                    await self._start_receive(tx, command, wait_s)
+                    data, fcs_ok = await self._frame_data(tx, command)
+            except (CarrierLost, LinkTimeout, WrongCarrier):
+                # After frames: the carrier ended after its last frame (NO CARRIER), or
+                # it ended before this +FRH and the modem heard the next carrier, the far
+                # end's V.21 command (+FCERROR, which leaves that carrier to +FRH=3).
+                if frames:
+                    return frames
+                raise
+            if len(data) > 2:
+                frames.append(ReceivedFrame(data[:-2], fcs_ok))
+            wait_s = self._timing.frame_timeout_s  # the next frame of this carrier
+
+    async def _frame_data(self, tx: Transaction, command: str) -> tuple[bytes, bool]:
+        try:
+            data = await tx.read_data(self._timing.frame_timeout_s,
+                                      doubled=quirk_hooks.hdlc_data_doubled(self._profile.quirks))
+        except ATTimeout:
+            await self._abort_data(tx, command)
+            raise CarrierLost("frame data stopped before <DLE><ETX>") from None
+        reply = await tx.read_final(f"{command} frame", accept=ANY_FINAL)
+        if reply.kind in (Kind.OK, Kind.ERROR):
+            return data, reply.kind is Kind.OK  # T.31 8.3.6: ERROR after a frame = bad FCS
+        self._carrier_ended(reply, "during an HDLC frame")
 
     async def receive_frame(self, timeout_s: float) -> ReceivedFrame:
         loop = asyncio.get_running_loop()
@@ -144,16 +212,7 @@ class AtClass1Link:
                 self._rx_up = False  # ATD's CONNECT stands for this +FRH=3
             else:
                 await self._start_receive(tx, "AT+FRH=3", timeout_s)
-            try:
-                data = await tx.read_data(self._timing.frame_timeout_s,
-                                          doubled=quirk_hooks.hdlc_data_doubled(self._profile.quirks))
-            except ATTimeout:
-                await self._abort_data(tx, "AT+FRH=3")
-                raise CarrierLost("frame data stopped before <DLE><ETX>") from None
-            reply = await tx.read_final("+FRH frame", accept=ANY_FINAL)
-            if reply.kind in (Kind.OK, Kind.ERROR):
-                return data, reply.kind is Kind.OK  # T.31 8.3.6: ERROR after a frame = bad FCS
-            self._carrier_ended(reply, "during an HDLC frame")
+            return await self._frame_data(tx, "AT+FRH=3")
 
     # --- image data -------------------------------------------------------------------------
 
@@ -241,6 +300,8 @@ class AtClass1Link:
         """A channel transaction whose unexpected AT errors become ModemFault."""
         try:
             async with self._ch.transaction() as tx:
+                if self._fast_tx_up:
+                    await self._end_fast_carrier(tx)
                 if self._ch.mode is not Mode.COMMAND and not (self._rx_up or self._tx_up):
                     await leave_data_state(tx)  # a cancelled operation left data state
                 yield tx
@@ -248,6 +309,24 @@ class AtClass1Link:
             raise
         except ATChannelError as exc:
             raise ModemFault(f"{self._ch.port}: {exc}") from exc
+
+    async def _end_fast_carrier(self, tx: Transaction) -> None:
+        """Turn off the image-speed HDLC carrier of a send_hdlc that was stopped: wait for
+        the answer to the frame it wrote last if it has not come, then <DLE><ETX> alone
+        (T.31 8.3.5: carrier off, OK); one more if that only ended a half-written frame."""
+        self._fast_tx_up = False
+        label = "+FTH=<mod> (carrier off)"
+        for _ in range(3):
+            if self._ch.mode is not Mode.DATA_TX:  # the answer to our last frame is due
+                try:
+                    reply = await tx.read_final(label, accept=ANY_FINAL, data_mode=Mode.DATA_TX,
+                                                timeout_s=self._timing.tx_final_margin_s)
+                except ATTimeout:
+                    return
+                if reply.kind is not Kind.CONNECT:
+                    return
+            await tx.write_data(DLE_ETX)
+            tx.end_data()
 
     async def _select_class(self, tx: Transaction) -> None:
         self._rx_up = self._tx_up = False

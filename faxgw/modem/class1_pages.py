@@ -60,6 +60,10 @@ class ReceivedPages:
     def warm_up(self) -> None:
         """Decode an empty page in a thread: the codec's first use in a process is slow,
         and must not fall between a post-page command and our answer to it."""
+        warm_up = getattr(self.decoder, "warm_up", None)  # every coding (MMR too, for ECM)
+        if warm_up is not None:
+            self.tasks[-1] = asyncio.ensure_future(asyncio.to_thread(warm_up))
+            return
         fmt = PageFormat(Coding.MH, Resolution.FINE, WIDTH_A4_PX, 0, 14400)
         self.tasks[-1] = asyncio.ensure_future(asyncio.to_thread(self.decoder.decode, b"", fmt))
 
@@ -67,6 +71,11 @@ class ReceivedPages:
         self.arrived[index] = (data, fmt)
         self.tasks[index] = asyncio.ensure_future(
             asyncio.to_thread(self.decoder.decode, data, fmt))
+
+    async def ready(self, index: int, timeout_s: float) -> bool:
+        """Whether page ``index`` is decoded within ``timeout_s`` (the decode goes on)."""
+        done, _ = await asyncio.wait({self.tasks[index]}, timeout=timeout_s)
+        return bool(done)
 
     async def quality(self, index: int) -> PageQuality:
         try:
@@ -153,6 +162,12 @@ class G3Decoder:
 
         image, report = g3.decode(data, fmt.width_px, fmt.coding.value)
         return image, PageQuality(report.lines, report.bad_lines, report.longest_bad_run)
+
+    def warm_up(self) -> None:
+        """Compile the codec's kernels of every coding (MH, MR, MMR) now."""
+        from faxgw import g3
+
+        g3.warm_up()
 
 
 def received_tiff(pages: list[ReceivedPage]) -> bytes:

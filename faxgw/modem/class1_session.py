@@ -138,10 +138,16 @@ class _Runner:
     async def _perform(self, action: ev.LineAction) -> ev.Event:
         if isinstance(action, ev.AwaitPageQuality):
             assert self.received is not None
+            if action.timeout_s is not None and \
+                    not await self.received.ready(action.index, action.timeout_s):
+                self.trace.add("event", f"page {action.index + 1} still being decoded")
+                return ev.PageQualityPending(self.clock(), action.index)
             quality = await self.received.quality(action.index)
             return ev.PageQualityKnown(self.clock(), action.index, quality)
         if isinstance(action, ev.SendPage):
             return await self._send_page(action)
+        if isinstance(action, ev.FetchPage):
+            return await self._fetch_page(action)
         guard, call, done = self._plan(action)
         self.trace.add("cmd", type(action).__name__, _describe_action(action))
         try:
@@ -175,6 +181,15 @@ class _Runner:
         if isinstance(action, ev.SendSilence):
             return action.ms / 1000 + margin, lambda: link.send_silence(action.ms), \
                 lambda _: ev.SilenceDone(self.clock())
+        if isinstance(action, ev.SendHdlcFrames):
+            seconds = sum(len(f) + 4 for f in action.frames) * 8 / action.modulation.bit_rate
+            return seconds * 1.25 + 2.0 + margin, \
+                lambda: link.send_hdlc(action.modulation, list(action.frames)), \
+                self._hdlc_sent(action)
+        if isinstance(action, ev.ReceiveHdlcFrames):
+            return action.timeout_s + self.config.max_page_s, \
+                lambda: link.receive_hdlc(action.modulation, action.timeout_s), \
+                self._hdlc_received
         raise TypeError(f"not a line action: {action!r}")
 
     async def _send_frames(self, action: ev.SendFrames) -> None:
@@ -202,6 +217,29 @@ class _Runner:
     def _frame_received(self, frame) -> ev.Event:
         self.trace.add("rx", describe(frame.data), "" if frame.fcs_ok else "FCS error")
         return ev.FrameReceived(self.clock(), frame)
+
+    def _hdlc_sent(self, action: ev.SendHdlcFrames):
+        def done(_: Any) -> ev.Event:
+            self.trace.add("tx", f"{len(action.frames)} ECM frames at "
+                           f"{action.modulation.family} {action.modulation.bit_rate}")
+            return ev.FramesSent(self.clock())
+        return done
+
+    def _hdlc_received(self, frames) -> ev.Event:
+        bad = sum(1 for f in frames if not f.fcs_ok)
+        self.trace.add("rx", f"{len(frames)} ECM frames", f"{bad} with FCS errors" if bad else "")
+        return ev.HdlcFramesReceived(self.clock(), tuple(frames))
+
+    async def _fetch_page(self, action: ev.FetchPage) -> ev.Event:
+        assert self.pages is not None
+        try:
+            data = await self.pages.get(action.index, action.fmt)
+        except Exception as exc:  # noqa: BLE001 - any encoder failure ends the call cleanly
+            self.trace.add("event", "page encoding failed", repr(exc))
+            return ev.Abort(self.clock(), Outcome.DOCUMENT_ERROR, f"page {action.index + 1}: {exc}")
+        self.pages.prefetch(action.fmt, action.index + 1)  # the next page while this one goes
+        self.trace.add("event", f"page {action.index + 1}: {len(data)} bytes coded")
+        return ev.PageFetched(self.clock(), action.index, data)
 
     def _image_received(self, data: bytes) -> ev.Event:
         self.trace.add("rx", f"image data {len(data)} bytes")
@@ -259,6 +297,9 @@ def _describe_action(action: ev.LineAction) -> str:
         return f"{action.modulation.family} {action.modulation.bit_rate}{size}"
     if isinstance(action, ev.ReceiveFrame):
         return f"timeout {action.timeout_s:.2f} s"
+    if isinstance(action, (ev.SendHdlcFrames, ev.ReceiveHdlcFrames)):
+        count = f" {len(action.frames)} frames" if isinstance(action, ev.SendHdlcFrames) else ""
+        return f"HDLC {action.modulation.family} {action.modulation.bit_rate}{count}"
     if isinstance(action, ev.SendSilence):
         return f"{action.ms} ms"
     return ""
@@ -295,6 +336,9 @@ async def receive_fax(link: Class1Link, config: Class1Config, decoder: PageDecod
 def likely_format(config: Class1Config, pages: PageSource) -> PageFormat:
     local = config.local
     top = local.speeds()[0] if local.speeds() else Modulation.V27TER_2400
+    if local.ecm:  # most fax machines offer ECM and MMR: the likeliest format then
+        return PageFormat(Coding.MMR if local.mmr else Coding.MR if local.mr else Coding.MH,
+                          pages.resolution, pages.width_px, 0, top.bit_rate, ecm=True)
     return PageFormat(Coding.MR if local.mr else Coding.MH, pages.resolution, pages.width_px,
                       0, top.bit_rate)
 
@@ -474,4 +518,9 @@ def _fill_result(result: SessionResult, runner: _Runner, finish: ev.Finish) -> N
         result.bit_rate, result.modulation = dcs.modulation.bit_rate, dcs.modulation.family
         result.coding, result.resolution = dcs.coding, dcs.resolution
         result.width_px, result.min_scan_ms, result.ecm = dcs.width_px, dcs.min_scan_ms, dcs.ecm
+        if dcs.ecm:
+            result.ecm_frame_size = 64 if dcs.ecm_64_octet_frames else 256
+    result.ecm_frames, result.frames_retransmitted = report.ecm_frames, report.frames_retransmitted
+    result.pprs, result.rnrs, result.ctcs, result.eors = \
+        report.pprs, report.rnrs, report.ctcs, report.eors
     result.trace = runner.trace.entries

@@ -30,7 +30,8 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
                  "ati": (STRS, ())},
     "capabilities": {"fclass": (STR, None), "ftm": (INTS, ()), "frm": (INTS, ()),
                      "fth": (INTS, ()), "frh": (INTS, ())},
-    "driver": {"classes": (STRS, ("1.0", "1")), "dial_command": (STR, "ATDT")},
+    "driver": {"classes": (STRS, ("1.0", "1")), "dial_command": (STR, "ATDT"),
+               "ecm": (BOOL, True), "ecm_frame_size": (INT, 256)},
     "init": {"reset": (STR, "ATZ"), "commands": (STRS, ("ATE0", "ATV1", "ATQ0", "ATS0=0")),
              "hangup": (STR, "ATH0")},
     "serial": {"baudrate": (INT, 115200), "flow_control": (STR, "xonxoff"),
@@ -46,6 +47,16 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
 TOP_LEVEL = {"schema", "name", "description", "revision"}
 KNOWN_CLASSES = ("1", "1.0", "2", "2.0")
 FLOW_CONTROLS = ("xonxoff", "none")
+ECM_FRAME_SIZES = (256, 64)  # T.30 A.3.1
+
+
+def ecm_settings(profile: Profile, fth: tuple[int, ...], frh: tuple[int, ...],
+                 wanted: bool = True, frame_size: int = 256) -> tuple[bool, int]:
+    """(use ECM, frame size) for one modem: ECM needs HDLC at an image speed both ways
+    (+FTH=?/+FRH=? list more than V.21's 3), and neither the profile nor the modem's
+    config may turn it off; the smaller frame size of the two wins."""
+    at_speed = any(c != 3 for c in fth) and any(c != 3 for c in frh)
+    return (at_speed and profile.ecm and wanted), min(profile.ecm_frame_size, frame_size)
 
 
 class ProfileError(ValueError):
@@ -93,6 +104,8 @@ class Profile:
     capabilities: Capabilities
     classes: tuple[str, ...]
     dial_command: str
+    ecm: bool  # error correction mode may be used (when the modem can send HDLC at speed)
+    ecm_frame_size: int  # octets per ECM frame we send: 256, or 64 for a noisy line
     reset_command: str
     init_commands: tuple[str, ...]
     hangup_command: str
@@ -203,6 +216,7 @@ def _build(document: dict[str, Any], v: dict[str, dict[str, Any]], quirks: Quirk
         revision=document.get("revision", 1), path=path,
         identity=Identity(**v["identity"]), capabilities=Capabilities(**v["capabilities"]),
         classes=v["driver"]["classes"], dial_command=v["driver"]["dial_command"],
+        ecm=v["driver"]["ecm"], ecm_frame_size=v["driver"]["ecm_frame_size"],
         reset_command=v["init"]["reset"], init_commands=v["init"]["commands"],
         hangup_command=v["init"]["hangup"], baudrate=v["serial"]["baudrate"],
         flow_control=v["serial"]["flow_control"], tx_chunk_bytes=v["serial"]["tx_chunk_bytes"],
@@ -216,6 +230,8 @@ def _check_values(p: Profile, where: str) -> None:
 
     if not p.classes or any(c not in KNOWN_CLASSES for c in p.classes):
         fail("driver.classes", f"must list classes from {KNOWN_CLASSES}")
+    if p.ecm_frame_size not in ECM_FRAME_SIZES:
+        fail("driver.ecm_frame_size", f"must be one of {ECM_FRAME_SIZES}")
     if not p.dial_command.upper().startswith("ATD"):
         fail("driver.dial_command", "must start with ATD")
     for key, command in [("init.reset", p.reset_command), ("init.hangup", p.hangup_command),

@@ -118,14 +118,16 @@ def page_seconds(trace) -> tuple[float, ...]:
     retransmission after RTN included) to the MCF (or RTP) that confirmed it, from the session's
     trace. The training check (TCF) is a SendImage too, but an MCF never follows it
     before another SendImage does."""
-    out, started = [], None
+    out, started, ecm_page = [], None, False
     for entry in trace:
         if entry.kind == "cmd" and entry.what == "SendImage":
             started = entry.t_s
+        elif entry.kind == "cmd" and entry.what == "SendHdlcFrames" and not ecm_page:
+            started, ecm_page = entry.t_s, True  # ECM: from the page's first frames
         elif (entry.kind == "note" and ": page " in entry.what  # "MCF: page 2 confirmed",
               and entry.what.endswith(" confirmed") and started is not None):  # or RTP
             out.append(entry.t_s - started)
-            started = None
+            started, ecm_page = None, False
     return tuple(out)
 
 

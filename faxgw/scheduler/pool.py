@@ -21,7 +21,7 @@ from faxgw.logs import log_context
 from faxgw.modem.at_channel import AtChannel
 from faxgw.modem.device import GENERIC, Modem, open_modem
 from faxgw.modem.dle import DLE_ETX
-from faxgw.modem.profiles import find_profile, profile_dirs
+from faxgw.modem.profiles import ecm_settings, find_profile, profile_dirs
 from faxgw.modem.states import CAN
 from faxgw.modem.results import Kind, Result, caller_id_field
 from faxgw.modem.class1_session import Class1Config, Class1Session
@@ -137,7 +137,12 @@ class PooledModem:
             return CLASS2_SESSIONS[self.modem.fclass](
                 self.modem.channel, self.modem.profile, Class2Config(ident=self.ident),
                 _decoder())
-        local = LocalCapabilities(ident=self.ident, modulations=self._modulations())
+        info, caps = self.modem.info, self.modem.profile.capabilities
+        ecm, frame_size = ecm_settings(  # issue 7: ECM per modem (profile, [[modem]] keys)
+            self.modem.profile, info.fth if info else caps.fth, info.frh if info else caps.frh,
+            self.config.ecm, self.config.ecm_frame_size)
+        local = LocalCapabilities(ident=self.ident, modulations=self._modulations(),
+                                  ecm=ecm, ecm_frame_size=frame_size)
         return Class1Session(self.modem.class1_link(), Class1Config(local=local), _decoder())
 
     def _modulations(self) -> tuple[Modulation, ...]:

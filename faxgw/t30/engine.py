@@ -34,6 +34,14 @@ class EngineReport:
     dcs: DcsSettings | None = None  # the parameters of the last successful training
     trainings: int = 0
     pages: list[PageResult] = field(default_factory=list)
+    # ECM (T.30 Annex A): frames sent (or received) the first time, and what error
+    # correction cost: frames sent again, PPRs, RNRs, speed changes (CTC), EORs.
+    ecm_frames: int = 0
+    frames_retransmitted: int = 0
+    pprs: int = 0
+    rnrs: int = 0
+    ctcs: int = 0
+    eors: int = 0
 
     @property
     def pages_confirmed(self) -> int:

@@ -86,8 +86,34 @@ class Abort:
     detail: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PageFetched:
+    """ECM: the coded data of page ``index`` (answer to ``FetchPage``)."""
+
+    at: float
+    index: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class HdlcFramesReceived:
+    """ECM: the frames of one high-speed HDLC carrier, in order, up to its end."""
+
+    at: float
+    frames: tuple[ReceivedFrame, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageQualityPending:
+    """The decoder has not judged page ``index`` within ``AwaitPageQuality.timeout_s``."""
+
+    at: float
+    index: int
+
+
 Event = (Start | FramesSent | FrameReceived | ImageSent | ImageReceived | SilenceDone
-         | LinkFailed | PageQualityKnown | Abort)
+         | LinkFailed | PageQualityKnown | Abort | PageFetched | HdlcFramesReceived
+         | PageQualityPending)
 
 
 # --- line actions (exactly one per step, last) -----------------------------------------
@@ -141,9 +167,38 @@ class SendSilence:
 
 @dataclass(frozen=True, slots=True)
 class AwaitPageQuality:
-    """Wait for the decoder's verdict on page ``index`` (started by ``DecodePage``)."""
+    """Wait for the decoder's verdict on page ``index`` (started by ``DecodePage``).
+    ``timeout_s`` (ECM): wait at most that long, then answer ``PageQualityPending`` (the
+    receiver says RNR meanwhile); None waits for the verdict."""
 
     index: int
+    timeout_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchPage:
+    """ECM: get page ``index`` encoded for ``fmt``; the engine frames it itself."""
+
+    index: int
+    fmt: PageFormat
+
+
+@dataclass(frozen=True, slots=True)
+class SendHdlcFrames:
+    """ECM: one carrier of HDLC frames at an image modulation (+FTH=<mod>); the carrier
+    ends after the last frame. Answered by ``FramesSent``."""
+
+    modulation: Modulation
+    frames: tuple[bytes, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiveHdlcFrames:
+    """ECM: the frames of the next carrier at ``modulation`` (+FRH=<mod>), until it ends.
+    Answered by ``HdlcFramesReceived``."""
+
+    modulation: Modulation
+    timeout_s: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +250,7 @@ class DiscardPage:
 
 
 LineAction = (SendFrames | ReceiveFrame | SendImage | SendPage | ReceiveImage | SendSilence
-              | AwaitPageQuality | Finish)
+              | AwaitPageQuality | Finish | FetchPage | SendHdlcFrames | ReceiveHdlcFrames)
 Action = LineAction | Note | PreparePages | PageConfirmed | DecodePage | KeepPage | DiscardPage
 LINE_ACTIONS = (SendFrames, ReceiveFrame, SendImage, SendPage, ReceiveImage, SendSilence,
-                AwaitPageQuality, Finish)
+                AwaitPageQuality, Finish, FetchPage, SendHdlcFrames, ReceiveHdlcFrames)

@@ -129,6 +129,15 @@ class Class1Link(Protocol):
     async def receive_frame(self, timeout_s: float) -> ReceivedFrame:
         """``+FRH=3`` (or the next frame of a carrier already up); raises LinkTimeout etc."""
 
+    async def send_hdlc(self, modulation: Modulation, frames: list[bytes]) -> None:
+        """ECM: ``+FTH=<mod>``, the frames in one carrier at an image modulation, carrier
+        off after the last (T.31 8.3.5). Only needed by a link whose sessions use ECM."""
+
+    async def receive_hdlc(self, modulation: Modulation, timeout_s: float
+                           ) -> list[ReceivedFrame]:
+        """ECM: ``+FRH=<mod>`` frame after frame until that carrier ends; frames with a
+        bad FCS are returned marked (``fcs_ok`` False)."""
+
     async def send_image(self, modulation: Modulation, data: bytes) -> None:
         """``+FTM=<mod>``, send data (LSB first, DLE-stuffed by the link), DLE ETX, wait OK."""
 

@@ -27,7 +27,9 @@ class LocalCapabilities:
     widths: tuple[int, ...] = (WIDTH_A4_PX,)
     lengths: tuple[str, ...] = ("A4", "B4", "unlimited")
     min_scan_ms: int = 0  # what we need as receiver; honoured as a floor when sending
-    ecm: bool = False  # issue 7 adds ECM; until then never offered
+    ecm: bool = False  # error correction mode (T.30 Annex A) offered and used
+    ecm_frame_size: int = 256  # octets per ECM frame we send: 256, or 64 for bad lines
+    mmr: bool = True  # T.6 coding; offered only with ECM (T.30 Table 2 note: MMR needs ECM)
 
     def dis(self) -> DisCapabilities:
         """Our DIS: one scan time for every resolution (T7.7 = T3.85)."""
@@ -36,7 +38,7 @@ class LocalCapabilities:
             modulations=self.speeds(), fine=Resolution.FINE in self.resolutions,
             superfine=Resolution.SUPERFINE in self.resolutions, mr=self.mr,
             widths=self.widths, lengths=self.lengths, scan_ms=(scan, scan),
-            ready_to_receive=True)
+            ready_to_receive=True, ecm=self.ecm, mmr=self.ecm and self.mmr)
 
     def speeds(self) -> tuple[Modulation, ...]:
         """Our modulations in fallback order (V.17 short-train codes folded in)."""
@@ -69,10 +71,17 @@ def choose_dcs(remote: DisCapabilities, local: LocalCapabilities, modulation: Mo
     widths = [w for w in remote.widths if w in local.widths or w == WIDTH_A4_PX]
     width = max([w for w in widths if w <= wanted_width] or [WIDTH_A4_PX])
     length = remote.lengths[-1] if remote.lengths[-1] in local.lengths else "A4"
-    coding = Coding.MR if remote.mr and local.mr else Coding.MH
+    ecm = remote.ecm and local.ecm
+    if ecm and remote.mmr and local.mmr:
+        coding = Coding.MMR
+    else:
+        coding = Coding.MR if remote.mr and local.mr else Coding.MH
+    # With ECM the data travels in frames: no fill bits, so no minimum scan line time
+    # (T.30 Table 2 note 19: the receiver buffers the partial page).
     return DcsSettings(modulation=modulation, resolution=resolution, coding=coding,
                        width_px=width, length=length,
-                       min_scan_ms=_scan_ms(remote, local, resolution))
+                       min_scan_ms=0 if ecm else _scan_ms(remote, local, resolution),
+                       ecm=ecm, ecm_64_octet_frames=ecm and local.ecm_frame_size == 64)
 
 
 def page_format(dcs: DcsSettings) -> PageFormat:
@@ -83,9 +92,11 @@ def page_format(dcs: DcsSettings) -> PageFormat:
 
 def dcs_acceptable(dcs: DcsSettings, local: LocalCapabilities) -> bool:
     """Whether we, as receiver, can take what the sender commands."""
+    coding_ok = (dcs.coding is Coding.MH or (dcs.coding is Coding.MR and local.mr)
+                 or (dcs.coding is Coding.MMR and dcs.ecm and local.mmr))
     return (dcs.modulation in local.speeds() and dcs.resolution in local.resolutions
-            and (dcs.coding is Coding.MH or (dcs.coding is Coding.MR and local.mr))
-            and dcs.width_px in (*local.widths, WIDTH_A4_PX) and not dcs.ecm)
+            and coding_ok and dcs.width_px in (*local.widths, WIDTH_A4_PX)
+            and (local.ecm or not dcs.ecm))
 
 
 # --- training check (TCF) ---------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, PageOutcome, PageResult
 from faxgw.t30.dis import DcsSettings, page_modulation
+from faxgw.t30.ecm_receiver import ECM_COMMANDS, EcmReceiving
 from faxgw.t30.engine import Engine
 from faxgw.t30.events import (Action, AwaitPageQuality, DecodePage, DiscardPage, FramesSent,
                               FrameReceived, ImageReceived, KeepPage, LinkFailed,
@@ -27,7 +28,7 @@ _RESEND_STATE = {FCF.DIS: S.R_SEND_DIS, FCF.CFR: S.R_SEND_CFR, FCF.FTT: S.R_SEND
 _IGNORED_IN_COMMANDS = (FCF.NSS, FCF.NSF, FCF.SUB, FCF.SID, FCF.DIS, FCF.DTC, FCF.CSI)
 
 
-class Receiver(Engine):
+class Receiver(EcmReceiving, Engine):
     """Receives a document; ``KeepPage``/``DiscardPage`` tell the runner which to store."""
 
     X_BIT = False  # we sent DIS; the caller is the station that received it
@@ -49,6 +50,7 @@ class Receiver(Engine):
         self.crp_repeats = 0
         self.crp_return = S.R_WAIT_COMMAND
         self.page_wait_started = 0.0
+        self._ecm_reset()
 
     # --- phase B -------------------------------------------------------------------------
     def on_start(self, event: Start) -> list[Action]:
@@ -79,6 +81,8 @@ class Receiver(Engine):
     def _dispatch_command(self, frame: Frame, at: float) -> list[Action]:
         if frame.fcf is FCF.DCS:
             return self._dcs(frame, at)
+        if frame.fcf in ECM_COMMANDS and self.dcs is not None and self.dcs.ecm:
+            return self._ecm_command(frame, at)
         if frame.fcf in POST_PAGE_COMMANDS:
             return self._post_page_command(frame.fcf)
         if frame.fcf is FCF.DCN:
@@ -134,6 +138,8 @@ class Receiver(Engine):
                          note=f"TCF not received ({event.failure.value}): FTT")
 
     def on_cfr_sent(self, event: FramesSent) -> list[Action]:
+        if self.dcs is not None and self.dcs.ecm:
+            return self._receive_ecm_frames(event.at)
         return self._receive_page(event.at)
 
     def on_ftt_sent(self, event: FramesSent) -> list[Action]:
@@ -186,6 +192,8 @@ class Receiver(Engine):
         return self._answer(self.frame(FCF.RTN), f"{ppm.name} without a page: RTN")
 
     def on_quality(self, event: PageQualityKnown) -> list[Action]:
+        if self.dcs is not None and self.dcs.ecm:
+            return self.on_ecm_quality(event)
         verdict = judge_page(event.quality, self.policy)
         page = self.report.pages[event.index]
         page.total_lines, page.bad_lines = event.quality.total_lines, event.quality.bad_lines
@@ -202,7 +210,7 @@ class Receiver(Engine):
 
     def _answer(self, response: bytes, note: str) -> list[Action]:
         self.last_response = response
-        return self.send(S.R_SEND_PPM_RESPONSE, response, note=note)
+        return self.send(self._answer_state(), response, note=note)
 
     def on_response_sent(self, event: FramesSent) -> list[Action]:
         verdict = self.last_response[2] & 0xFE if self.last_response else FCF.RTN
@@ -236,7 +244,7 @@ class Receiver(Engine):
         self.crp_repeats += 1
         if self.crp_repeats > MAX_CRP_REPEATS or not self.last_sent:
             return self._finish(Outcome.PROTOCOL_ERROR, "far end keeps sending CRP")
-        state = _RESEND_STATE.get(self.last_sent[-1][2] & 0xFE, S.R_SEND_PPM_RESPONSE)
+        state = _RESEND_STATE.get(self.last_sent[-1][2] & 0xFE, self._answer_state())
         return self.send(state, *self.last_sent, note="CRP: repeating our last response")
 
     # --- the end -------------------------------------------------------------------------
@@ -266,4 +274,5 @@ class Receiver(Engine):
         (S.R_AWAIT_QUALITY, PageQualityKnown): "on_quality",
         (S.R_SEND_PPM_RESPONSE, FramesSent): "on_response_sent",
         (S.R_SEND_CRP, FramesSent): "on_crp_sent",
+        **EcmReceiving.ECM_HANDLERS,
     }

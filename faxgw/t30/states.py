@@ -7,12 +7,11 @@ the post-page message (MPS/EOP) and waits for its response; the answering receiv
 MCF/RTP/RTN. ``TRANSITIONS`` lists every move a state may make; the engine checks each
 move against it, so a handler cannot wander off the diagram unnoticed.
 
-ECM (T.30 Annex A, issue 7) slots in as more rows, not as flags in these: the transmitter
-gains T_SEND_PARTIAL_PAGE (FCD frames at the image speed, RCP), T_SEND_PPS and
-T_WAIT_PPS_RESPONSE (MCF, PPR with its bitmap, RNR, CTC/CTR, EOR/ERR); the receiver
-R_RECEIVE_ECM_FRAMES and R_SEND_PPS_RESPONSE. DIS/DCS already carry the ECM, MMR and frame
-size bits, ``PageFormat.ecm`` tells the page source, and T5 is in ``timers``. The one new
-primitive needed below is HDLC at the image modulation (+FTH=<mod>/+FRH=<mod>, T.31 8.3.1).
+ECM (T.30 Annex A) is more rows, not flags in these: the transmitter fetches the page
+(T_FETCH_PAGE), sends a partial page of FCD frames and RCP at the image speed
+(T_SEND_PARTIAL_PAGE), then PPS, RR, CTC or EOR (T_SEND_PPS) and waits for MCF, PPR, RNR,
+CTR or ERR (T_WAIT_PPS_RESPONSE); the receiver takes the frames of a carrier
+(R_RECEIVE_ECM_FRAMES) and answers PPS/RR/CTC/EOR (R_SEND_PPS_RESPONSE).
 """
 
 from __future__ import annotations
@@ -44,6 +43,12 @@ class State(str, Enum):
     T_SEND_PPM = "t_send_ppm"
     T_WAIT_PPM_RESPONSE = "t_wait_ppm_response"
     T_SEND_DCN = "t_send_dcn"
+    # calling transmitter, ECM
+    T_FETCH_PAGE = "t_fetch_page"
+    T_SEND_PARTIAL_PAGE = "t_send_partial_page"
+    T_SILENCE_BEFORE_PPS = "t_silence_before_pps"
+    T_SEND_PPS = "t_send_pps"
+    T_WAIT_PPS_RESPONSE = "t_wait_pps_response"
     # answering receiver
     R_SEND_DIS = "r_send_dis"
     R_WAIT_COMMAND = "r_wait_command"
@@ -55,6 +60,9 @@ class State(str, Enum):
     R_AWAIT_QUALITY = "r_await_quality"
     R_SEND_PPM_RESPONSE = "r_send_ppm_response"
     R_SEND_CRP = "r_send_crp"
+    # answering receiver, ECM
+    R_RECEIVE_ECM_FRAMES = "r_receive_ecm_frames"
+    R_SEND_PPS_RESPONSE = "r_send_pps_response"
     DONE = "done"
 
 
@@ -66,6 +74,10 @@ PHASE_OF: dict[State, Phase] = {
     State.T_SEND_PAGE: Phase.C, State.T_SILENCE_BEFORE_PPM: Phase.D,
     State.T_SEND_PPM: Phase.D, State.T_WAIT_PPM_RESPONSE: Phase.D,
     State.T_SEND_DCN: Phase.E,
+    State.T_FETCH_PAGE: Phase.C, State.T_SEND_PARTIAL_PAGE: Phase.C,
+    State.T_SILENCE_BEFORE_PPS: Phase.D, State.T_SEND_PPS: Phase.D,
+    State.T_WAIT_PPS_RESPONSE: Phase.D,
+    State.R_RECEIVE_ECM_FRAMES: Phase.C, State.R_SEND_PPS_RESPONSE: Phase.D,
     State.R_SEND_DIS: Phase.B, State.R_WAIT_COMMAND: Phase.B,
     State.R_RECEIVE_TCF: Phase.B, State.R_SEND_CFR: Phase.B, State.R_SEND_FTT: Phase.B,
     State.R_RECEIVE_PAGE: Phase.C, State.R_WAIT_PPM: Phase.D,
@@ -83,7 +95,8 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.T_SEND_TCF: frozenset({S.T_WAIT_CFR}),
     S.T_WAIT_CFR: frozenset({S.T_WAIT_CFR, S.T_SEND_DCS, S.T_SILENCE_BEFORE_PAGE,
                              S.T_SEND_DCN}),
-    S.T_SILENCE_BEFORE_PAGE: frozenset({S.T_SEND_PAGE}),
+    S.T_SILENCE_BEFORE_PAGE: frozenset({S.T_SEND_PAGE, S.T_FETCH_PAGE,
+                                        S.T_SEND_PARTIAL_PAGE}),
     S.T_SEND_PAGE: frozenset({S.T_SILENCE_BEFORE_PPM, S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PPM: frozenset({S.T_SEND_PPM}),
     S.T_SEND_PPM: frozenset({S.T_WAIT_PPM_RESPONSE}),
@@ -91,20 +104,31 @@ TRANSITIONS: dict[State, frozenset[State]] = {
                                       S.T_SILENCE_BEFORE_PAGE, S.T_SEND_DCS,
                                       S.T_SEND_DCN}),
     S.T_SEND_DCN: frozenset(),
+    S.T_FETCH_PAGE: frozenset({S.T_SEND_PARTIAL_PAGE, S.T_SEND_DCN}),
+    S.T_SEND_PARTIAL_PAGE: frozenset({S.T_SILENCE_BEFORE_PPS, S.T_SEND_DCN}),
+    S.T_SILENCE_BEFORE_PPS: frozenset({S.T_SEND_PPS}),
+    S.T_SEND_PPS: frozenset({S.T_WAIT_PPS_RESPONSE}),
+    S.T_WAIT_PPS_RESPONSE: frozenset({S.T_WAIT_PPS_RESPONSE, S.T_SEND_PPS,
+                                      S.T_SILENCE_BEFORE_PAGE, S.T_SEND_DCN}),
     S.R_SEND_DIS: frozenset({S.R_WAIT_COMMAND}),
     S.R_WAIT_COMMAND: frozenset({S.R_WAIT_COMMAND, S.R_SEND_DIS, S.R_RECEIVE_TCF,
                                  S.R_SEND_CFR, S.R_SEND_FTT, S.R_AWAIT_QUALITY,
-                                 S.R_SEND_PPM_RESPONSE, S.R_SEND_CRP}),
+                                 S.R_SEND_PPM_RESPONSE, S.R_SEND_CRP,
+                                 S.R_SEND_PPS_RESPONSE}),
     S.R_RECEIVE_TCF: frozenset({S.R_SEND_CFR, S.R_SEND_FTT}),
-    S.R_SEND_CFR: frozenset({S.R_RECEIVE_PAGE}),
+    S.R_SEND_CFR: frozenset({S.R_RECEIVE_PAGE, S.R_RECEIVE_ECM_FRAMES}),
     S.R_SEND_FTT: frozenset({S.R_WAIT_COMMAND}),
     S.R_RECEIVE_PAGE: frozenset({S.R_RECEIVE_PAGE, S.R_WAIT_PPM, S.R_WAIT_COMMAND}),
     S.R_WAIT_PPM: frozenset({S.R_WAIT_PPM, S.R_WAIT_COMMAND, S.R_AWAIT_QUALITY,
                              S.R_SEND_PPM_RESPONSE, S.R_RECEIVE_TCF, S.R_SEND_FTT,
-                             S.R_SEND_CRP}),
-    S.R_AWAIT_QUALITY: frozenset({S.R_SEND_PPM_RESPONSE}),
+                             S.R_SEND_CRP, S.R_SEND_PPS_RESPONSE}),
+    S.R_AWAIT_QUALITY: frozenset({S.R_SEND_PPM_RESPONSE, S.R_SEND_PPS_RESPONSE}),
     S.R_SEND_PPM_RESPONSE: frozenset({S.R_RECEIVE_PAGE, S.R_WAIT_COMMAND, S.R_SEND_DIS}),
     S.R_SEND_CRP: frozenset({S.R_WAIT_COMMAND, S.R_WAIT_PPM}),
+    S.R_RECEIVE_ECM_FRAMES: frozenset({S.R_RECEIVE_ECM_FRAMES, S.R_WAIT_PPM,
+                                       S.R_WAIT_COMMAND}),
+    S.R_SEND_PPS_RESPONSE: frozenset({S.R_RECEIVE_ECM_FRAMES, S.R_WAIT_COMMAND,
+                                      S.R_WAIT_PPM, S.R_SEND_DIS}),
     S.DONE: frozenset(),
 }
 # The wildcard row: every state may also end the session (move to DONE). The line can

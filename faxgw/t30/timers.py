@@ -25,6 +25,10 @@ MAX_PAGE_TRIES = 3
 MAX_DIS_REPEATS = 3
 # CRP asks us to repeat our last command; a far end that asks forever is broken.
 MAX_CRP_REPEATS = 3
+# ECM (T.30 Annex A): a receiver that is still storing the page answers RNR; it waits
+# this share of T4 for its decoder before each RNR, so that its answer comes within T4.
+ECM_READY_WAIT_SHARE_OF_T4 = 0.3
+
 # Re-listens after +FCERROR (wrong carrier), our own echo, or a garbled frame, per wait:
 # bounded so that a confused modem can never make the session spin.
 MAX_RELISTENS = 4
@@ -54,6 +58,8 @@ class Timers:
     t1_s: float = T1_S
     t2_s: float = T2_S
     t4_s: float = T4_S
+    t5_s: float = T5_S  # ECM: how long a receiver may keep answering RNR
 
     def scaled(self, factor: float) -> Timers:
-        return Timers(self.t1_s * factor, self.t2_s * factor, self.t4_s * factor)
+        return Timers(self.t1_s * factor, self.t2_s * factor, self.t4_s * factor,
+                      self.t5_s * factor)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, PageOutcome, PageResult, Resolution, WIDTH_A4_PX
 from faxgw.t30.dis import DcsSettings, DisCapabilities, page_modulation
+from faxgw.t30.ecm_transmitter import EcmSending
 from faxgw.t30.engine import Engine
 from faxgw.t30.events import (Abort, Action, FramesSent, FrameReceived, ImageSent, LinkFailed,
                               LinkFailure,
@@ -26,7 +27,7 @@ from faxgw.t30.timers import (MAX_COMMAND_TRIES, MAX_CRP_REPEATS, MAX_DIS_REPEAT
 S = State
 
 
-class Transmitter(Engine):
+class Transmitter(EcmSending, Engine):
     """Sends ``page_count`` pages; the page data come from the runner (``SendPage``)."""
 
     X_BIT = True  # we are the station that received DIS (T.30 clause 5.3.6.1)
@@ -38,7 +39,7 @@ class Transmitter(Engine):
         if page_count < 1:
             raise ValueError("a fax has at least one page")
         self.wanted_resolution, self.wanted_width = resolution, width_px
-        self.t1_s, self.t4_s = timers.t1_s, timers.t4_s
+        self.t1_s, self.t4_s, self.t5_s = timers.t1_s, timers.t4_s, timers.t5_s
         self.report.pages = [PageResult(index=i) for i in range(page_count)]
         self.t1_deadline = 0.0
         self.remote: DisCapabilities | None = None
@@ -53,6 +54,7 @@ class Transmitter(Engine):
         self.ppm = FCF.MPS
         self.dcs: DcsSettings | None = None
         self.fmt: PageFormat | None = None
+        self._ecm_reset()
 
     # --- phase B: DIS, DCS, TCF, CFR/FTT ------------------------------------------------
     def on_start(self, event: Start) -> list[Action]:
@@ -183,6 +185,8 @@ class Transmitter(Engine):
     # --- phase C: the page ---------------------------------------------------------------
     def on_page_silence(self, event: SilenceDone) -> list[Action]:
         assert self.dcs is not None and self.fmt is not None
+        if self.dcs.ecm:
+            return self._ecm_page_start()
         self.goto(S.T_SEND_PAGE)
         page = self.report.pages[self.page]
         page.attempts += 1
@@ -305,7 +309,9 @@ class Transmitter(Engine):
         return self.report.outcome
 
     def line_dropped_outcome(self) -> Outcome:
-        waiting_eop = self.state is S.T_WAIT_PPM_RESPONSE and self.ppm is FCF.EOP
+        waiting_eop = self.ppm is FCF.EOP and (
+            self.state is S.T_WAIT_PPM_RESPONSE
+            or (self.state is S.T_WAIT_PPS_RESPONSE and self.ecm_asked is FCF.PPS))
         return Outcome.EOP_UNANSWERED if waiting_eop else Outcome.FAR_END_HUNG_UP
 
     HANDLERS = {
@@ -325,4 +331,5 @@ class Transmitter(Engine):
         (S.T_WAIT_PPM_RESPONSE, FrameReceived): "on_ppm_response_frame",
         (S.T_WAIT_PPM_RESPONSE, LinkFailed): "on_ppm_response_failed",
         (S.T_SEND_DCN, FramesSent): "on_dcn_sent",
+        **EcmSending.ECM_HANDLERS,
     }

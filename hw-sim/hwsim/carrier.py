@@ -37,7 +37,13 @@ class Carrier:
     bit_errors: int = 0
     max_lag_s: float = 0.0
     page_number: int | None = None  # set once it carries anything but TCF zeros
+    hdlc_at_speed: bool = False  # HDLC frames at an image modulation (ECM, +FTH=<mod>)
     _waiters: list[asyncio.Future] = field(default_factory=list)
+
+    @property
+    def carries_frames(self) -> bool:
+        """HDLC frames: every V.21 carrier, and ECM frames at an image speed."""
+        return self.modulation.is_hdlc or self.hdlc_at_speed
 
     @property
     def active(self) -> bool:

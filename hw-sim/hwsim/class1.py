@@ -162,10 +162,10 @@ def _data_command(kind: str):
         if blocked:
             return blocked
         modulation = by_code(int(cmd.arg))
-        if kind == "+FTH":
-            return datamode.hdlc_transmit(modem)
+        if kind == "+FTH":  # <mod> other than 3: ECM frames at an image speed
+            return datamode.hdlc_transmit(modem, modulation)
         if kind == "+FRH":
-            return datamode.hdlc_receive(modem)
+            return datamode.hdlc_receive(modem, modulation=modulation)
         if kind == "+FTM":
             return datamode.image_transmit(modem, modulation)
         return datamode.image_receive(modem, modulation)

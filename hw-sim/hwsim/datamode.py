@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 DONE = "DONE"
 ERROR = "ERROR"
 MAX_FRAME = 256  # T.30 frames are at most 130 octets (efax: 3.45 s at 300 bit/s)
+MAX_ECM_FRAME = 264  # ECM: 4 octets of header and 256 of data (T.30 A.3.1)
 HDLC_IDLE_LIMIT_S = 30.0  # wall seconds of flags before the DCE gives up on the DTE
 CHUNK_WALL_S = 0.02  # pacing granularity of image data
 # A high-speed transmitter ends its carrier with a turn-off sequence, and the far
@@ -53,16 +54,20 @@ async def sleep_until(at: float) -> float:
 
 
 # -- HDLC transmit ---------------------------------------------------------------------
-async def hdlc_transmit(modem: "Modem") -> str:
+async def hdlc_transmit(modem: "Modem", modulation: Modulation = V21) -> str:
     modem.line_op = True
     call = modem.call
     state = modem.class1
     carrier = state.hdlc_tx if state.hdlc_tx and state.hdlc_tx.active else None
+    if carrier is not None and carrier.modulation != modulation:
+        carrier.end(now())
+        carrier = None
     if carrier is None:
-        carrier = call.start_carrier(modem, V21)
+        carrier = call.start_carrier(modem, modulation)
+        carrier.hdlc_at_speed = not modulation.is_hdlc
         state.hdlc_tx, state.hdlc_free_at = carrier, carrier.data_at
     state.detach_rx()
-    reader = FrameReader()
+    reader = FrameReader(MAX_FRAME if modulation.is_hdlc else MAX_ECM_FRAME)
     modem.set_sink(reader.sink)  # kept for the whole carrier: no byte falls between frames
     modem.result("CONNECT")
     try:
@@ -94,7 +99,7 @@ async def _send_frame(modem: "Modem", call, carrier: Carrier, frame: bytes) -> N
     line = with_fcs(frame)
     start = max(now(), state.hdlc_free_at)
     # Frame, FCS and one closing flag; HDLC zero-bit insertion is not modelled.
-    end = start + modem.timing.wall((len(line) + 1) * 8 / V21.bit_rate)
+    end = start + modem.timing.wall((len(line) + 1) * 8 / carrier.modulation.bit_rate)
     state.hdlc_free_at = end
     await sleep_until(end)
     call.send_frame(modem, carrier, line, start, end)
@@ -103,7 +108,8 @@ async def _send_frame(modem: "Modem", call, carrier: Carrier, frame: bytes) -> N
 class FrameReader:
     """Frames from the DTE in HDLC transmit state, split at DLE ETX, bounded."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_frame: int = MAX_FRAME) -> None:
+        self.max_frame = max_frame
         self.decoder = DleDecoder()
         self.current = bytearray()
         self.frames: list[bytes | None] = []
@@ -116,7 +122,7 @@ class FrameReader:
             payload, ended, used = self.decoder.feed(data)
             self.current += payload
             data = data[used:]
-            if len(self.current) > MAX_FRAME:
+            if len(self.current) > self.max_frame:
                 self.frames.append(None)
                 self.current.clear()
             elif ended:
@@ -145,7 +151,8 @@ class FrameReader:
 
 # -- HDLC receive -----------------------------------------------------------------------
 async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
-                       deadline: float | None = None, abort_code: str = "OK") -> str:
+                       deadline: float | None = None, abort_code: str = "OK",
+                       modulation: Modulation = V21) -> str:
     modem.line_op = True
     state = modem.class1
     listen_at = now() if listen_at is None else listen_at
@@ -153,8 +160,8 @@ async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
     carrier, index = await _lock_on(modem, listen_at, deadline, want=None)
     if carrier is None:
         return DONE
-    if not carrier.modulation.is_hdlc:
-        # Not consumed: a following +FRM may still lock onto this carrier.
+    if not (carrier.carries_frames and carrier.modulation.matches(modulation)):
+        # Not consumed: a following +FRM (or +FRH at another speed) may still lock on.
         modem.result("+FCERROR")
         return DONE
     modem.result("CONNECT")
@@ -214,7 +221,7 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
     carrier, index = await _lock_on(modem, listen_at, None, want=modulation)
     if carrier is None:
         return DONE
-    if not carrier.modulation.matches(modulation):
+    if carrier.hdlc_at_speed or not carrier.modulation.matches(modulation):
         if carrier.modulation.is_hdlc and state.far:
             modem.info("+FRH:3")  # T.31 8.5.1 adaptive reception: switch to HDLC
             return await hdlc_receive(modem, listen_at)

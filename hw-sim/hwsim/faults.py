@@ -18,11 +18,15 @@ class Faults:
     no_dialtone: bool = False  # the caller's line is dead: NO DIALTONE
     voice_answer: bool = False  # a person answers: no fax tones, NO CARRIER after S7
     drop_after_s: float | None = None  # line seconds after answer
-    drop_during_page: int | None = None  # the n-th page carrier of the call (1-based)
+    # the n-th page carrier of the call (1-based); with ECM, each carrier of FCD frames
+    # (a partial page, or frames sent again) is a page carrier
+    drop_during_page: int | None = None
     drop_after_page_bytes: int = 2048  # how far into that page the line dies
     bit_error_rate: float = 0.0  # per bit, on carriers at or above bit_errors_min_bps
     bit_errors_min_bps: int = 0  # 0 or 300 includes V.21 frames (their FCS then fails)
-    bit_errors_on: str = "all"  # "all" image carriers, "pages" or "training" only
+    # "all" image carriers, "pages" or "training" only, or "ecm_frames": only HDLC frames
+    # at image speeds (ECM), so that TCF trains clean and the error correction is tested
+    bit_errors_on: str = "all"
     bit_errors_pages: tuple[int, ...] | None = None  # only these page numbers
 
     def merged(self, other: "Faults | None") -> "Faults":
@@ -40,8 +44,8 @@ class Faults:
     def __post_init__(self) -> None:
         if not 0.0 <= self.bit_error_rate <= 0.5:
             raise ValueError("bit_error_rate must be within [0, 0.5]")
-        if self.bit_errors_on not in ("all", "pages", "training"):
-            raise ValueError("bit_errors_on must be 'all', 'pages' or 'training'")
+        if self.bit_errors_on not in ("all", "pages", "training", "ecm_frames"):
+            raise ValueError("bit_errors_on must be 'all', 'pages', 'training' or 'ecm_frames'")
 
 
 class FaultBook:

@@ -96,10 +96,16 @@ class Call:
                    start_at: float, end_at: float) -> None:
         """A frame with its FCS crossing the line; noise may hit V.21 too, and then the
         receiving DCE's FCS check fails (T.31 8.3.1.2: ERROR after the frame)."""
+        if carrier.hdlc_at_speed and carrier.page_number is None:
+            self._pages += 1  # ECM: a carrier of page frames counts as a page carrier
+            carrier.page_number = self._pages
         line = self._add_noise(carrier, frame)
         fcs_ok = fcs_good(line)
         carrier.push(Segment(start_at, end_at, line, fcs_ok))
-        self.record.add_frame(modem.number, end_at, frame[:-2], fcs_ok)
+        if carrier.modulation.is_hdlc:  # ECM frames at image speed: too many to log each
+            self.record.add_frame(modem.number, end_at, frame[:-2], fcs_ok)
+        else:
+            self._check_page_drop(carrier)
 
     def hang_up(self, by: str, result: str | None = None) -> None:
         """End the call (idempotent); both modems hear it."""
@@ -147,6 +153,8 @@ class Call:
         f = self.faults
         if f.bit_error_rate <= 0 or carrier.modulation.bit_rate < f.bit_errors_min_bps:
             return False
+        if f.bit_errors_on == "ecm_frames":
+            return carrier.hdlc_at_speed
         if f.bit_errors_on != "all" and carrier.modulation.is_hdlc:
             return False
         if f.bit_errors_on == "pages" and carrier.page_number is None:

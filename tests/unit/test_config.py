@@ -42,6 +42,14 @@ def test_full_config(tmp_path):
     assert [(m.name, m.send, m.receive) for m in c.modems] == [("m0", True, True), ("m1", True, False)]
 
 
+def test_ecm_is_on_per_modem_unless_turned_off():
+    c = config.from_dict({"modem": [{"name": "m0", "port": "/a"},
+                                    {"name": "m1", "port": "/b", "ecm": False},
+                                    {"name": "m2", "port": "/c", "ecm_frame_size": 64}]})
+    assert [(m.ecm, m.ecm_frame_size) for m in c.modems] == [(True, 256), (False, 256),
+                                                             (True, 64)]
+
+
 @pytest.mark.parametrize("raw, key", [
     ({"server": {"listen": "nohost"}}, "server.listen"),
     ({"server": {"listen": "h:70000"}}, "server.listen"),
@@ -56,6 +64,8 @@ def test_full_config(tmp_path):
     ({"modem": [{"name": "m0", "port": "/a"}, {"name": "m0", "port": "/b"}]}, "modem[1].name"),
     ({"modem": [{"name": "m0", "port": "/a", "send": False, "receive": False}]}, "modem[0].send"),
     ({"modem": [{"name": "m0", "port": "/a", "speed": 9600}]}, "modem[0].speed"),
+    ({"modem": [{"name": "m0", "port": "/a", "ecm_frame_size": 128}]}, "modem[0].ecm_frame_size"),
+    ({"modem": [{"name": "m0", "port": "/a", "ecm": "no"}]}, "modem[0].ecm"),
     ({"modem": {"name": "m0"}}, "modem"),
     ({"sever": {}}, "sever"),
 ])

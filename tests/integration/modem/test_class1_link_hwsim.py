@@ -53,7 +53,7 @@ async def answer_when_ringing(modem: Modem, timeout_s: float = 20.0):
 async def test_probe_matches_the_hwsim_profile(bank):
     async with open_modem(device(bank, "caller")) as modem:
         assert modem.profile.name == "hwsim-class1" and modem.matched_by == "identity"
-        assert modem.info.ftm == PROFILE.capabilities.ftm and modem.info.fth == (3,)
+        assert modem.info.ftm == PROFILE.capabilities.ftm and modem.info.fth == PROFILE.capabilities.fth
 
 
 async def test_call_frames_both_ways_and_image_with_dle_bytes(bank):

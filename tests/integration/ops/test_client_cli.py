@@ -15,7 +15,6 @@ import pytest
 from faxgw.cli import main
 
 from .test_daemon_ops import ADMIN_KEY, FAX_MACHINE, ROOT, new_tenant_key, start, stop, write_config
-from .test_stop import pdf
 
 
 @pytest.fixture(scope="module")
@@ -37,14 +36,34 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def sent(daemon, tmp_path_factory):
     """One 2-page fax sent with --wait; its output is checked by several tests."""
-    document = tmp_path_factory.mktemp("docs") / "two pages.pdf"
-    document.write_bytes(pdf(2))
+    folder = tmp_path_factory.mktemp("docs")
+    documents = [folder / f"page {n}.png" for n in (1, 2)]
+    for n, document in enumerate(documents):
+        document.write_bytes(busy_png(n))
     capture = _Capture()
     with capture:
-        status = main(["send", FAX_MACHINE, str(document), "--wait", "--url", daemon["url"],
+        status = main(["send", FAX_MACHINE, *map(str, documents), "--wait", "--url", daemon["url"],
                        "--api-key", daemon["key"], "--metadata", '{"case": "4711"}'])
     fax_id = re.search(r"^fax ([0-9a-f-]{36}) ", capture.out, re.MULTILINE).group(1)
     return {"status": status, "out": capture.out, "err": capture.err, "faxId": fax_id}
+
+
+def busy_png(seed: int) -> bytes:
+    """A page of many small marks: with ECM and MMR (the simulated fax machine offers both)
+    a blank page crosses the line in a fraction of a second, this one takes seconds."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    ink = np.zeros((2200, 1728), bool)
+    for _ in range(5500):
+        y, x = int(rng.integers(0, 2190)), int(rng.integers(0, 1700))
+        ink[y:y + int(rng.integers(1, 8)), x:x + int(rng.integers(1, 20))] = True
+    out = io.BytesIO()
+    Image.fromarray(~ink).save(out, "PNG", dpi=(204, 196))
+    return out.getvalue()
 
 
 class _Capture:

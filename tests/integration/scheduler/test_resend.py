@@ -18,7 +18,8 @@ async def test_retry_after_drop_at_page_3_resends_pages_3_onwards(client, bank, 
     answering = bank.add_modem("4400", name="in4400")
     receiver = Daemon(tmp_path / "rx", [], answering=[answering]).start()
     try:
-        bank.fault_next_call("4400", drop_during_page=3)
+        # 500 bytes in: with ECM and MMR (both daemons offer them) a page is under 2 KB
+        bank.fault_next_call("4400", drop_during_page=3, drop_after_page_bytes=500)
         pdf = make_pdf(5, seed=3)
         before = dt.datetime.now().astimezone()
         fax = await client.send("4400", pdf)

@@ -34,13 +34,14 @@ def inks(tmp_path, count: int, lines: int, fine: bool) -> list[np.ndarray]:
     return [ink for _, ink in make_pages(tmp_path, count, lines=lines, fine=fine)]
 
 
-async def send_to_efax(timing, efax, tmp_path, count, lines, resolution):
+async def send_to_efax(timing, efax, tmp_path, count, lines, resolution, local=None):
     pages = inks(tmp_path, count, lines, resolution is Resolution.FINE)
     with ModemBank(timing=timing, log_path=tmp_path / "calls.jsonl") as bank:
         a, b = bank.add_modem("1001"), bank.add_modem("1002")
         receiver = efax.start_receiver(b.device)
         confirmed: list = []
-        result = await faxgw_send(a.device, "1002", pages, resolution, confirmed=confirmed)
+        result = await faxgw_send(a.device, "1002", pages, resolution, confirmed=confirmed,
+                                  local=local)
         received = await asyncio.to_thread(efax.receiver_result, receiver)
         record = await bank.wait_for_call_async("1002", timeout=30)
     assert result.outcome is Outcome.SUCCESS, result.to_json(indent=1)[-4000:]
@@ -70,11 +71,11 @@ async def test_faxgw_sends_to_efax_in_real_time(efax, tmp_path):
     assert result.bit_rate == 14400
 
 
-async def receive_from_efax(timing, efax, tmp_path, count, lines, fine):
+async def receive_from_efax(timing, efax, tmp_path, count, lines, fine, local=None):
     made = make_pages(tmp_path, count, lines=lines, fine=fine)
     with ModemBank(timing=timing, log_path=tmp_path / "calls.jsonl") as bank:
         a, b = bank.add_modem("1001"), bank.add_modem("1002")
-        receiving = asyncio.ensure_future(faxgw_receive(b.device))
+        receiving = asyncio.ensure_future(faxgw_receive(b.device, local=local))
         await asyncio.sleep(1.0)  # let faxgw set the modem up and listen for RING
         sent = await asyncio.to_thread(efax.send, a.device, "1002", [p for p, _ in made])
         result, pages = await receiving

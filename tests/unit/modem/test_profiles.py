@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from faxgw.modem.profiles import (
-    DRIVERS_DIR, ProfileError, find_profile, load_all, load_profile, parse_profile,
+    DRIVERS_DIR, ProfileError, ecm_settings, find_profile, load_all, load_profile,
+    parse_profile,
 )
 from faxgw.modem.quirks import QUIRKS
 
@@ -24,8 +25,26 @@ def test_hwsim_contract_sections_are_intact():
     assert set(document["capabilities"]) == {"fclass", "ftm", "frm", "fth", "frh"}
     assert "hdlc_dle_undoubled" in document["quirks"]
     profile = find_profile("hwsim-class1", [DRIVERS_DIR])
-    assert profile.identity.model == "SimFax C1" and profile.capabilities.fth == (3,)
+    # HDLC at V.21 and, for ECM frames, at every image speed (issue 7)
+    assert profile.identity.model == "SimFax C1" and profile.capabilities.fth[0] == 3
+    assert set(profile.capabilities.ftm) <= set(profile.capabilities.fth)
+    assert profile.capabilities.fth == profile.capabilities.frh
     assert not profile.is_generic
+
+
+def test_ecm_is_used_only_where_profile_config_and_modem_all_allow_it():
+    hwsim = find_profile("hwsim-class1", [DRIVERS_DIR])
+    at_speed = (3, 146)
+    assert ecm_settings(hwsim, at_speed, at_speed) == (True, 256)
+    assert ecm_settings(hwsim, (3,), at_speed) == (False, 256)  # no +FTH=146: no ECM
+    assert ecm_settings(hwsim, at_speed, at_speed, wanted=False)[0] is False
+    assert ecm_settings(hwsim, at_speed, at_speed, frame_size=64) == (True, 64)
+    off = parse_profile({**MINIMAL, "driver": {"ecm": False, "ecm_frame_size": 64}},
+                        where="acme.toml")
+    assert (off.ecm, off.ecm_frame_size) == (False, 64)
+    assert ecm_settings(off, at_speed, at_speed) == (False, 64)
+    with pytest.raises(ProfileError, match="driver.ecm_frame_size"):
+        parse_profile({**MINIMAL, "driver": {"ecm_frame_size": 128}}, where="acme.toml")
 
 
 def test_generic_profile_has_no_identity_and_spells_out_every_timing():

@@ -80,6 +80,22 @@ class LineEnd:
                                     [ReceivedFrame(bytes(f)) for f in frames]))
         await asyncio.sleep(0)
 
+    async def send_hdlc(self, modulation: Modulation, frames: list[bytes]) -> None:
+        self._check()
+        self._transmit(Transmission(self.name, modulation,
+                                    [ReceivedFrame(bytes(f)) for f in frames]))
+        await asyncio.sleep(0)
+
+    async def receive_hdlc(self, modulation: Modulation, timeout_s: float
+                           ) -> list[ReceivedFrame]:
+        self.rest = []
+        t = await self._next(timeout_s)
+        if t.modulation is Modulation.V21 or not t.is_hdlc:
+            self.rest = list(t.frames) if t.is_hdlc else []
+            raise WrongCarrier(f"{self.name}: {t.modulation.name} while expecting HDLC at "
+                               f"{modulation.name}")
+        return list(t.frames)
+
     async def send_image(self, modulation: Modulation, data: bytes) -> None:
         self._check()
         self._transmit(Transmission(self.name, modulation, data=bytes(data)))
@@ -111,7 +127,7 @@ class LineEnd:
         if self.rest:
             return self.rest.pop(0)
         t = await self._next(timeout_s)
-        if not t.is_hdlc:
+        if not t.is_hdlc or t.modulation is not Modulation.V21:
             raise WrongCarrier(f"{self.name}: image carrier while listening for V.21")
         if not t.frames:
             raise LinkTimeout("empty carrier")

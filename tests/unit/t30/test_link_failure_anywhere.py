@@ -29,13 +29,14 @@ from faxgw.t30.receiver import Receiver
 from faxgw.t30.states import State
 from faxgw.t30.transmitter import Transmitter
 
+from tests.unit.t30.ecm_steps import (DIS_ECM, ECM_LOCAL, dcs_ecm_fif, ecm_carrier, pps)
 from tests.unit.t30.steps import far, ident_frame, line
 from tests.unit.t30.test_receiver import dcs_fif
 from tests.unit.t30.test_transmitter import DIS_V17
 
 GOOD = PageQuality(1000, 0, 0)
 TORN = PageQuality(1000, 300, 80)
-SENDS = (ev.SendFrames, ev.SendImage, ev.SendPage, ev.SendSilence)
+SENDS = (ev.SendFrames, ev.SendImage, ev.SendPage, ev.SendSilence, ev.SendHdlcFrames)
 # Where the line (or the modem) is gone: a hang-up as the far end's doing.
 HUNG_UP = {Outcome.FAR_END_HUNG_UP, Outcome.EOP_UNANSWERED}
 
@@ -140,7 +141,61 @@ def receiver_walks() -> list[Snapshot]:
     return w.snapshots
 
 
-SNAPSHOTS = transmitter_walks() + receiver_walks()
+def ecm_transmitter_walks() -> list[Snapshot]:
+    # Two pages in ECM: page 1 answered PPR (one frame resent), then RNR (polled with RR),
+    # then MCF; page 2 answered MCF to PPS-EOP; DCN.
+    w = Walk("tx-ecm", Transmitter(ECM_LOCAL, 2))
+    w(ev.Start(0.0))
+    w(far(1.0, FCF.DIS, DIS_ECM))
+    w(ev.FramesSent(1.3)), w(ev.SilenceDone(1.4)), w(ev.ImageSent(3.0))
+    w(far(3.5, FCF.CFR))
+    w(ev.SilenceDone(3.6))  # FetchPage
+    w(ev.PageFetched(3.7, 0, bytes(600)))  # three frames
+    w(ev.FramesSent(4.0)), w(ev.SilenceDone(4.1)), w(ev.FramesSent(4.3))
+    w(far(4.6, FCF.PPR, bytes([0b010]) + bytes(31)))
+    w(ev.SilenceDone(4.7)), w(ev.FramesSent(4.9)), w(ev.SilenceDone(5.0)), w(ev.FramesSent(5.2))
+    w(far(5.5, FCF.RNR))
+    w(ev.FramesSent(5.8))
+    w(far(6.1, FCF.MCF))
+    w(ev.SilenceDone(6.2))
+    w(ev.PageFetched(6.3, 1, bytes(300)))
+    w(ev.FramesSent(6.6)), w(ev.SilenceDone(6.7)), w(ev.FramesSent(6.9))
+    w.settled = Outcome.SUCCESS
+    w(far(7.2, FCF.MCF))
+    assert w.engine.report.pages_confirmed == 2 and w.engine.state is State.T_SEND_DCN
+    return w.snapshots
+
+
+def ecm_receiver_walks() -> list[Snapshot]:
+    # Page 1: frame 1 of 3 with a bad FCS (PPR), resent; PPS-MPS found the page still
+    # being stored (RNR), RR, MCF. Page 2 whole, PPS-EOP, MCF; DCN.
+    w = Walk("rx-ecm", Receiver(LocalCapabilities(ident="1002", ecm=True)))
+    w(ev.Start(0.0))
+    w(ev.FramesSent(0.5))
+    w(far(1.1, FCF.DCS, dcs_ecm_fif(), x_bit=True))
+    w(ev.ImageReceived(2.7, bytes(2700)))
+    w(ev.FramesSent(3.0))
+    w(ecm_carrier(4.0, {0: b"a" * 256, 1: b"b" * 256, 2: b"c"}, bad=frozenset({1})))
+    w(pps(4.3, FCF.MPS, 0, 0, 3))
+    w(ev.FramesSent(4.6))
+    w(ecm_carrier(5.0, {1: b"b" * 256}))
+    w(pps(5.3, FCF.MPS, 0, 0, 3))
+    w(ev.PageQualityPending(5.5, 0))
+    w(ev.FramesSent(5.8))
+    w(far(6.0, FCF.RR, x_bit=True))
+    w(ev.PageQualityKnown(6.2, 0, GOOD))
+    w(ev.FramesSent(6.5))
+    w(ecm_carrier(7.0, {0: b"d" * 100}))
+    w(pps(7.3, FCF.EOP, 1, 0, 1))
+    w(ev.PageQualityKnown(7.4, 1, GOOD))
+    w.settled = Outcome.SUCCESS
+    w(ev.FramesSent(7.7))
+    assert w.engine.report.pages_confirmed == 2 and w.engine.document_complete
+    return w.snapshots
+
+
+SNAPSHOTS = (transmitter_walks() + receiver_walks() + ecm_transmitter_walks()
+             + ecm_receiver_walks())
 FAILURES = list(ev.LinkFailure)
 
 
