@@ -166,8 +166,13 @@ class PooledModem:
 
 
 async def rescue(port: str, profile_name: str) -> None:
-    """Best effort: <DLE><ETX> (ends transmit data), CAN (aborts a receive), then the
-    channel's recovery ladder (AT, +++, ATH, ATZ). Failures are left to the next probe."""
+    """Best effort: <DLE><ETX> twice, CAN, then the channel's recovery ladder (AT, +++,
+    ATH, ATZ). Failures are left to the next probe.
+
+    The first <DLE><ETX> ends image data (+FTM) or the frame a dead process left half
+    written (+FTH); in HDLC transmit the modem then waits for the next frame, and only the
+    second, empty frame turns the carrier off (T.31 8.3.3) -- without it an ECM call cut
+    mid-block keeps the modem deaf until the far end hangs up. CAN aborts a receive."""
     try:
         profile = find_profile(profile_name or GENERIC, profile_dirs())
         channel = await AtChannel.open(port, profile.channel_settings())
@@ -176,7 +181,7 @@ async def rescue(port: str, profile_name: str) -> None:
     try:
         async with asyncio.timeout(PROBE_TIMEOUT_S):
             async with channel.transaction() as tx:
-                tx.write_raw(DLE_ETX + CAN, "end any data state left by a previous run")
+                tx.write_raw(DLE_ETX + DLE_ETX + CAN, "end any data state left by a previous run")
                 await asyncio.sleep(0.3)
             await channel.recover()
     except Exception as exc:  # noqa: BLE001
