@@ -64,11 +64,11 @@ async def send(efax, box: Box, sender: str, number: str, pages) -> None:
 def conforms(value: dict, schema: str) -> None:
     """``value`` matches the daemon's own OpenAPI document (what schemathesis cannot reach:
     it has no received fax to look at)."""
-    import jsonschema
+    import jsonschema_rs  # comes with schemathesis (the test extra); jsonschema does not
 
     document = spec()
     root = {"$ref": f"#/components/schemas/{schema}", "components": document["components"]}
-    jsonschema.Draft202012Validator(root).validate(value)
+    jsonschema_rs.Draft202012Validator(root).validate(value)
 
 
 def ink(png: bytes) -> np.ndarray:
