@@ -90,3 +90,21 @@ def _extended(text: str) -> Command:
         name, arg = text.split("=", 1)
         return Command(name.upper(), "=", arg)
     return Command(upper, "", "")
+
+
+def numeric_parameter(state_of, attr: str, allowed: range, listing: str):
+    """The handler of a numeric parameter command kept in ``getattr(state_of(modem), attr)``:
+    ``=?`` lists ``listing``, ``?`` reads, ``=n`` sets n when in ``allowed``, else ERROR
+    (T.31 and T.32 parameters alike)."""
+    def handler(modem, cmd: Command):
+        state = state_of(modem)
+        if cmd.op == "=?":
+            modem.info(listing)
+        elif cmd.op == "?":
+            modem.info(str(getattr(state, attr)))
+        elif cmd.op == "=" and cmd.arg.isdigit() and int(cmd.arg) in allowed:
+            setattr(state, attr, int(cmd.arg))
+        else:
+            return "ERROR"
+        return None
+    return handler

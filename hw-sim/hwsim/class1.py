@@ -10,7 +10,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from . import datamode
-from .atcommand import Command
+from .atcommand import Command, numeric_parameter
 from .carrier import Carrier
 from .modulation import CED, by_code
 from .timing import now
@@ -244,18 +244,7 @@ def cmd_fclass(modem: "Modem", cmd: Command):
 
 
 def _numeric_param(attr: str, allowed: range, listing: str):
-    def handler(modem: "Modem", cmd: Command):
-        state = modem.class1
-        if cmd.op == "=?":
-            modem.info(listing)
-        elif cmd.op == "?":
-            modem.info(str(getattr(state, attr)))
-        elif cmd.op == "=" and cmd.arg.isdigit() and int(cmd.arg) in allowed:
-            setattr(state, attr, int(cmd.arg))
-        else:
-            return ERROR
-        return None
-    return handler
+    return numeric_parameter(lambda modem: modem.class1, attr, allowed, listing)
 
 
 def cmd_fit(modem: "Modem", cmd: Command):

@@ -20,7 +20,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from . import class2_params as cp
-from .atcommand import Command
+from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
 from .class2_firmware import Firmware, dcs_params, dis_params, ecm_supported
 from .hdlc import DLE_ETX, dle_stuff
@@ -338,18 +338,7 @@ def _ident(attr: str):
 
 
 def _number(attr: str, allowed: range, listing: str):
-    def handler(modem: "Modem", cmd: Command):
-        state = modem.class2
-        if cmd.op == "=?":
-            modem.info(listing)
-        elif cmd.op == "?":
-            modem.info(str(getattr(state, attr)))
-        elif cmd.op == "=" and cmd.arg.isdigit() and int(cmd.arg) in allowed:
-            setattr(state, attr, int(cmd.arg))
-        else:
-            return ERROR
-        return None
-    return handler
+    return numeric_parameter(lambda modem: modem.class2, attr, allowed, listing)
 
 
 def _zeros(listing: str, count: int):
