@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aiohttp
 import pytest
 
@@ -11,6 +13,11 @@ from hwsim import ModemBank
 from .gateway import Client, Daemon, EfaxAnswerer
 
 SEND_MODEMS = ("3001", "3002", "3003")
+# The pool these tests dial out on mixes the classes (issue 9): out2 is a Class 2.0 modem,
+# which runs T.30 in its firmware, beside two Class 1 modems that faxgw's engine drives.
+DRIVERS = Path(__file__).resolve().parents[3] / "drivers"
+CLASS20_MODEM = "out2"
+PROFILES = {CLASS20_MODEM: "hwsim-class20"}
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +25,9 @@ def bank(tmp_path_factory):
     log = tmp_path_factory.mktemp("bank") / "calls.jsonl"
     with ModemBank(timing="accelerated", log_path=log) as b:
         for i, number in enumerate(SEND_MODEMS, start=1):
-            b.add_modem(number, name=f"out{i}")
+            name = f"out{i}"
+            profile = DRIVERS / f"{PROFILES[name]}.toml" if name in PROFILES else None
+            b.add_modem(number, name=name, profile=profile)
         yield b
         assert not b.log.errors, f"simulator errors: {b.log.errors}"
 
@@ -27,7 +36,8 @@ def bank(tmp_path_factory):
 def daemon(bank, tmp_path_factory, request):
     """A module may set RETRY (a dict of [retry] keys) for its own backoffs."""
     retry = getattr(request.module, "RETRY", {})
-    d = Daemon(tmp_path_factory.mktemp("daemon"), bank.modems(), retry=retry).start()
+    d = Daemon(tmp_path_factory.mktemp("daemon"), bank.modems(), retry=retry,
+               profiles=PROFILES).start()
     yield d
     d.stop()
 

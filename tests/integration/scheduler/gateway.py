@@ -38,8 +38,10 @@ def toml_table(name: str, values: dict) -> str:
 
 class Daemon:
     def __init__(self, root: Path, modems: list, retry: dict | None = None,
-                 scheduler: dict | None = None, answering: list = ()) -> None:
-        """``modems`` dial out; ``answering`` only answer (faxgw as the fax machine)."""
+                 scheduler: dict | None = None, answering: list = (),
+                 profiles: dict[str, str] | None = None) -> None:
+        """``modems`` dial out; ``answering`` only answer (faxgw as the fax machine);
+        ``profiles`` names a modem's driver profile where it is not hwsim-class1."""
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self.state_dir = root / "state"
@@ -50,7 +52,7 @@ class Daemon:
                 + toml_table("sender", SENDER))
         for m in modems:
             text += toml_table("[modem]", {"name": m.name, "port": m.device,
-                                            "profile": "hwsim-class1"})
+                                            "profile": (profiles or {}).get(m.name, "hwsim-class1")})
         for m in answering:
             text += toml_table("[modem]", {"name": m.name, "port": m.device,
                                             "profile": "hwsim-class1", "send": False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
+from .conftest import CLASS20_MODEM
 from .gateway import make_pdf
 
 BUSY = "The number was busy."
@@ -26,6 +27,8 @@ async def test_busy_every_time_gives_six_attempts_then_failed_and_retry_buys_one
     assert {a["outcome"] for a in attempts} == {"busy"}
     assert {a["failedReason"] for a in attempts} == {BUSY}
     assert not any(a["manual"] or a["inProgress"] for a in attempts)
+    # Six calls rotate over the pool, so the Class 2.0 modem's busy line maps the same way.
+    assert CLASS20_MODEM in {a["modem"] for a in attempts}
     assert len(calls_to(bank, "4100")) == 6
     assert {c["result"] for c in calls_to(bank, "4100")} == {"busy"}
 
