@@ -81,6 +81,8 @@ receive = false
 ecm = true                       # error correction mode (T.30 Annex A) and MMR, when the
                                  # modem and the far end can; false for a misbehaving modem
 ecm_frame_size = 256             # octets per ECM frame: 256, or 64 for a noisy line
+rings_before_answer = 1          # receive: answer on this RING; 2 on an analog line whose
+                                 # caller ID (used by [inbound] routes) comes after ring 1
 ```
 """
 
@@ -166,6 +168,7 @@ class ModemConfig:
     receive: bool = False
     ecm: bool = True  # error correction mode (and MMR) where the modem and far end can
     ecm_frame_size: int = 256  # 64: smaller ECM frames for a noisy line
+    rings_before_answer: int = 1  # 2 on an analog line with caller ID (it comes after ring 1)
 
 
 # --- scheduler (issue 8): the dial plan and the modem pool's policy ---------------------
@@ -320,6 +323,8 @@ def _modems(tables: Any) -> tuple[ModemConfig, ...]:
             raise ConfigError(f"modem[{i}].send: a modem must send, receive or both")
         if m.ecm_frame_size not in (256, 64):
             raise ConfigError(f"modem[{i}].ecm_frame_size: must be 256 or 64")
+        if not 1 <= m.rings_before_answer <= 10:
+            raise ConfigError(f"modem[{i}].rings_before_answer: must be 1 to 10")
     return tuple(modems)
 
 

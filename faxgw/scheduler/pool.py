@@ -44,6 +44,11 @@ class ModemState(StrEnum):
     PROBING = "probing"
 
 
+# Rings of one call come every 6 s (2 s on, 4 s off; ETSI and North America alike): a
+# longer silence means the caller gave up and a RING after it is a new call.
+RING_GAP_S = 8.0
+
+
 class PooledModem:
     def __init__(self, config: ModemConfig, ident: str = "", gaps: list[float] | None = None
                  ) -> None:
@@ -66,6 +71,9 @@ class PooledModem:
         self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
         self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call (issue 12)
+        self.caller_id_at = 0.0  # when the last caller-ID field came
+        self.rings = 0  # RINGs of the call now ringing (answered at rings_before_answer)
+        self.last_ring = 0.0
 
     @property
     def free(self) -> bool:
@@ -367,13 +375,30 @@ class ModemPool:
         if result.kind is Kind.CALLER_ID and modem.free:
             key, value = caller_id_field(result.text)
             modem.caller_id[key] = value
+            modem.caller_id_at = time.monotonic()
             return
         if result.kind is not Kind.RING or not modem.config.receive or self.on_ring is None:
             return
         if not modem.free:  # in a call, or being claimed: the caller rings again
             return
+        if self._count_ring(modem) < modem.config.rings_before_answer:
+            return  # caller ID of an analog line comes after the first ring
+        modem.rings = 0
         modem.state = ModemState.BUSY
         self._spawn(self._answer(modem))
+
+    @staticmethod
+    def _count_ring(modem: PooledModem) -> int:
+        """This RING's number in its call: rings more than RING_GAP_S apart are two calls,
+        and caller ID heard before the previous call's silence is that call's, not this."""
+        now = time.monotonic()
+        if now - modem.last_ring > RING_GAP_S:
+            modem.rings = 0
+            if now - modem.caller_id_at > RING_GAP_S:
+                modem.caller_id = {}
+        modem.rings += 1
+        modem.last_ring = now
+        return modem.rings
 
     async def _answer(self, modem: PooledModem) -> None:
         failed, reason = False, ""

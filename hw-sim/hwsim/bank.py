@@ -145,10 +145,16 @@ class ModemBank:
         """One more number that rings ``modem`` (a DID: several numbers on one line)."""
         self._call(lambda: self.exchange.register(number, self._modem(modem)))
 
-    def report_caller_id(self, modem: str, on: bool = True) -> None:
+    def report_caller_id(self, modem: str, on: bool = True, after_first_ring: bool = False) -> None:
         """The modem prints ``NMBR = <caller>`` and ``NDID = <dialled number>`` before the
-        first RING of each call (off by default, as on a modem without caller ID)."""
-        self._call(lambda: setattr(self._modem(modem), "caller_id", on))
+        first RING of each call (off by default, as on a modem without caller ID), or, with
+        ``after_first_ring``, between the first and second RING, where an analog line's
+        caller ID (Bellcore FSK) arrives."""
+        def set_on() -> None:
+            target = self._modem(modem)
+            target.caller_id = on
+            target.caller_id_after_first_ring = after_first_ring
+        self._call(set_on)
 
     def modems(self) -> list[ModemInfo]:
         return [ModemInfo(m.name, m.number, m.port.device, m.port.slave_path)

@@ -52,6 +52,7 @@ class Modem:
         # Caller ID and the dialled number (DID) printed before the first RING of a call, as
         # DID trunks deliver the digits before ringing; faxgw answers on the first RING.
         self.caller_id = False
+        self.caller_id_after_first_ring = False  # analog lines: between RING 1 and 2
         self._line = bytearray()
         self._line_overflow = False
         self._last_line = ""
@@ -264,12 +265,17 @@ class Modem:
         self.s[1] = min(self.s[1] + 1, 255)
         if self.frozen:
             return
-        if self.caller_id and self.s[1] == 1:
-            self.info(f"NMBR = {call.caller.number}")
-            self.info(f"NDID = {call.dialed}")
+        if self.caller_id and self.s[1] == 1 and not self.caller_id_after_first_ring:
+            self._report_caller_id(call)
         self.result("RING")
+        if self.caller_id and self.s[1] == 1 and self.caller_id_after_first_ring:
+            self._report_caller_id(call)
         if self.s[0] and self.s[1] >= self.s[0] and self._op is None:
             self.start_op(self._auto_answer())  # V.250 6.3.5 / S0: answer after n rings
+
+    def _report_caller_id(self, call: Call) -> None:
+        self.info(f"NMBR = {call.caller.number}")
+        self.info(f"NDID = {call.dialed}")
 
     async def _auto_answer(self) -> None:
         answer = class2.answer if self.fax_class2 else class1.answer

@@ -66,6 +66,8 @@ def test_ecm_is_on_per_modem_unless_turned_off():
     ({"modem": [{"name": "m0", "port": "/a", "speed": 9600}]}, "modem[0].speed"),
     ({"modem": [{"name": "m0", "port": "/a", "ecm_frame_size": 128}]}, "modem[0].ecm_frame_size"),
     ({"modem": [{"name": "m0", "port": "/a", "ecm": "no"}]}, "modem[0].ecm"),
+    ({"modem": [{"name": "m0", "port": "/a", "rings_before_answer": 0}]}, "modem[0].rings_before_answer"),
+    ({"modem": [{"name": "m0", "port": "/a", "rings_before_answer": "2"}]}, "modem[0].rings_before_answer"),
     ({"modem": {"name": "m0"}}, "modem"),
     ({"sever": {}}, "sever"),
 ])

@@ -54,12 +54,17 @@ def box(tmp_path_factory):
         in1, in2 = bank.add_modem("6001", name="in1"), bank.add_modem("6002", name="in2")
         bank.add_number("in1", "6101")
         bank.add_number("in1", "6102")
-        bank.report_caller_id("in1")
+        # As on an analog line: caller ID (the dialled number routes to B) comes between
+        # the first and second ring, so in1 answers on the second.
+        bank.report_caller_id("in1", after_first_ring=True)
         daemon = Daemon(root / "daemon", [], answering=[in1, in2])
         tenants = asyncio.run(_tenants(daemon.state_dir, ["A", "B"]))
         admin_key, digest = new_admin_key()
         text = daemon.config.read_text().replace(
             "[server]\n", f'[server]\nadmin_key_sha256 = "{digest}"\n', 1)
+        in1_table = f'name = "in1"\nport = "{in1.device}"\n'
+        assert in1_table in text
+        text = text.replace(in1_table, in1_table + "rings_before_answer = 2\n", 1)
         text += toml_table("inbound", {"page_events_from": PAGE_EVENTS_FROM})
         text += toml_table("[inbound.route]", {"tenant": tenants["A"][0], "modem": "in2"})
         text += toml_table("[inbound.route]", {"tenant": tenants["B"][0], "called_number": "6101"})
