@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from . import datamode
 from .atcommand import Command, numeric_parameter
 from .carrier import Carrier
+from .dialing import place_call
 from .modulation import CED, by_code
 from .timing import now
 
@@ -62,23 +63,10 @@ class Class1State:
 
 # -- dialing and answering ----------------------------------------------------------------
 async def dial(modem: "Modem", dial_string: str) -> str:
-    if modem.call is not None:
-        return ERROR
-    digits = "".join(c for c in dial_string if c.isdigit() or c in "*#+")
-    if not digits:
-        return ERROR
-    modem.off_hook = True
-    modem.line_dead = False
     modem.line_op = True
-    modem.abortable("NO CARRIER")  # V.250 6.3.1: a character aborts dialing
-    blind = modem.x_level in (0, 1, 3) or "W" in dial_string.upper()
-    code, call = await modem.exchange.place_call(
-        modem, digits, blind=blind, report_busy=modem.x_level >= 3, s7_line_s=modem.s[7])
-    if call is None:
-        modem.off_hook = False
-        modem.result(code)
-        return DONE
-    modem.call = call
+    call = await place_call(modem, dial_string)
+    if isinstance(call, str):
+        return call
     if not modem.fax_class1:
         return await _no_carrier_after(modem, call)
     # T.31 8.3.1.2 / Annex: after ATD in Class 1 the DCE behaves as after +FRH=3 and

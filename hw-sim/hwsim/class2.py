@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from . import class2_params as cp
 from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
+from .dialing import place_call
 from .class2_firmware import Firmware, dcs_params, dis_params, ecm_supported
 from .hdlc import DLE_ETX, dle_stuff
 from .modulation import CED
@@ -85,23 +86,10 @@ def in_class2(modem: "Modem") -> bool:
 
 # -- dialing and answering -------------------------------------------------------------------
 async def dial(modem: "Modem", dial_string: str) -> str:
-    if modem.call is not None:
-        return ERROR
-    digits = "".join(c for c in dial_string if c.isdigit() or c in "*#+")
-    if not digits:
-        return ERROR
+    call = await place_call(modem, dial_string)
+    if isinstance(call, str):
+        return call
     state, d = modem.class2, modem.class2.dialect
-    modem.off_hook = True
-    modem.line_dead = False
-    modem.abortable("NO CARRIER")  # V.250 6.3.1: a character aborts dialing
-    blind = modem.x_level in (0, 1, 3) or "W" in dial_string.upper()
-    code, call = await modem.exchange.place_call(
-        modem, digits, blind=blind, report_busy=modem.x_level >= 3, s7_line_s=modem.s[7])
-    if call is None:
-        modem.off_hook = False
-        modem.result(code)
-        return DONE
-    modem.call = call
     state.detach()
     fw = state.fw = Firmware(modem, call, sending=True)
     fw.line.listen_from = call.record.answered_at or now()
