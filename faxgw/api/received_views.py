@@ -9,8 +9,6 @@ one kept for the admin) answers exactly like one that does not exist, errors are
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -21,7 +19,7 @@ from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import CONFIG, STORE, TENANT
 from faxgw.api.ops_views import _admin_refusal
-from faxgw.api.views import CURSOR_DIGEST_HEX, _decode_cursor, _encode_cursor, _json_body
+from faxgw.api.views import _decode_cursor, _encode_cursor, _json_body, digest_of
 from faxgw.inbound.record import PDF_NAME, TIFF_NAME, page_name
 from faxgw.store.received import ReceivedQuery, ReceivedStore
 
@@ -115,9 +113,8 @@ def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bo
 def _filters_digest(query: ReceivedQuery) -> str:
     """A cursor is bound to the filters of the search that made it, as /fax/search's is:
     the same cursor with other filters is refused, never a silently wrong page."""
-    filters = ["received", query.tenant_id, query.unrouted, query.sender, query.unread_only,
-               query.since_ms, query.before_ms]
-    return hashlib.sha256(json.dumps(filters).encode()).hexdigest()[:CURSOR_DIGEST_HEX]
+    return digest_of(["received", query.tenant_id, query.unrouted, query.sender, query.unread_only,
+                      query.since_ms, query.before_ms])
 
 
 def _cursor(query: ReceivedQuery, last: tuple[int, str] | None) -> str | None:

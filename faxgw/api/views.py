@@ -127,9 +127,13 @@ def _filters_digest(query: SearchQuery) -> str:
     """What a cursor is bound to: the filters that decide which faxes the search finds, as
     they are used (normalised, the ids as a set). Not `limit` nor the history flag: a client
     may change the page size or ask for histories from one page to the next."""
-    filters = [query.tenant_id, sorted(set(query.fax_ids or [])) if query.fax_ids else None,
-               query.since_ms, query.before_ms, query.fax_number,
-               sorted(set(query.statuses)) if query.statuses else None]
+    return digest_of([query.tenant_id, sorted(set(query.fax_ids or [])) if query.fax_ids else None,
+                      query.since_ms, query.before_ms, query.fax_number,
+                      sorted(set(query.statuses)) if query.statuses else None])
+
+
+def digest_of(filters: list) -> str:
+    """What a search's cursor is bound to: a short hash of its filters (JSON values)."""
     return hashlib.sha256(json.dumps(filters, separators=(",", ":")).encode()).hexdigest()[:CURSOR_DIGEST_HEX]
 
 
