@@ -81,6 +81,24 @@ async def new_tenant_key(config: Path) -> str:
         await store.close()
 
 
+async def send_and_wait_for_the_call(http: aiohttp.ClientSession, url: str, key: str,
+                                     number: str, document: bytes) -> str:
+    """POST a fax and return its faxId once its call is being placed (bounded by the
+    test's timeout)."""
+    auth = {"Authorization": f"Bearer {key}"}
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("phoneNumber", number)
+    form.add_field("document", document, filename="a.pdf", content_type="application/pdf")
+    async with http.post(url + "/fax", data=form, headers=auth) as r:
+        assert r.status == 201, await r.text()
+        fax_id = (await r.json())["faxId"]
+    while True:
+        async with http.get(f"{url}/fax/{fax_id}", headers=auth) as r:
+            if (await r.json())["faxStatus"] == "FaxAttemptInitiated":
+                return fax_id
+        await asyncio.sleep(0.05)
+
+
 def datagrams(sock: socket.socket) -> list[dict[str, str]]:
     """Every message waiting on the notify socket, each as its KEY=value fields."""
     out = []

@@ -14,7 +14,8 @@ import aiohttp
 import pytest
 from hwsim import ModemBank
 
-from .test_daemon_ops import ADMIN_KEY, PDF, start, stop, tenant_key, wait_message, write_config
+from .test_daemon_ops import (ADMIN_KEY, PDF, send_and_wait_for_the_call, start, stop, tenant_key,
+                              wait_message, write_config)
 
 
 def modem_table(info, send: bool) -> str:
@@ -107,18 +108,7 @@ async def test_sighup_removing_a_modem_in_a_call_lets_the_call_finish(tmp_path):
             wait_message(sock, "READY", seen)
             auth = {"Authorization": f"Bearer {key}"}
             async with aiohttp.ClientSession() as http:
-                form = aiohttp.FormData(default_to_multipart=True)
-                form.add_field("phoneNumber", "4900")
-                form.add_field("document", pdf(6), filename="a.pdf",
-                               content_type="application/pdf")
-                async with http.post(url + "/fax", data=form, headers=auth) as r:
-                    assert r.status == 201, await r.text()
-                    fax_id = (await r.json())["faxId"]
-                while True:  # until the call is placed; bounded by the test's timeout
-                    async with http.get(f"{url}/fax/{fax_id}", headers=auth) as r:
-                        if (await r.json())["faxStatus"] == "FaxAttemptInitiated":
-                            break
-                    await asyncio.sleep(0.05)
+                fax_id = await send_and_wait_for_the_call(http, url, key, "4900", pdf(6))
                 config.write_text(without_out1)
                 proc.send_signal(signal.SIGHUP)
                 wait_message(sock, "RELOADING", seen)

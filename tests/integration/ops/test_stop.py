@@ -3,7 +3,6 @@ records the attempt, and exits 0. (When the grace runs out mid-call: test_reload
 
 from __future__ import annotations
 
-import asyncio
 import signal
 
 import aiohttp
@@ -12,7 +11,7 @@ from hwsim import ModemBank
 
 from faxgw.store import Store
 
-from .test_daemon_ops import start, tenant_key, write_config
+from .test_daemon_ops import send_and_wait_for_the_call, start, tenant_key, write_config
 from .test_reload import modem_table
 
 
@@ -34,20 +33,8 @@ async def test_sigterm_during_a_call_lets_it_finish_and_records_it(tmp_path):
         key = tenant_key(config)
         proc, url = start(config)
         try:
-            auth = {"Authorization": f"Bearer {key}"}
             async with aiohttp.ClientSession() as http:
-                form = aiohttp.FormData(default_to_multipart=True)
-                form.add_field("phoneNumber", "4800")
-                form.add_field("document", pdf(6), filename="a.pdf",
-                               content_type="application/pdf")
-                async with http.post(url + "/fax", data=form, headers=auth) as r:
-                    assert r.status == 201, await r.text()
-                    fax_id = (await r.json())["faxId"]
-                while True:  # until the call is placed; bounded by the test's timeout
-                    async with http.get(f"{url}/fax/{fax_id}", headers=auth) as r:
-                        if (await r.json())["faxStatus"] == "FaxAttemptInitiated":
-                            break
-                    await asyncio.sleep(0.05)
+                fax_id = await send_and_wait_for_the_call(http, url, key, "4800", pdf(6))
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(120) == 0
         finally:
