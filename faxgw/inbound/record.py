@@ -16,9 +16,9 @@ from typing import Any
 from PIL import Image
 
 from faxgw.session import PageFormat, ReceivedPage, Resolution, SessionResult
+from faxgw.state_dir import RECEIVED_DIR  # noqa: F401 - callers import it from here
 from faxgw.t30.negotiate import PageQuality
 
-RECEIVED_DIR = "received"
 TIFF_NAME, PDF_NAME, RECORD_NAME = "fax.tif", "fax.pdf", "fax.json"
 X_DPI = 204.0
 Y_DPI = {Resolution.STANDARD: 98.0, Resolution.FINE: 196.0, Resolution.SUPERFINE: 391.0}

@@ -29,6 +29,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faxgw.lifecycle import TransitionRefused
+from faxgw.state_dir import DATABASE_FILE
 from faxgw.store.batch import GroupCommit
 from faxgw.store.attempts import AttemptResult, AttemptStore
 from faxgw.store.db import Database
@@ -36,7 +37,7 @@ from faxgw.store.faxes import FaxStore, NotFound, SearchQuery
 from faxgw.store.rows import Claim, Document, NewFax
 from faxgw.store.tenants import TenantStore, TooManyEndpoints
 
-DB_FILENAME = "faxgw.sqlite3"
+DB_FILENAME = DATABASE_FILE  # the state directory's layout is faxgw/state_dir.py
 
 __all__ = [
     "AttemptResult", "Claim", "Document", "NewFax", "NotFound", "SearchQuery", "Store",

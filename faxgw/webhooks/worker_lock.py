@@ -17,6 +17,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from faxgw.state_dir import webhook_worker_lock
+
 
 class WorkerLockHeld(RuntimeError):
     """Another process delivers the webhooks of this database."""
@@ -25,7 +27,7 @@ class WorkerLockHeld(RuntimeError):
 class WorkerLock:
     def __init__(self, database: Path) -> None:
         self.database = Path(database)
-        self.path = self.database.with_name(self.database.name + ".webhook-worker.lock")
+        self.path = webhook_worker_lock(self.database)
         self._fd: int | None = None
 
     def acquire(self) -> None:
