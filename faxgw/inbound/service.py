@@ -17,7 +17,7 @@ from faxgw.inbound.record import RECEIVED_DIR, CallFolder
 from faxgw.inbound.routing import InboundConfig, Routing, route
 from faxgw.outcome import Outcome
 from faxgw.session import ReceivedPage, SessionResult
-from faxgw.store.received import CallEnd, NewCall, PageRow, ReceivedStore
+from faxgw.store.received import ReceivedCallEnd, NewCall, PageRow, ReceivedStore
 
 log = logging.getLogger("faxgw.inbound")
 TRACE_KEEP = 2000  # trace entries kept per call (a runaway call cannot grow a row forever)
@@ -108,7 +108,7 @@ class InboundCall:
         reason = None if status == "received" else _reason(result)
         details = result.to_dict()
         details["trace"] = details.get("trace", [])[-TRACE_KEEP:]
-        end = CallEnd(status, reason, result.outcome.value, result.remote_ident,
+        end = ReceivedCallEnd(status, reason, result.outcome.value, result.remote_ident,
                       result.bit_rate, result.resolution.value if result.resolution else None,
                       result.coding.value if result.coding else None,
                       result.ecm if result.coding else None, details)

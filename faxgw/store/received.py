@@ -1,4 +1,4 @@
-"""The store of received faxes (issue 12): a row when a call is answered, a row per page as
+"""The store of received faxes: a row when a call is answered, a row per page as
 it arrives, the end of the call, and what the API does with them. Every change that tells
 the tenant something writes its outbox event in the same transaction (as status changes of
 sent faxes do), so a crash loses no webhook. Tables: migration 0004; SQL: received.sql.
@@ -56,7 +56,7 @@ class PageRow:
 
 
 @dataclass(frozen=True)
-class CallEnd:
+class ReceivedCallEnd:
     status: str  # received, partial, failed
     partial_reason: str | None
     outcome: str
@@ -106,7 +106,7 @@ class ReceivedStore:
             for number in event_pages:
                 await self._event(conn, received_id, PAGE_RECEIVED, now, {"page": number})
 
-    async def finish(self, received_id: str, end: CallEnd) -> dict | None:
+    async def finish(self, received_id: str, end: ReceivedCallEnd) -> dict | None:
         """The call is over: the record, and InboundFaxReceived (or Failed). None when the
         call was already finished (e.g. by the recovery of a crashed run)."""
         now = now_ms()

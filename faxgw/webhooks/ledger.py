@@ -57,7 +57,7 @@ class Claimed:
 
 
 @dataclass(frozen=True)
-class Outcome:
+class DeliveryOutcome:
     claimed: Claimed
     record: AttemptRecord
     next_attempt_ms: int | None  # when not delivered: None means given up
@@ -142,7 +142,7 @@ class DeliveryLedger:
         async with self._db.write() as conn:
             await conn.execute(Q["drop_orphans"], {"now": now_ms})
 
-    async def record(self, outcomes: list[Outcome], now_ms: int) -> None:
+    async def record(self, outcomes: list[DeliveryOutcome], now_ms: int) -> None:
         """Write attempts and their consequences in one transaction (four round trips)."""
         params = [_outcome_params(o, now_ms) for o in outcomes]
         async with self._db.write() as conn:
@@ -263,7 +263,7 @@ def _next_look_ms(rows: list, taken: list, counts: "tuple[Counter, Counter]", ca
     return now_ms if len(rows) >= candidates else None
 
 
-def _outcome_params(outcome: Outcome, now_ms: int) -> dict:
+def _outcome_params(outcome: DeliveryOutcome, now_ms: int) -> dict:
     claimed, record = outcome.claimed, outcome.record
     return {
         "event_id": claimed.outbox_id,

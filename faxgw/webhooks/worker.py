@@ -23,7 +23,7 @@ from faxgw.lifecycle import Status
 from faxgw.store import Store
 from faxgw.webhooks.delivery import AttemptRecord, deliver, make_client_session
 from faxgw.webhooks.envelope import encode_envelope
-from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, Outcome
+from faxgw.webhooks.ledger import Claimed, DeliveryLedger, InFlight, DeliveryOutcome
 from faxgw.webhooks.settings import WebhooksSettings
 from faxgw.webhooks.url_policy import PolicyResolver, UrlPolicy
 from faxgw.webhooks.worker_lock import WorkerLock
@@ -61,7 +61,7 @@ class WebhookWorker:
         self._rng = rng or random.Random()
         self._wake = asyncio.Event()
         self._stopping = False
-        self._results: list[Outcome] = []
+        self._results: list[DeliveryOutcome] = []
         self._tasks: set[asyncio.Task] = set()
         # Taken and not yet recorded: neither claimed again nor counted as free.
         self._in_flight = InFlight()
@@ -215,7 +215,7 @@ class WebhookWorker:
             queued_s = claimed.queued_ms / 1000
             next_s = self._backoff.next_attempt_at(claimed.attempts + 1, queued_s, time.time(), self._rng)
             next_ms = None if next_s is None else int(next_s * 1000)
-        self._results.append(Outcome(claimed, record, next_ms))
+        self._results.append(DeliveryOutcome(claimed, record, next_ms))
         self._in_flight.finish(claimed.outbox_id, claimed.endpoint_id)
         self._wake.set()
 
@@ -259,7 +259,7 @@ class WebhookWorker:
             self._results[:0] = outcomes  # keep them for the next turn
             raise
 
-    async def _record(self, outcomes: list[Outcome]) -> None:
+    async def _record(self, outcomes: list[DeliveryOutcome]) -> None:
         # FaxWebhookUpdateFailed first, the give-up second: after a crash in between, the
         # delivery is still pending, is tried once more and given up again, and the store's
         # conditional update keeps the fax's record to exactly one entry.
@@ -280,7 +280,7 @@ async def _close_after(session, attempts: set[asyncio.Task]) -> None:
         await session.close()
 
 
-def _reason(outcome: Outcome) -> str:
+def _reason(outcome: DeliveryOutcome) -> str:
     record = outcome.record
     last = f"HTTP {record.status_code}" if record.status_code is not None else record.error
     return (f"event {outcome.claimed.cloud_event_id} ({outcome.claimed.status}) not delivered "

@@ -9,7 +9,7 @@ from faxgw.store import Store
 from faxgw.store.rows import NewFax
 from faxgw.webhooks.delivery import AttemptRecord
 from faxgw.webhooks.events import rotate_secret
-from faxgw.webhooks.ledger import DeliveryLedger, InFlight, Outcome
+from faxgw.webhooks.ledger import DeliveryLedger, InFlight, DeliveryOutcome
 
 NOW = lambda: time.time_ns() // 1_000_000  # noqa: E731
 
@@ -41,7 +41,7 @@ async def setup(store, faxes=3, holds=1, endpoints=2, events=None):
 
 def outcome(claimed, status=204, next_ms=None):
     record = AttemptRecord(time.time(), 1.0, status, None if status else "timed out", "")
-    return Outcome(claimed, record, next_ms)
+    return DeliveryOutcome(claimed, record, next_ms)
 
 
 async def test_fan_out_makes_one_delivery_per_event_and_endpoint(store):
