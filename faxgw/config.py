@@ -105,7 +105,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class ServerConfig:
     listen: str = "127.0.0.1:8025"
-    # Operations (issue 11): the admin key is stored as its hash, so the config file (readable
+    # The admin key is stored as its hash, so the config file (readable
     # by the service) never holds a usable secret.
     admin_key_sha256: str = ""
     metrics_public: bool = False
@@ -120,7 +120,7 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
-class LoggingConfig:  # issue 11: faxgw/logs.py
+class LoggingConfig:  # read by faxgw/logs.py
     level: str = "INFO"
     format: str = "auto"  # json under systemd (JOURNAL_STREAM), text at a terminal
 
@@ -171,7 +171,7 @@ class ModemConfig:
     rings_before_answer: int = 1  # 2 on an analog line with caller ID (it comes after ring 1)
 
 
-# --- scheduler (issue 8): the dial plan and the modem pool's policy ---------------------
+# --- scheduler: the dial plan and the modem pool's policy ---------------------
 @dataclass(frozen=True)
 class DialPlanConfig:
     outside_line_prefix: str = ""    # dialled first to reach the public network, e.g. "9,"
@@ -192,7 +192,7 @@ class SchedulerConfig:
     stop_grace_s: float = 90.0               # SIGTERM: calls in progress may end this long
 
 
-# --- documents (issue 4): the sender named on the header line of every page ------------
+# --- documents: the sender named on the header line of every page ------------
 DEFAULT_HEADER_FORMAT = "{date} {time}   From: {sender_name} {sender_number}   Page {page} of {pages}"
 
 
@@ -215,7 +215,7 @@ class Config:
     dialplan: DialPlanConfig = field(default_factory=DialPlanConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
-    inbound: InboundConfig = field(default_factory=InboundConfig)  # issue 12
+    inbound: InboundConfig = field(default_factory=InboundConfig)
     sender: SenderConfig = field(default_factory=SenderConfig)
 
     @property

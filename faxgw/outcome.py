@@ -64,8 +64,8 @@ _SENTENCES: dict[Outcome, tuple[str, RetryClass]] = {
                       RetryClass.NONE),
     Outcome.BUSY: ("The number was busy.", RetryClass.SOON),
     Outcome.NO_ANSWER: ("Nobody answered the call.", RetryClass.LATER),
-    # Answered, but no fax tone: a person, an answering machine or silence. Issue 8 counts
-    # this as "answered without a fax machine" (stop calling after the second time).
+    # Answered, but no fax tone: a person, an answering machine or silence. The scheduler
+    # counts this as "answered without a fax machine" (stop calling after the second time).
     Outcome.NO_CARRIER: ("The call was answered but no fax tone was heard.",
                          RetryClass.NO_FAX),
     Outcome.NO_DIALTONE: ("The modem heard no dial tone: check the phone line.",

@@ -1,4 +1,4 @@
-"""Receiving faxes as a product (issue 12): which tenant a call belongs to, where its pages
+"""Receiving faxes as a product: which tenant a call belongs to, where its pages
 and record are kept, and the events it sends.
 
     routing    [inbound] config: rules by modem/line and by called number (DID), default tenant

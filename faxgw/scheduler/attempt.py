@@ -38,7 +38,7 @@ class AttemptContext:
     pages: PageStore
     dial_plan: DialPlan
     retry: RetryConfig
-    # Issue 11: told (outcome, call seconds or None, modem name, seconds of each confirmed
+    # Told (outcome, call seconds or None, modem name, seconds of each confirmed
     # page) once an attempt is recorded; the daemon's metrics set it (faxgw/ops_wiring.py).
     on_finished: Callable[[str, float | None, str, list[float]], None] | None = None
 

@@ -169,7 +169,7 @@ WHERE id = :id AND status IN {from:attempt_sent}
 RETURNING *;
 
 -- name: fax_page_count_set
--- The scheduler knows the page count once the documents are rendered (issue 8).
+-- The scheduler knows the page count once the documents are rendered.
 UPDATE faxes SET page_count = :pages WHERE id = :id AND page_count IS NOT :pages;
 
 -- name: page_confirm

@@ -1,4 +1,4 @@
--- Named queries of received faxes (issue 12; tables from migration 0004). Each block starts
+-- Named queries of received faxes (tables from migration 0004). Each block starts
 -- with "-- name: <name>". Kept apart from queries.sql so that both change without conflict.
 
 -- name: tenant_exists

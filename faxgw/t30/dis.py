@@ -13,7 +13,7 @@ from faxgw.session import (Coding, Resolution, WIDTH_A3_PX, WIDTH_A4_PX, WIDTH_B
 from faxgw.t30.bits import bits_set, set_bits
 from faxgw.t30.link import Modulation
 
-# The T.30 fallback order of issue 6 (T.30 clause 5.3.3.6 leaves the steps to the
+# The T.30 fallback order (T.30 clause 5.3.3.6 leaves the steps to the
 # implementation; this is the order every fax machine expects). Long-train codes: T.30
 # clause 5.3.2.5 asks for V.17 long training with TCF and the first page after it.
 FALLBACK_ORDER = (

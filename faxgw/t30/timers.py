@@ -17,7 +17,7 @@ T5_S = 60.0  # T.30 5.4.3 / Annex A: 60 ± 5 s of RNR before ECM gives up
 # most three times before the procedure gives up.
 MAX_COMMAND_TRIES = 3
 # Training (DCS + TCF) is tried up to three times at one speed before falling back
-# (issue 6; HylaFAX and spandsp both retry a speed before dropping it).
+# (HylaFAX and spandsp both retry a speed before dropping it).
 MAX_TRAINING_TRIES_PER_SPEED = 3
 # A page answered RTN is sent again at most this often before the call gives up.
 MAX_PAGE_TRIES = 3

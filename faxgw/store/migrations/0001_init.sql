@@ -119,7 +119,7 @@ CREATE TABLE webhook_endpoints (
 );
 CREATE INDEX webhook_endpoints_tenant ON webhook_endpoints(tenant_id, created_ms);
 
--- One row per status change, written in the transaction of the change (issue 10 delivers).
+-- One row per status change, written in the transaction of the change (the webhook worker delivers it).
 CREATE TABLE outbox (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,  -- global order
     event_id    TEXT NOT NULL UNIQUE,        -- UUID, the CloudEvents id

@@ -1,4 +1,4 @@
--- Webhook delivery tracking (issue 10). One row per (outbox event, endpoint that wants it);
+-- Webhook delivery tracking. One row per (outbox event, endpoint that wants it);
 -- the webhook worker is its only writer. Times are integer ms since the epoch, as in 0001.
 -- What is in flight lives only in the worker's memory: after a crash every pending row is
 -- simply tried again (at least once), with nothing to reset.

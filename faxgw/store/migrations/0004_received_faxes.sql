@@ -1,4 +1,4 @@
--- Received faxes (issue 12). Times are integer ms since the epoch, as in 0001.
+-- Received faxes. Times are integer ms since the epoch, as in 0001.
 
 -- Events of received faxes go through the same outbox as those of sent faxes, with the
 -- received fax's id in outbox.fax_id (the webhook worker's SQL calls it so): that column

@@ -1,4 +1,4 @@
--- Live faxes by status, kept by triggers in the transaction of every change (issue 11):
+-- Live faxes by status, kept by triggers in the transaction of every change:
 -- GET /metrics and the systemd STATUS= line read these few rows instead of counting a
 -- million faxes at every scrape. "Live" is what the faxgw_faxes gauge has always counted:
 -- not archived. Triggers, not code in the store: every writer (the daemon, a CLI, a

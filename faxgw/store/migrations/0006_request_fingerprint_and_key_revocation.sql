@@ -1,4 +1,4 @@
--- Two additions of issue 2, session 2.
+-- Two additions: the request fingerprint and key revocation.
 --
 -- The fingerprint (SHA-256 over the normalised fields and the documents' hashes) of a
 -- submission that carried an Idempotency-Key: a repeat with the same key but another request

@@ -1,4 +1,4 @@
-"""Type detection and submit-time validation, including every bad input of issue 4."""
+"""Type detection and submit-time validation, including every bad input the submit API refuses."""
 
 import pytest
 

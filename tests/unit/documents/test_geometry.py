@@ -1,4 +1,4 @@
-"""The geometry rules of issue 4 on real renderings: pages are scaled to the 1728-pixel line
+"""The page geometry rules on real renderings: pages are scaled to the 1728-pixel line
 without distortion and never enlarged, a landscape page is turned when that prints it larger,
 and a page keeps its own length up to B4 (364 mm, the longest page T.4 names)."""
 
