@@ -1,7 +1,7 @@
 """The seam the scheduler and the API see (architecture habit 2): ``FaxSession`` and
 ``SessionResult``.
 
-Class 1 (host runs T.30, ``faxgw.modem.class1_session``) and Class 2/2.0 (the modem runs
+Class 1 (host runs T.30, ``faxgw.modem.class1.session``) and Class 2/2.0 (the modem runs
 T.30) both implement ``FaxSession`` and both return a ``SessionResult``. Nothing above this
 module knows which class of modem made the call. Pure types: no I/O here.
 """

@@ -1,8 +1,9 @@
-"""Fax modems over AT commands: serial transport, AT channel, Class 1 link, probe, profiles.
+"""Fax modems over AT commands: the AT layer, Class 1 and Class 2 drivers, probe, profiles.
 
-Layers, each knowing only the one below (see /README.md, "Modems and drivers"):
-``transport`` (bytes on a serial port) -> ``at_channel`` (commands, results, data mode,
-DLE) -> ``class1_link`` (the T.31 primitives of ``faxgw.t30.link.Class1Link``).
-``results`` and ``dle`` are pure parsers; ``profiles``/``quirks`` turn ``drivers/*.toml``
-into data the layers above read; ``device.open_modem`` wires it all up.
+Sub-packages, each knowing only the ones below (see /README.md, "Modems and drivers"):
+``at`` (bytes on a serial port, commands and results, data mode, DLE, recovery) ->
+``class1`` (the T.31 primitives of ``faxgw.t30.link.Class1Link`` and the runner of the T.30
+engine over them) and ``class2`` (modems that run T.30 themselves). Shared at the top:
+``profiles``/``quirks`` turn ``drivers/*.toml`` into data, ``probe`` asks a modem what it is,
+``device.open_modem`` wires it all up, ``pages`` holds the page data of both classes.
 """

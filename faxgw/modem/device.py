@@ -16,14 +16,14 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faxgw.modem.at_channel import AtChannel, Trace
-from faxgw.modem.class1_link import AtClass1Link
-from faxgw.modem.errors import ATChannelError
+from faxgw.modem.at.channel import AtChannel, Trace
+from faxgw.modem.class1.link import AtClass1Link
+from faxgw.modem.at.errors import ATChannelError
 from faxgw.modem.probe import (
     CLASS1_VALUES, ModemInfo, choose_class, match_profile, probe, usable,
 )
 from faxgw.modem.profiles import Profile, find_profile, load_all, profile_dirs
-from faxgw.modem.results import Kind, Result
+from faxgw.modem.at.results import Kind, Result
 from faxgw.t30.link import ModemFault, Modulation
 
 GENERIC = "generic-class1"

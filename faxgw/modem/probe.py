@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from faxgw.modem.at_channel import AtChannel
-from faxgw.modem.errors import ATError
+from faxgw.modem.at.channel import AtChannel
+from faxgw.modem.at.errors import ATError
 from faxgw.modem.profiles import Profile, ProfileError
-from faxgw.modem.results import parse_number_list, strip_info_prefix
+from faxgw.modem.at.results import parse_number_list, strip_info_prefix
 from faxgw.t30.link import Modulation
 
 CLASS1_VALUES = ("1.0", "1")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from faxgw.modem.at_channel import ChannelSettings
+from faxgw.modem.at.channel import ChannelSettings
 from faxgw.modem.quirks import Quirks, load_quirks
 from faxgw.t30.link import Modulation
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from faxgw.modem.results import Kind
+from faxgw.modem.at.results import Kind
 
 
 @dataclass(frozen=True)

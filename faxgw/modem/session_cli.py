@@ -14,8 +14,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from faxgw.modem.class1_pages import G3Decoder, ImagePages, received_tiff
-from faxgw.modem.class1_session import Class1Config, receive_fax, send_fax
+from faxgw.modem.pages import G3Decoder, ImagePages, received_tiff
+from faxgw.modem.class1.session import Class1Config, receive_fax, send_fax
 from faxgw.session import ReceivedPage, Resolution, SessionResult
 from faxgw.t30.link import ModemFault, Modulation
 from faxgw.t30.negotiate import LocalCapabilities
@@ -79,7 +79,7 @@ def run_receive(args: argparse.Namespace) -> int:
 
 async def _receive(args: argparse.Namespace) -> SessionResult | dict:
     from faxgw.modem.device import open_modem
-    from faxgw.modem.errors import ATTimeout
+    from faxgw.modem.at.errors import ATTimeout
     from faxgw.modem.profiles import profile_dirs
 
     pages: list[ReceivedPage] = []

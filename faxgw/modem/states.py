@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from faxgw.modem.results import Kind
+from faxgw.modem.at.results import Kind
 
 
 class Mode(Enum):

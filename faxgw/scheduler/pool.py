@@ -18,15 +18,15 @@ from enum import StrEnum
 
 from faxgw.config import ModemConfig
 from faxgw.logs import log_context
-from faxgw.modem.at_channel import AtChannel
+from faxgw.modem.at.channel import AtChannel
 from faxgw.modem.device import GENERIC, Modem, open_modem
-from faxgw.modem.dle import DLE_ETX
+from faxgw.modem.at.dle import DLE_ETX
 from faxgw.modem.profiles import ecm_settings, find_profile, profile_dirs
 from faxgw.modem.states import CAN
-from faxgw.modem.results import Kind, Result, caller_id_field
-from faxgw.modem.class1_session import Class1Config, Class1Session
-from faxgw.modem.class2_session import Class2Config
-from faxgw.modem.class2_variants import SESSIONS as CLASS2_SESSIONS
+from faxgw.modem.at.results import Kind, Result, caller_id_field
+from faxgw.modem.class1.session import Class1Config, Class1Session
+from faxgw.modem.class2.session import Class2Config
+from faxgw.modem.class2.variants import SESSIONS as CLASS2_SESSIONS
 from faxgw.modem.probe import check_class
 from faxgw.session import FaxSession
 from faxgw.t30.link import Modulation

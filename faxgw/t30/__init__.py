@@ -7,7 +7,7 @@
     events      what goes into an engine (events, with the time) and what comes out
     states      State/Phase enums and the TRANSITIONS table
     engine      the shared machinery; transmitter.Transmitter, receiver.Receiver
-    link        the Class1Link seam the async runner (faxgw.modem.class1_session) drives
+    link        the Class1Link seam the async runner (faxgw.modem.class1.session) drives
 
 An engine is driven by ``actions = engine.handle(event)``: notifications, then exactly one
 line action to perform; its result is the next event. Nothing else is needed to embed it

@@ -1,7 +1,7 @@
 """The seam between the T.30 session runner and a Class 1 modem (ITU-T T.31).
 
 The runner (which drives the I/O-free engine) talks to the line only through a
-``Class1Link``. ``faxgw.modem.class1_link`` implements it over AT commands; tests may
+``Class1Link``. ``faxgw.modem.class1.link`` implements it over AT commands; tests may
 implement it over an in-memory line. Nothing here does I/O: these are types only, so
 ``faxgw.t30`` keeps importing neither asyncio nor serial code.
 

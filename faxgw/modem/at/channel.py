@@ -19,12 +19,12 @@ from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from faxgw.modem import dle
-from faxgw.modem.errors import ATTimeout, BufferOverflow, ModemGone
-from faxgw.modem.results import CR, Kind, Result, classify, decode_line, line_text
+from faxgw.modem.at import dle
+from faxgw.modem.at.errors import ATTimeout, BufferOverflow, ModemGone
+from faxgw.modem.at.results import CR, Kind, Result, classify, decode_line, line_text
 from faxgw.modem.states import ONLY_OK, Mode
-from faxgw.modem.transaction import Reply, Transaction  # noqa: F401 (Reply re-exported)
-from faxgw.modem.transport import SerialTransport
+from faxgw.modem.at.transaction import Reply, Transaction  # noqa: F401 (Reply re-exported)
+from faxgw.modem.at.transport import SerialTransport
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import asyncio
 from contextlib import suppress
 from typing import TYPE_CHECKING
 
-from faxgw.modem import dle
-from faxgw.modem.errors import ATError, ATTimeout, ModemUnresponsive
+from faxgw.modem.at import dle
+from faxgw.modem.at.errors import ATError, ATTimeout, ModemUnresponsive
 from faxgw.modem.states import ANY_FINAL, CAN, Mode
 
 if TYPE_CHECKING:
-    from faxgw.modem.at_channel import Transaction
+    from faxgw.modem.at.channel import Transaction
 
 ESCAPE = b"+++"
 

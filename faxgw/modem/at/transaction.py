@@ -1,6 +1,6 @@
 """What the holder of an AT channel transaction may do: commands, data, resync, recovery.
 
-Split from ``at_channel`` for size; it works on the channel's buffer and state directly,
+Split from ``channel`` for size; it works on the channel's buffer and state directly,
 which is safe because only one transaction runs at a time (the channel's lock).
 """
 
@@ -11,13 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from faxgw.modem import dle, recovery
-from faxgw.modem.errors import ATError, ATTimeout
-from faxgw.modem.results import Kind, Result, classify, decode_line, line_text
+from faxgw.modem.at import dle, recovery
+from faxgw.modem.at.errors import ATError, ATTimeout
+from faxgw.modem.at.results import Kind, Result, classify, decode_line, line_text
 from faxgw.modem.states import ONLY_OK, Mode
 
 if TYPE_CHECKING:
-    from faxgw.modem.at_channel import AtChannel
+    from faxgw.modem.at.channel import AtChannel
 
 
 @dataclass(frozen=True)

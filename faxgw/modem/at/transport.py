@@ -14,7 +14,7 @@ from typing import Protocol
 import serial
 import serial_asyncio
 
-from faxgw.modem.errors import ModemGone
+from faxgw.modem.at.errors import ModemGone
 
 CLOSE_TIMEOUT_S = 2.0  # abort() completes within one loop turn; this only bounds a bug
 

@@ -16,12 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from faxgw.modem import quirks as quirk_hooks
-from faxgw.modem.at_channel import AtChannel, Reply, Transaction
-from faxgw.modem.dle import DLE_ETX, stuff
-from faxgw.modem.errors import ATChannelError, ATError, ATTimeout, ModemGone
+from faxgw.modem.at.channel import AtChannel, Reply, Transaction
+from faxgw.modem.at.dle import DLE_ETX, stuff
+from faxgw.modem.at.errors import ATChannelError, ATError, ATTimeout, ModemGone
 from faxgw.modem.profiles import Profile
-from faxgw.modem.recovery import leave_data_state
-from faxgw.modem.results import Kind
+from faxgw.modem.at.recovery import leave_data_state
+from faxgw.modem.at.results import Kind
 from faxgw.modem.states import ANY_FINAL, CAN, Mode
 from faxgw.t30.link import (
     CarrierLost, DialResult, LineDropped, LinkError, LinkTimeout, ModemFault, Modulation,

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
+from faxgw.modem.pages import PageDecoder, PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome
 from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageReceivedCallback,
                            PageSource, SessionResult, TraceEntry)

@@ -12,16 +12,16 @@ import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from faxgw.modem import class2_codes as codes
-from faxgw.modem.at_channel import Reply, Transaction
-from faxgw.modem.class1_session import Trace
-from faxgw.modem.errors import ATChannelError, ATTimeout
+from faxgw.modem.class2 import codes
+from faxgw.modem.at.channel import Reply, Transaction
+from faxgw.modem.class1.session import Trace
+from faxgw.modem.at.errors import ATChannelError, ATTimeout
 from faxgw.modem.states import ANY_FINAL, CAN
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, SessionResult
 
 if TYPE_CHECKING:
-    from faxgw.modem.class2_session import Class2Base
+    from faxgw.modem.class2.session import Class2Base
 
 
 class CallEnded(Exception):

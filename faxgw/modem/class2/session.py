@@ -17,15 +17,15 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from faxgw.modem import class2_codes as codes
-from faxgw.modem.at_channel import AtChannel, Reply, Transaction
-from faxgw.modem.class1_pages import PageDecoder, PagePipeline, ReceivedPages
-from faxgw.modem.class2_call import Call, CallEnded, start_char
-from faxgw.modem.dle import DLE, DLE_ETX, stuff
-from faxgw.modem.errors import ATChannelError, ATTimeout
+from faxgw.modem.class2 import codes
+from faxgw.modem.at.channel import AtChannel, Reply, Transaction
+from faxgw.modem.pages import PageDecoder, PagePipeline, ReceivedPages
+from faxgw.modem.class2.call import Call, CallEnded, start_char
+from faxgw.modem.at.dle import DLE, DLE_ETX, stuff
+from faxgw.modem.at.errors import ATChannelError, ATTimeout
 from faxgw.modem.profiles import Profile
-from faxgw.modem.recovery import leave_data_state
-from faxgw.modem.results import Kind
+from faxgw.modem.at.recovery import leave_data_state
+from faxgw.modem.at.results import Kind
 from faxgw.modem.states import ANY_FINAL, Mode
 from faxgw.outcome import Outcome
 from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,

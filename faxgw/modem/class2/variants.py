@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from faxgw.modem.class2_session import Class2Base
+from faxgw.modem.class2.session import Class2Base
 
 
 class Class20Session(Class2Base):

@@ -5,10 +5,10 @@ import time
 
 import pytest
 
-from faxgw.modem.at_channel import AtChannel, ChannelSettings
-from faxgw.modem.dle import DLE_ETX, stuff
-from faxgw.modem.errors import ATError, ATTimeout, ModemGone, ModemUnresponsive
-from faxgw.modem.results import Kind
+from faxgw.modem.at.channel import AtChannel, ChannelSettings
+from faxgw.modem.at.dle import DLE_ETX, stuff
+from faxgw.modem.at.errors import ATError, ATTimeout, ModemGone, ModemUnresponsive
+from faxgw.modem.at.results import Kind
 from faxgw.modem.states import ANY_FINAL, Mode
 from faxgw.t30.link import ModemFault
 

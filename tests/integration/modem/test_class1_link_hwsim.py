@@ -13,7 +13,7 @@ import pytest
 
 from faxgw.cli import main
 from faxgw.modem.device import Modem, open_modem
-from faxgw.modem.errors import ModemUnresponsive
+from faxgw.modem.at.errors import ModemUnresponsive
 from faxgw.modem.profiles import DRIVERS_DIR, find_profile
 from faxgw.t30.link import (
     CarrierLost, DialResult, LineDropped, LinkError, ModemFault, Modulation, WrongCarrier,

@@ -7,9 +7,9 @@ from collections import deque
 
 import pytest
 
-from faxgw.modem.at_channel import AtChannel
-from faxgw.modem.class1_link import AtClass1Link
-from faxgw.modem.errors import ModemGone, ModemUnresponsive
+from faxgw.modem.at.channel import AtChannel
+from faxgw.modem.class1.link import AtClass1Link
+from faxgw.modem.at.errors import ModemGone, ModemUnresponsive
 from faxgw.modem.profiles import DRIVERS_DIR, find_profile
 from faxgw.modem.quirks import Quirks
 from faxgw.t30.link import (

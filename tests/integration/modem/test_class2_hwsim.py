@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faxgw.modem.class1_pages import G3Decoder, ImagePages
-from faxgw.modem.class2_session import Class2Config
-from faxgw.modem.class2_variants import SESSIONS
+from faxgw.modem.pages import G3Decoder, ImagePages
+from faxgw.modem.class2.session import Class2Config
+from faxgw.modem.class2.variants import SESSIONS
 from faxgw.modem.device import open_modem
 from faxgw.outcome import Outcome
 from faxgw.session import Coding, PageFormat, ReceivedPage, Resolution, SessionResult

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from faxgw.modem import class2_codes as codes
+from faxgw.modem.class2 import codes
 from faxgw.modem.device import open_modem
 from faxgw.outcome import Outcome
 from faxgw.session import Coding, Resolution

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from faxgw.cli import main
-from faxgw.modem.at_channel import AtChannel
+from faxgw.modem.at.channel import AtChannel
 from faxgw.modem.device import open_modem
 from faxgw.modem.probe import probe
 from faxgw.t30.link import ModemFault

@@ -8,8 +8,8 @@ import asyncio
 import numpy as np
 import pytest
 
-from faxgw.modem.class1_pages import ImagePages
-from faxgw.modem.class1_session import Class1Config, send_fax
+from faxgw.modem.pages import ImagePages
+from faxgw.modem.class1.session import Class1Config, send_fax
 from faxgw.modem.device import open_modem
 from faxgw.outcome import Outcome, RetryClass
 from faxgw.session import PageOutcome, Resolution

@@ -2,7 +2,7 @@
 
 import pytest
 
-from faxgw.modem.results import Kind, caller_id_field, classify
+from faxgw.modem.at.results import Kind, caller_id_field, classify
 from faxgw.scheduler.receiver import line_info
 
 

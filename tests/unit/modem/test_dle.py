@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from faxgw.modem.dle import DLE_ETX, stuff, unstuff
+from faxgw.modem.at.dle import DLE_ETX, stuff, unstuff
 
 
 @pytest.mark.parametrize("data, stuffed", [

@@ -2,7 +2,7 @@
 
 import asyncio
 
-from faxgw.modem.transaction import _Pacer
+from faxgw.modem.at.transaction import _Pacer
 
 
 async def _send(pacer, chunks, size):

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, strategies as st
 
-from faxgw.modem.results import (
+from faxgw.modem.at.results import (
     MAX_LINE_BYTES, Kind, caller_id_field, classify, decode_line, line_text,
     parse_number_list, strip_info_prefix,
 )

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from faxgw.modem.class1_session import Class1Config, receive_fax, send_fax
+from faxgw.modem.class1.session import Class1Config, receive_fax, send_fax
 from faxgw.outcome import Outcome
 from faxgw.session import PageOutcome, Resolution
 from faxgw.t30.frames import FCF

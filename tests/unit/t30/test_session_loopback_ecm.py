@@ -8,7 +8,7 @@ import asyncio
 import time
 from dataclasses import replace
 
-from faxgw.modem.class1_session import Class1Config
+from faxgw.modem.class1.session import Class1Config
 from faxgw.outcome import Outcome
 from faxgw.t30.ecm import FCD
 from faxgw.t30.link import Modulation
@@ -25,7 +25,7 @@ ECM_ANSWERER = Class1Config(local=LocalCapabilities(ident="+44 20 7946", ecm=Tru
 
 
 async def ecm_call(pair, pages, decoder=None, caller=ECM_CALLER):
-    from faxgw.modem.class1_session import receive_fax, send_fax
+    from faxgw.modem.class1.session import receive_fax, send_fax
 
     received = []
     tx, rx = await asyncio.gather(
@@ -77,7 +77,7 @@ async def test_a_slow_receiver_holds_the_sender_off_with_rnr():
 
 
 async def test_ecm_offered_to_a_receiver_without_it_falls_back():
-    from faxgw.modem.class1_session import receive_fax, send_fax
+    from faxgw.modem.class1.session import receive_fax, send_fax
 
     plain = replace(ECM_ANSWERER, local=LocalCapabilities(ident="+44 20 7946"))
     pair = LinePair()
