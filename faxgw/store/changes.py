@@ -12,6 +12,7 @@ from typing import Any, Mapping
 import aiosqlite
 
 from faxgw.store.rows import fax_object, iso
+from faxgw.webhooks.envelope import cloud_event
 
 EVENT_TYPE_PREFIX = "faxgw.fax."
 
@@ -44,25 +45,29 @@ def change_rows(row: Mapping[str, Any], now: int, reason: str | None = None,
     """The parameters of the history row and of the outbox event of one change."""
     status = event_status or row["status"]
     history = {"fax_id": row["id"], "status": status, "now": now, "reason": reason}
+    source = f"/faxgw/tenants/{row['tenant_id']}/faxes/{row['id']}"
+    return history, outbox_event(row["tenant_id"], row["id"], source, status, row["event_seq"],
+                                 now, fax_object(row))
+
+
+def outbox_event(tenant_id: str, subject_id: str, source: str, name: str, sequence: int,
+                 now: int, data: Mapping[str, Any]) -> dict:
+    """The parameters of one outbox row: its CloudEvents envelope, stored as compact JSON.
+
+    The stored envelope numbers the events of one fax in the CloudEvents "sequence"
+    extension; the webhook worker sends only its ``data`` again, in an envelope of its own
+    (faxgw/webhooks/envelope.py).
+    """
     event_id = str(uuid.uuid4())
-    envelope = {
-        "specversion": "1.0",
-        "id": event_id,
-        "source": f"/faxgw/tenants/{row['tenant_id']}/faxes/{row['id']}",
-        "type": EVENT_TYPE_PREFIX + status,
-        "subject": row["id"],
-        "time": iso(now),
-        "datacontenttype": "application/json",
-        "sequence": row["event_seq"],  # CloudEvents "sequence" extension: order per fax
-        "data": fax_object(row),
-    }
-    event = {
+    type_ = EVENT_TYPE_PREFIX + name
+    envelope = cloud_event(event_id, source, type_, subject_id, iso(now), data,
+                           {"sequence": sequence})
+    return {
         "event_id": event_id,
-        "tenant_id": row["tenant_id"],
-        "fax_id": row["id"],
-        "seq": row["event_seq"],
-        "type": envelope["type"],
+        "tenant_id": tenant_id,
+        "fax_id": subject_id,
+        "seq": sequence,
+        "type": type_,
         "now": now,
         "payload": json.dumps(envelope, separators=(",", ":")),
     }
-    return history, event

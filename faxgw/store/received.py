@@ -7,7 +7,6 @@ sent faxes do), so a crash loses no webhook. Tables: migration 0004; SQL: receiv
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Mapping
@@ -15,9 +14,9 @@ from typing import Any, Mapping
 import aiosqlite
 
 from faxgw.inbound.objects import FAX_FAILED, FAX_RECEIVED, PAGE_RECEIVED, received_object
-from faxgw.store.changes import EVENT_TYPE_PREFIX
+from faxgw.store.changes import outbox_event
 from faxgw.store.db import _QUERY_HEADER, Database, many, one
-from faxgw.store.rows import iso, now_ms
+from faxgw.store.rows import now_ms
 
 FAR_FUTURE_MS = 2**62
 
@@ -212,16 +211,7 @@ async def _event(outbox_insert: str, conn: aiosqlite.Connection, received_id: st
     data = {**received_object(row, pages), **(extra or {})}
     if row["tenant_id"] is None:
         return data  # kept for the admin: nobody to tell until it is assigned
-    event_id = str(uuid.uuid4())
-    envelope = {
-        "specversion": "1.0", "id": event_id,
-        "source": f"/faxgw/tenants/{row['tenant_id']}/received/{received_id}",
-        "type": EVENT_TYPE_PREFIX + name, "subject": received_id, "time": iso(now),
-        "datacontenttype": "application/json", "sequence": row["event_seq"], "data": data,
-    }
-    await conn.execute(outbox_insert, {
-        "event_id": event_id, "tenant_id": row["tenant_id"], "fax_id": received_id,
-        "seq": row["event_seq"], "type": envelope["type"], "now": now,
-        "payload": json.dumps(envelope, separators=(",", ":")),
-    })
+    source = f"/faxgw/tenants/{row['tenant_id']}/received/{received_id}"
+    await conn.execute(outbox_insert, outbox_event(row["tenant_id"], received_id, source, name,
+                                                   row["event_seq"], now, data))
     return data

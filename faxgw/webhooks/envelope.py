@@ -64,19 +64,31 @@ def format_time(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def build_envelope(event: FaxEvent, source: str = DEFAULT_SOURCE) -> dict[str, Any]:
+def cloud_event(event_id: str, source: str, type_: str, subject: str, time: str,
+                data: Mapping[str, Any], extensions: Mapping[str, Any]) -> dict[str, Any]:
+    """A CloudEvents 1.0 envelope (structured mode, JSON data): the attributes in one
+    fixed order, then the extension attributes, then ``data``.
+
+    The only builder of envelopes: the outbox row the store writes with each change and
+    the body the webhook worker POSTs both come from here.
+    """
     return {
         "specversion": SPEC_VERSION,
-        "id": event.event_id,
+        "id": event_id,
         "source": source,
-        "type": event_type(event.status),
-        "subject": event.fax_id,
-        "time": format_time(event.occurred_at),
+        "type": type_,
+        "subject": subject,
+        "time": time,
         "datacontenttype": DATA_CONTENT_TYPE,
-        "faxsequence": event.sequence,
-        "tenantid": event.tenant_id,
-        "data": dict(event.fax),
+        **extensions,
+        "data": data,
     }
+
+
+def build_envelope(event: FaxEvent, source: str = DEFAULT_SOURCE) -> dict[str, Any]:
+    return cloud_event(event.event_id, source, event_type(event.status), event.fax_id,
+                       format_time(event.occurred_at), dict(event.fax),
+                       {"faxsequence": event.sequence, "tenantid": event.tenant_id})
 
 
 def encode_envelope(event: FaxEvent, source: str = DEFAULT_SOURCE) -> bytes:
