@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Any, Protocol
 
 from faxgw.outcome import Outcome
+from faxgw.pageformat import Resolution
 
 
 class Coding(str, Enum):
@@ -23,22 +24,6 @@ class Coding(str, Enum):
     MH = "MH"
     MR = "MR"
     MMR = "MMR"
-
-
-class Resolution(str, Enum):
-    """Vertical resolutions of T.4 clause 2.2 (horizontal is R8: 1728 pels on 215 mm)."""
-
-    STANDARD = "standard"  # 3.85 lines/mm
-    FINE = "fine"  # 7.7 lines/mm
-    SUPERFINE = "superfine"  # 15.4 lines/mm
-
-    @property
-    def lines_per_mm(self) -> float:
-        return {"standard": 3.85, "fine": 7.7, "superfine": 15.4}[self.value]
-
-    @property
-    def rank(self) -> int:
-        return ("standard", "fine", "superfine").index(self.value)
 
 
 # Scan line widths in pels at R8 (T.4 clause 2.2 / T.30 Table 2 bits 17-18).

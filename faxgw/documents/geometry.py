@@ -1,19 +1,18 @@
 """Fax page geometry (ITU-T T.4 §2): the pixel grid a page is rendered onto.
 
-A fax line is 1728 pixels across 215 mm (8.04 pixels/mm, which TIFF Class F and every fax
-program call 204 dpi). Vertical resolution is 3.85, 7.7 or 15.4 lines/mm: 98, 196 and 391
-lines per inch. Pages are scaled to fit the line width without distortion, never enlarged
-when they already fit, and keep their own length up to the longest page we allow.
+The grid itself (204 dpi across, 98, 196 or 391 lines per inch down) is
+``faxgw.pageformat``. Pages are scaled to fit the line width without distortion, never
+enlarged when they already fit, and keep their own length up to the longest page we allow.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+
+from faxgw.pageformat import X_DPI, Resolution
 
 LINE_WIDTH_PX = 1728
 LINE_WIDTH_MM = 215.0
-X_DPI = 204.0
 MM_PER_INCH = 25.4
 POINTS_PER_INCH = 72.0
 
@@ -22,26 +21,6 @@ LETTER_MM = (215.9, 279.4)
 # T.4 lets a page be as long as the receiver accepts; B4 (364 mm) is the longest fixed size
 # it names, and receivers that do not announce "unlimited" may cut longer pages off.
 MAX_LENGTH_MM = 364.0
-
-
-class Resolution(str, Enum):
-    """Vertical resolution, named as the API names it."""
-
-    STANDARD = "standard"
-    FINE = "fine"
-    SUPERFINE = "superfine"
-
-    @property
-    def y_dpi(self) -> float:
-        return {"standard": 98.0, "fine": 196.0, "superfine": 391.0}[self.value]
-
-    @property
-    def x_dpi(self) -> float:
-        return X_DPI
-
-    @property
-    def dpi(self) -> tuple[float, float]:
-        return (X_DPI, self.y_dpi)
 
 
 @dataclass(frozen=True)

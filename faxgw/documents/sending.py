@@ -19,14 +19,13 @@ from typing import Callable
 import numpy as np
 from PIL import Image
 
-from faxgw.session import PageFormat, Resolution as SessionResolution
+from faxgw.pageformat import Resolution
+from faxgw.session import PageFormat
 
 from .encode import codec
-from .geometry import LINE_WIDTH_PX, Resolution
+from .geometry import LINE_WIDTH_PX
 from .header import stamped
 from .options import HeaderLine
-
-_LINES_PER_MM = {98.0: SessionResolution.STANDARD, 196.0: SessionResolution.FINE, 391.0: SessionResolution.SUPERFINE}
 
 
 class StoredPages:
@@ -49,7 +48,7 @@ class StoredPages:
         self._indices = list(range(stored)) if only is None else list(only)
         if not self._indices or any(not 0 <= i < stored for i in self._indices):
             raise ValueError(f"pages {only} are not all among the {stored} stored pages")
-        self.resolution = _LINES_PER_MM[min(_LINES_PER_MM, key=lambda d: abs(d - y_dpi))]
+        self.resolution = Resolution.nearest(y_dpi)
         self.width_px = LINE_WIDTH_PX
         self._images: list[Image.Image] | None = None
         self._lock = threading.Lock()
@@ -75,7 +74,7 @@ class StoredPages:
         image = rescale_rows(self.image(index), self.resolution, fmt.resolution)
         if header is not None:
             image = stamped(image, header, self._indices[index] + 1, self.stored_count,
-                            Resolution(fmt.resolution.value), self.clock())
+                            fmt.resolution, self.clock())
         image = fit_width(image, fmt.width_px)
         coding = fmt.coding.value
         options = {"resolution": fmt.resolution.value, "bit_order": "lsb"}
@@ -84,7 +83,7 @@ class StoredPages:
         return codec().encode(image, coding, **options)
 
 
-def rescale_rows(image: Image.Image, have: SessionResolution, want: SessionResolution) -> Image.Image:
+def rescale_rows(image: Image.Image, have: Resolution, want: Resolution) -> Image.Image:
     """Change the vertical resolution by whole factors of two (98 / 196 / 391 lines)."""
     steps = have.rank - want.rank
     if steps == 0:

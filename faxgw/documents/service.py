@@ -87,7 +87,7 @@ def stored_page_png(pages_path: Path, number: int, header: HeaderLine | None = N
     page = pages[number - 1]
     image = page.image
     if header is not None:
-        resolution = min(Resolution, key=lambda r: abs(r.y_dpi - page.y_dpi))
+        resolution = Resolution.nearest(page.y_dpi)
         image = stamped(image, header, number, len(pages), resolution)
     out = io.BytesIO()
     image.save(out, "PNG", dpi=(page.x_dpi, page.y_dpi))

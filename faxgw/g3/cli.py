@@ -15,11 +15,12 @@ from pathlib import Path
 
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
+from faxgw.pageformat import Resolution
+
 from . import codec
 from .errors import G3Error
 from .tiff import Page, read_tiff, write_tiff
 
-Y_DPI = {"standard": 98.0, "fine": 196.0, "superfine": 391.0}
 TIFF_MAGICS = (b"II*\0", b"MM\0*")
 FAX_WIDTHS = (1728, 2048, 2432)
 
@@ -52,7 +53,7 @@ def register(subparsers) -> None:
     encode.add_argument("inputs", type=Path, nargs="+")
     encode.add_argument("-o", "--output", type=Path, required=True)
     encode.add_argument("--coding", choices=sorted(codec.CODINGS), default="MH")
-    encode.add_argument("--resolution", choices=list(Y_DPI), default="fine",
+    encode.add_argument("--resolution", choices=[r.value for r in Resolution], default="fine",
                         help="vertical resolution recorded in the file (204 x 98/196/391 dpi)")
     encode.add_argument("--fill-order", type=int, choices=(1, 2), default=1)
     encode.set_defaults(func=run_encode)
@@ -123,7 +124,7 @@ def _image_pages(path: Path, resolution: str) -> list[Page]:
     except (Image.DecompressionBombError, SyntaxError, ValueError, OSError) as exc:
         # Pillow reports a truncated or corrupt file as OSError without a file name.
         raise CliError(f"{path}: unreadable image ({exc})") from None
-    return [Page(frame, 204.0, Y_DPI[resolution]) for frame in frames]
+    return [Page(frame, *Resolution(resolution).dpi) for frame in frames]
 
 
 def _read(path: Path) -> bytes:

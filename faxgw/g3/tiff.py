@@ -29,7 +29,6 @@ TYPE_FORMATS = {1: "B", 2: "B", 3: "H", 4: "I", 6: "b", 7: "B", 8: "h", 9: "i"}
 COMPRESSION_T4, COMPRESSION_T6 = 3, 4
 T4_2D, T4_UNCOMPRESSED, T4_FILL = 1, 2, 4  # T4Options bits
 MAX_PAGES = 1000
-STANDARD_DPI = 98.0  # a y resolution at or below ~ standard gets K = 2
 
 
 @dataclass

@@ -15,13 +15,12 @@ from typing import Any
 
 from PIL import Image
 
-from faxgw.session import PageFormat, ReceivedPage, Resolution, SessionResult
+from faxgw.pageformat import X_DPI, Resolution
+from faxgw.session import PageFormat, ReceivedPage, SessionResult
 from faxgw.state_dir import RECEIVED_DIR  # noqa: F401 - callers import it from here
 from faxgw.t30.negotiate import PageQuality
 
 TIFF_NAME, PDF_NAME, RECORD_NAME = "fax.tif", "fax.pdf", "fax.json"
-X_DPI = 204.0
-Y_DPI = {Resolution.STANDARD: 98.0, Resolution.FINE: 196.0, Resolution.SUPERFINE: 391.0}
 
 
 class G3PageDecoder:
@@ -55,7 +54,7 @@ class CallFolder:
         name = page_name(page.index + 1)
         image = page.image if page.image is not None else _decode(page)
         tmp = self.folder / (name + ".tmp")
-        image.save(tmp, "PNG", dpi=(X_DPI, Y_DPI[page.fmt.resolution]))
+        image.save(tmp, "PNG", dpi=page.fmt.resolution.dpi)
         tmp.replace(self.folder / name)  # a crash never leaves half a page behind
         self.pages[page.index] = (name, page.fmt.resolution)
         return image
@@ -66,8 +65,8 @@ class CallFolder:
         fax = cls(folder, folder.name, modem)
         for n, page in enumerate(sorted(folder.glob("page-*.png"))):
             with Image.open(page) as image:
-                dpi = image.info.get("dpi", (X_DPI, Y_DPI[Resolution.FINE]))[1]
-            fax.pages[n] = (page.name, min(Y_DPI, key=lambda r: abs(Y_DPI[r] - dpi)))
+                dpi = image.info.get("dpi", Resolution.FINE.dpi)[1]
+            fax.pages[n] = (page.name, Resolution.nearest(dpi))
         return fax
 
     def finish(self, result: SessionResult) -> dict:
@@ -102,7 +101,7 @@ def _decode(page: ReceivedPage) -> Image.Image:
 def _write_tiff(path: Path, images: list[Image.Image], resolutions: list[Resolution]) -> None:
     from faxgw.g3.tiff import Page, write_tiff
 
-    pages = [Page(img, X_DPI, Y_DPI[res]) for img, res in zip(images, resolutions)]
+    pages = [Page(img, *res.dpi) for img, res in zip(images, resolutions)]
     tmp = path.with_suffix(".tif.tmp")
     tmp.write_bytes(write_tiff(pages, "MH"))
     tmp.replace(path)
@@ -110,7 +109,7 @@ def _write_tiff(path: Path, images: list[Image.Image], resolutions: list[Resolut
 
 def _write_pdf(path: Path, images: list[Image.Image], resolutions: list[Resolution]) -> None:
     # PDF pixels are square: stretch each page's rows to 204 dpi so the page keeps its size.
-    square = [img.resize((img.width, round(img.height * X_DPI / Y_DPI[res])),
+    square = [img.resize((img.width, round(img.height * X_DPI / res.y_dpi)),
                          Image.Resampling.NEAREST) for img, res in zip(images, resolutions)]
     tmp = path.with_suffix(".pdf.tmp")
     square[0].save(tmp, "PDF", save_all=True, append_images=square[1:], resolution=X_DPI)
