@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Collection
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from faxgw.modem.at import dle
+from faxgw.modem.at.buffer import ReceiveBuffer
 from faxgw.modem.at.errors import ATTimeout, BufferOverflow, ModemGone
-from faxgw.modem.at.results import CR, Kind, Result, classify, decode_line, line_text
+from faxgw.modem.at.results import Kind, Result, classify
 from faxgw.modem.states import ONLY_OK, Mode
 from faxgw.modem.at.transaction import Reply, Transaction  # noqa: F401 (Reply re-exported)
 from faxgw.modem.at.transport import SerialTransport
@@ -58,7 +59,7 @@ class AtChannel:
         self.settings = settings
         self._trace = trace
         self._transport: SerialTransport | None = None
-        self._buffer = bytearray()
+        self.received = ReceiveBuffer()
         self._arrived = asyncio.Event()
         self._xon = asyncio.Event()
         self._xon.set()
@@ -68,7 +69,6 @@ class AtChannel:
         self._gone: ModemGone | None = None
         self.lost = asyncio.Event()  # set when the port vanishes: a pool can await it while idle
         self._overflow = False
-        self._lf_pending = False  # the CR of CONNECT was the last byte: its LF may follow
         self._desynced = False  # a command timed out: its answer may still come
         self._listeners: list[Listener] = []
 
@@ -110,7 +110,7 @@ class AtChannel:
         try:
             async with asyncio.timeout(timeout_s):
                 await asyncio.wait({future, lost}, return_when=asyncio.FIRST_COMPLETED)
-            self._check_alive()
+            self.check_alive()
             return future.result()
         except TimeoutError:
             raise ATTimeout(f"wait for {kind.value}", timeout_s) from None
@@ -120,7 +120,8 @@ class AtChannel:
             lost.cancel()
             await asyncio.gather(lost, return_exceptions=True)
 
-    def _notify(self, result: Result) -> None:
+    def notify(self, result: Result) -> None:
+        """Hand an unsolicited code (RING, caller ID) to the listeners."""
         self._note("urc", result.text)
         for listener in list(self._listeners):
             try:
@@ -133,8 +134,8 @@ class AtChannel:
     def data_received(self, data: bytes) -> None:
         if self._mode is Mode.DATA_TX and self.settings.flow_control:
             data = self._take_flow_control(data)
-        self._buffer += data
-        if len(self._buffer) > self.settings.max_buffer_bytes:
+        self.received.append(data)
+        if len(self.received) > self.settings.max_buffer_bytes:
             self._overflow = True
         if not self._busy:
             self._dispatch_idle_lines()
@@ -159,20 +160,18 @@ class AtChannel:
 
     def _dispatch_idle_lines(self) -> None:
         while self._mode is Mode.COMMAND:
-            consumed, raw = decode_line(self._buffer)
-            del self._buffer[:consumed]
-            if raw is None:
+            complete, text = self.received.take_raw_line()
+            if not complete:
                 return
-            text = line_text(raw)
             if text:
-                self._notify(classify(text))
+                self.notify(classify(text))
 
     # --- transactions --------------------------------------------------------------------
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         async with self._lock:
-            self._check_alive()
+            self.check_alive()
             self._busy = True
             try:
                 yield Transaction(self)
@@ -195,7 +194,8 @@ class AtChannel:
         async with self.transaction() as tx:
             await tx.recover()
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
+        """ModemGone if the port vanished, BufferOverflow if we fell that far behind."""
         if self._gone is not None:
             raise self._gone
         if self._overflow:
@@ -210,39 +210,62 @@ class AtChannel:
         if self._trace is not None:
             self._trace(what, text)
 
-    def _write(self, data: bytes, what: str, text: str) -> None:
-        self._check_alive()
+    @contextmanager
+    def tracing(self, trace: Trace):
+        """Send the protocol trace to ``trace`` for a while (a call keeps its AT lines)."""
+        previous, self._trace = self._trace, trace
+        try:
+            yield
+        finally:
+            self._trace = previous
+
+    # --- for the holder of the transaction (faxgw.modem.at.transaction) ------------------
+
+    @property
+    def desynced(self) -> bool:
+        """A command timed out: its answer may still come, so resync before the next."""
+        return self._desynced
+
+    @desynced.setter
+    def desynced(self, value: bool) -> None:
+        self._desynced = value
+
+    def write(self, data: bytes, what: str, text: str) -> None:
+        """Write ``data`` now, noting ``text`` in the trace as ``what``."""
+        self.check_alive()
         assert self._transport is not None
         self._note(what, text)
         self._transport.write(data)
 
-    def _set_mode(self, mode: Mode) -> None:
+    async def write_drained(self, data: bytes) -> None:
+        """Write ``data`` (not traced) and wait until the port has taken it."""
+        self.check_alive()
+        assert self._transport is not None
+        self._transport.write(data)
+        await self._transport.drain()
+
+    async def wait_xon(self) -> None:
+        """Return once the modem's flow control lets us send (at once unless XOFF)."""
+        await self._xon.wait()
+
+    def set_mode(self, mode: Mode) -> None:
         """Switch state; bytes already buffered are re-read under the new state's rules."""
         self._mode = mode
         if mode is Mode.DATA_TX:
             self._xon.set()
             if self.settings.flow_control:
-                self._buffer[:] = self._take_flow_control(bytes(self._buffer))
+                self.received.rewrite(self._take_flow_control)
 
-    async def _wait_arrival(self, deadline: float) -> None:
+    async def wait_arrival(self, deadline: float) -> None:
         """Wait for more bytes until ``deadline`` (loop time); TimeoutError after it."""
-        self._check_alive()
+        self.check_alive()
         self._arrived.clear()
         async with asyncio.timeout_at(deadline):
             await self._arrived.wait()
-        self._check_alive()
+        self.check_alive()
 
-    async def _next_line(self, deadline: float) -> str:
-        while True:
-            if self._lf_pending and self._buffer[:1] == b"\n":
-                del self._buffer[:1]
-            consumed, raw = decode_line(self._buffer)
-            ended_with_cr = consumed > 0 and consumed == len(self._buffer) and self._buffer[-1] == CR
-            del self._buffer[:consumed]
-            if raw is not None:
-                self._lf_pending = ended_with_cr
-                text = line_text(raw)
-                if text:
-                    return text
-                continue
-            await self._wait_arrival(deadline)
+    async def next_line(self, deadline: float) -> str:
+        """The next non-empty line; TimeoutError if none is complete by ``deadline``."""
+        while (text := self.received.take_line()) is None:
+            await self.wait_arrival(deadline)
+        return text

@@ -1,7 +1,7 @@
 """What the holder of an AT channel transaction may do: commands, data, resync, recovery.
 
-Split from ``channel`` for size; it works on the channel's buffer and state directly,
-which is safe because only one transaction runs at a time (the channel's lock).
+It takes from the channel's receive buffer and switches its state through the channel's
+public methods; that is safe because only one transaction runs at a time (the lock).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from faxgw.modem.at import dle, recovery
 from faxgw.modem.at.errors import ATError, ATTimeout
-from faxgw.modem.at.results import Kind, Result, classify, decode_line, line_text
+from faxgw.modem.at.results import Kind, Result, classify
 from faxgw.modem.states import ONLY_OK, Mode
 
 if TYPE_CHECKING:
@@ -51,10 +51,10 @@ class Transaction:
 
         ``data_mode``: the state to enter if the result is CONNECT (transmit or receive).
         """
-        if self._ch._desynced:
+        if self._ch.desynced:
             await self.resync()
         self._discard_stale()
-        self._ch._write(command.encode("latin-1") + b"\r", "at>", command)
+        self._ch.write(command.encode("latin-1") + b"\r", "at>", command)
         return await self.read_final(command, timeout_s=timeout_s, accept=accept,
                                      numeric=numeric, data_mode=data_mode)
 
@@ -67,23 +67,23 @@ class Transaction:
         info: list[str] = []
         try:
             while True:
-                text = await self._ch._next_line(deadline)
+                text = await self._ch.next_line(deadline)
                 result = classify(text, numeric=numeric)
                 if text.upper() == label.upper():
-                    self._ch._note("echo", text)
+                    self._ch.note("echo", text)
                 elif result.unsolicited:
-                    self._ch._notify(result)
+                    self._ch.notify(result)
                 elif not result.final:
-                    self._ch._note("at<", text)
+                    self._ch.note("at<", text)
                     info.append(text)
                 else:
-                    self._ch._note("at<", text)
+                    self._ch.note("at<", text)
                     return self._finish(label, result, tuple(info), accept, data_mode)
         except TimeoutError:
-            self._ch._desynced = True
+            self._ch.desynced = True
             raise ATTimeout(label, timeout_s, tuple(info)) from None
         except asyncio.CancelledError:
-            self._ch._desynced = True  # the answer may still come: resync before the next
+            self._ch.desynced = True  # the answer may still come: resync before the next
             raise
 
     async def resync(self) -> None:
@@ -91,24 +91,24 @@ class Transaction:
         command's. Send ``AT`` and read until an OK is followed by a quiet spell: then
         every late answer has been consumed. ATTimeout if no OK comes."""
         ch = self._ch
-        ch._desynced = True
+        ch.desynced = True
         self._discard_stale()
-        ch._write(b"AT\r", "at>", "AT (resync after timeout)")
+        ch.write(b"AT\r", "at>", "AT (resync after timeout)")
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ch.settings.command_timeout_s
         got_ok = False
         while True:
             quiet_until = loop.time() + ch.settings.resync_quiet_s
             try:
-                text = await ch._next_line(quiet_until if got_ok else min(quiet_until, deadline))
+                text = await ch.next_line(quiet_until if got_ok else min(quiet_until, deadline))
             except TimeoutError:
                 if got_ok:
-                    ch._desynced = False
+                    ch.desynced = False
                     return
                 if loop.time() >= deadline:
                     raise ATTimeout("AT (resync)", ch.settings.command_timeout_s) from None
                 continue
-            ch._note("stale", text)
+            ch.note("stale", text)
             got_ok = got_ok or classify(text, numeric=True).kind is Kind.OK
 
     def _finish(self, label: str, result: Result, info: tuple[str, ...],
@@ -116,7 +116,7 @@ class Transaction:
         if result.kind not in accept:
             raise ATError(label, result.text, info)
         if result.kind is Kind.CONNECT and data_mode is not None:
-            self._ch._set_mode(data_mode)
+            self._ch.set_mode(data_mode)
         return Reply(label, result, info)
 
     def _discard_stale(self) -> None:
@@ -124,24 +124,22 @@ class Transaction:
         command that timed out). Route RING to listeners, note the rest, drop it."""
         ch = self._ch
         while True:
-            consumed, raw = decode_line(ch._buffer)
-            del ch._buffer[:consumed]
-            if raw is None:
-                ch._buffer.clear()
+            complete, text = ch.received.take_raw_line()
+            if not complete:
+                ch.received.clear()
                 return
-            text = line_text(raw)
             result = classify(text)
             if result.unsolicited:
-                ch._notify(result)
+                ch.notify(result)
             elif text:
-                ch._note("stale", text)
+                ch.note("stale", text)
 
     def mark_synced(self) -> None:
         """The answer of a timed-out command has been read after all: no resync needed."""
-        self._ch._desynced = False
+        self._ch.desynced = False
 
     def write_raw(self, data: bytes, note: str) -> None:
-        self._ch._write(data, "raw>", note)
+        self._ch.write(data, "raw>", note)
 
     async def write_data(self, payload: bytes) -> bool:
         """Send bytes in transmit data state, pausing while the modem says XOFF. Returns
@@ -153,13 +151,13 @@ class Transaction:
         XOFF time to arrive before we have flooded its buffer (T.31 +FLO flow control).
         """
         ch, settings = self._ch, self._ch.settings
-        ch._note("data>", f"{len(payload)} bytes")
+        ch.note("data>", f"{len(payload)} bytes")
         step = max(1, settings.tx_chunk_bytes)
         pace = _Pacer(settings.baudrate / 10)
         try:
             for start in range(0, len(payload), step):
                 async with asyncio.timeout(settings.stall_timeout_s):
-                    await ch._xon.wait()
+                    await ch.wait_xon()
                     await pace.wait()
                 if self._modem_left_data_state():
                     self._end_data_the_modem_ended(start)
@@ -176,55 +174,38 @@ class Transaction:
         for it needs it, one in command state ignores characters before "AT" (V.250
         5.2.1). Then XON: our data may have held DC3 (XOFF) bytes that a DCE in command
         state took as flow control, pausing everything it would answer."""
-        self._ch._write(dle.DLE_ETX + bytes((dle.DC1,)), "raw>",
+        self._ch.write(dle.DLE_ETX + bytes((dle.DC1,)), "raw>",
                         f"<DLE><ETX> XON (modem ended data after {sent} bytes)")
 
     def _modem_left_data_state(self) -> bool:
         """Has the modem sent a final result (NO CARRIER, ERROR) while we transmit? Then
         it is in command state, and more data would be read as commands: stop."""
-        buffer = bytes(self._ch._buffer)
-        while buffer:
-            consumed, raw = decode_line(buffer)
-            if raw is None:
-                return False
-            if classify(line_text(raw)).final:
-                return True
-            buffer = buffer[consumed:]
-        return False
+        return self._ch.received.holds_final_result()
 
     async def _write_chunk(self, chunk: bytes) -> None:
-        ch = self._ch
-        assert ch._transport is not None
-        ch._check_alive()
-        ch._transport.write(chunk)
-        await ch._transport.drain()
+        await self._ch.write_drained(chunk)
 
     def end_data(self) -> None:
         """Back to command state after the data (we sent <DLE><ETX>, or it came)."""
-        self._ch._set_mode(Mode.COMMAND)
+        self._ch.set_mode(Mode.COMMAND)
 
     async def read_data(self, idle_timeout_s: float, *, doubled: bool = True) -> bytes:
         """Receive data state: unstuff DLE until <DLE><ETX>; ATTimeout if the modem goes
         quiet for ``idle_timeout_s``. Returns in command state."""
         ch = self._ch
-        ch._set_mode(Mode.DATA_RX)
+        ch.set_mode(Mode.DATA_RX)
         out = bytearray()
         try:
             while True:
-                if ch._lf_pending and ch._buffer[:1] == b"\n":
-                    del ch._buffer[:1]
-                if ch._buffer:
-                    ch._lf_pending = False
-                consumed, data, ended = dle.unstuff(ch._buffer, doubled=doubled)
-                del ch._buffer[:consumed]
+                data, ended = ch.received.take_data(doubled=doubled)
                 out += data
                 if ended:
-                    ch._set_mode(Mode.COMMAND)
-                    ch._note("data<", f"{len(out)} bytes")
+                    ch.set_mode(Mode.COMMAND)
+                    ch.note("data<", f"{len(out)} bytes")
                     return bytes(out)
-                await ch._wait_arrival(self._deadline(idle_timeout_s))
+                await ch.wait_arrival(self._deadline(idle_timeout_s))
         except TimeoutError:
-            ch._desynced = True
+            ch.desynced = True
             raise ATTimeout(f"data (after {len(out)} bytes)", idle_timeout_s) from None
 
     async def reset(self) -> None:

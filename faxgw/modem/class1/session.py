@@ -520,7 +520,5 @@ def _fill_result(result: SessionResult, runner: _Runner, finish: ev.Finish) -> N
         result.width_px, result.min_scan_ms, result.ecm = dcs.width_px, dcs.min_scan_ms, dcs.ecm
         if dcs.ecm:
             result.ecm_frame_size = 64 if dcs.ecm_64_octet_frames else 256
-    result.ecm_frames, result.frames_retransmitted = report.ecm_frames, report.frames_retransmitted
-    result.pprs, result.rnrs, result.ctcs, result.eors = \
-        report.pprs, report.rnrs, report.ctcs, report.eors
+    result.ecm_counters = report.ecm_counters
     result.trace = runner.trace.entries

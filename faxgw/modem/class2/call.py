@@ -53,8 +53,14 @@ class Call:
     async def run(self, body) -> SessionResult:
         started = time.monotonic()
         channel = self.session.channel
-        previous = channel._trace  # noqa: SLF001 - the call's AT lines go into its trace
-        channel._trace = self._at_line  # noqa: SLF001
+        with channel.tracing(self._at_line):  # the call's AT lines go into its trace
+            outcome, detail = await self._run_body(channel, body)
+        await self._shielded_end()
+        self._fill(outcome, detail)
+        self.result.duration_s = round(time.monotonic() - started, 3)
+        return self.result
+
+    async def _run_body(self, channel, body) -> tuple[Outcome, str]:
         outcome, detail = Outcome.MODEM_FAULT, ""
         try:
             try:
@@ -71,12 +77,7 @@ class Call:
             self.trace.add("event", "cancelled")
             await self._shielded_end()
             raise
-        finally:
-            channel._trace = previous  # noqa: SLF001
-        await self._shielded_end()
-        self._fill(outcome, detail)
-        self.result.duration_s = round(time.monotonic() - started, 3)
-        return self.result
+        return outcome, detail
 
     def _at_line(self, what: str, text: str) -> None:
         if what in ("at>", "at<", "urc"):
@@ -169,13 +170,8 @@ async def start_char(tx: Transaction, char: int, timeout_s: float) -> None:
     channel is still in command state, so the byte waits in its buffer."""
     channel = tx.channel
     deadline = asyncio.get_running_loop().time() + timeout_s
-    while True:
-        buffer = channel._buffer  # noqa: SLF001 - the transaction owns the channel
-        at = buffer.find(bytes((char,)))
-        if at >= 0:
-            del buffer[:at + 1]
-            return
+    while not channel.received.take_through(char):
         try:
-            await channel._wait_arrival(deadline)  # noqa: SLF001
+            await channel.wait_arrival(deadline)
         except TimeoutError:
             raise CallEnded(Outcome.MODEM_FAULT, "no start character after CONNECT") from None

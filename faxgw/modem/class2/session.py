@@ -170,7 +170,7 @@ class Class2Base:
             call.phase = "C"
             if self.XON_AFTER_FDT:
                 await start_char(tx, DC1, cfg.start_char_timeout_s)
-            tx.channel._set_mode(Mode.DATA_TX)  # noqa: SLF001 - after the start character
+            tx.channel.set_mode(Mode.DATA_TX)  # after the start character
             data = await pipeline.get(index, fmt)
             pipeline.prefetch(fmt, index + 1)
             page.attempts += 1
