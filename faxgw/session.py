@@ -104,6 +104,20 @@ class TraceEntry:
 
 
 @dataclass(slots=True)
+class EcmCounters:
+    """What ECM (T.30 Annex A) did in a call, all zero without it: frames sent (or
+    received) the first time, frames sent again for PPRs, PPRs, RNRs, speed changes (CTC)
+    and EORs. The T.30 engine counts into one; the session result carries it."""
+
+    ecm_frames: int = 0
+    frames_retransmitted: int = 0
+    pprs: int = 0
+    rnrs: int = 0
+    ctcs: int = 0
+    eors: int = 0
+
+
+@dataclass(slots=True)
 class SessionResult:
     """Everything a session produced; JSON-serialisable with ``to_dict``."""
 
@@ -129,15 +143,8 @@ class SessionResult:
     detail: str = ""  # technician's note added to the outcome's sentence
     trace: list[TraceEntry] = field(default_factory=list)
     modem_class: str = "1"  # the +FCLASS the call ran in: "1" (host T.30), "2" or "2.0"
-    # ECM (T.30 Annex A), zero without it: frame size, frames sent (received) the first
-    # time, frames sent again for PPRs, PPRs, RNRs, speed changes (CTC), EORs.
-    ecm_frame_size: int | None = None
-    ecm_frames: int = 0
-    frames_retransmitted: int = 0
-    pprs: int = 0
-    rnrs: int = 0
-    ctcs: int = 0
-    eors: int = 0
+    ecm_frame_size: int | None = None  # octets per ECM frame; None without ECM
+    ecm_counters: EcmCounters = field(default_factory=EcmCounters)
 
     @property
     def success(self) -> bool:
@@ -149,6 +156,7 @@ class SessionResult:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data.update(data.pop("ecm_counters"))  # flat in the record, as it has always been
         data["success"] = self.success
         data["reason"] = self.reason
         data["retry_class"] = self.outcome.retry.value

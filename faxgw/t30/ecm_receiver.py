@@ -47,7 +47,7 @@ class EcmReceiving:
 
     def on_ecm_frames(self, event: HdlcFramesReceived) -> list[Action]:
         good, bad = self.assembly.take(list(event.frames))
-        self.report.ecm_frames += good
+        self.report.ecm_counters.ecm_frames += good
         note = Note(f"ECM carrier: {good} good frames, {bad} with FCS errors")
         return [note, *self.listen(S.R_WAIT_PPM, event.at, self.t2_s)]
 
@@ -78,12 +78,12 @@ class EcmReceiving:
         if frame.fcf is FCF.PPS:
             missing = self.assembly.missing(signal.frames)
             if missing:
-                self.report.pprs += 1
+                self.report.ecm_counters.pprs += 1
                 return self._answer(self.frame(FCF.PPR, ppr_bitmap(missing)),
                                     f"PPS-{signal.name}: {len(missing)} of {signal.frames} "
                                     f"frames missing: PPR")
         else:
-            self.report.eors += 1
+            self.report.ecm_counters.eors += 1
         return self._block_whole(signal, FCF.MCF if frame.fcf is FCF.PPS else FCF.ERR)
 
     def _block_whole(self, signal: PartialPageSignal, answer: FCF) -> list[Action]:
@@ -124,7 +124,7 @@ class EcmReceiving:
         return [marker, *self._answer(self.frame(self.ecm_answer), note)]
 
     def on_quality_pending(self, event: PageQualityPending) -> list[Action]:
-        self.report.rnrs += 1
+        self.report.ecm_counters.rnrs += 1
         return self._answer(self.frame(FCF.RNR), f"page {event.index + 1} not stored yet: RNR")
 
     def _ctc(self, frame: Frame, at: float) -> list[Action]:
@@ -137,7 +137,7 @@ class EcmReceiving:
                 self._no_command(at)
         self.dcs = replace(self.dcs, modulation=modulation)
         self.report.dcs, self.long_train = self.dcs, True
-        self.report.ctcs += 1
+        self.report.ecm_counters.ctcs += 1
         return self._answer(self.frame(FCF.CTR),
                             f"CTC: continuing at {modulation.family} {modulation.bit_rate}")
 

@@ -62,9 +62,9 @@ class EcmSending:
             page_modulation(self.dcs.modulation)
         self.long_train = False
         if self.resend is None:
-            self.report.ecm_frames += len(payloads)
+            self.report.ecm_counters.ecm_frames += len(payloads)
         else:
-            self.report.frames_retransmitted += len(self.resend)
+            self.report.ecm_counters.frames_retransmitted += len(self.resend)
         self.goto(S.T_SEND_PARTIAL_PAGE)
         self.heard_far_end = False
         return [SendHdlcFrames(modulation, block_frames(payloads, self.resend))]
@@ -152,7 +152,7 @@ class EcmSending:
             return self.relisten(at, str(exc)) or self._no_pps_response(at)
         if not wanted:  # a PPR that names no frame of this block: nothing is missing
             return self._block_done(at, "PPR naming no frame")
-        self.report.pprs += 1
+        self.report.ecm_counters.pprs += 1
         self.pprs_this_block += 1
         self.rnr_deadline = None
         self.resend = wanted
@@ -170,10 +170,10 @@ class EcmSending:
             self.speed_index += 1
             self.dcs = replace(self.dcs, modulation=self.speeds[self.speed_index])
             self.report.dcs = self.dcs
-            self.report.ctcs += 1
+            self.report.ecm_counters.ctcs += 1
             self.ecm_command = FCF.CTC
             return self._send_ecm_command()
-        self.report.eors += 1
+        self.report.ecm_counters.eors += 1
         self.ecm_command = self.ecm_asked = FCF.EOR
         return self._send_ecm_command()
 
@@ -181,7 +181,7 @@ class EcmSending:
         """RNR: poll with RR until the receiver is ready, for T5 at most (T.30 A.5.3)."""
         if self.rnr_deadline is None:
             self.rnr_deadline = at + self.t5_s
-        self.report.rnrs += 1
+        self.report.ecm_counters.rnrs += 1
         if at >= self.rnr_deadline:
             return self._disconnect(Outcome.PROTOCOL_TIMEOUT, "receiver not ready for T5")
         self.ecm_command, self.command_tries = FCF.RR, 0

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from faxgw.outcome import Outcome
-from faxgw.session import PageResult
+from faxgw.session import EcmCounters, PageResult
 from faxgw.t30.dis import DcsSettings, DisCapabilities
 from faxgw.t30.events import (Abort, Action, Event, Finish, FrameReceived, ImageReceived,
                               LinkFailed, LinkFailure, Note, ReceiveFrame, SendFrames)
@@ -34,14 +34,7 @@ class EngineReport:
     dcs: DcsSettings | None = None  # the parameters of the last successful training
     trainings: int = 0
     pages: list[PageResult] = field(default_factory=list)
-    # ECM (T.30 Annex A): frames sent (or received) the first time, and what error
-    # correction cost: frames sent again, PPRs, RNRs, speed changes (CTC), EORs.
-    ecm_frames: int = 0
-    frames_retransmitted: int = 0
-    pprs: int = 0
-    rnrs: int = 0
-    ctcs: int = 0
-    eors: int = 0
+    ecm_counters: EcmCounters = field(default_factory=EcmCounters)
 
     @property
     def pages_confirmed(self) -> int:

@@ -72,7 +72,7 @@ def resend_cost_s(sent: SessionResult) -> float:
     frame_s = (sent.ecm_frame_size + 7) * 8 / sent.bit_rate
     per_ppr = training_s + 3 * 5 * 8 / sent.bit_rate \
         + V21_FRAME_S(4) + V21_FRAME_S(32) + 3 * TURNAROUND_S
-    return sent.frames_retransmitted * frame_s + sent.pprs * per_ppr
+    return sent.ecm_counters.frames_retransmitted * frame_s + sent.ecm_counters.pprs * per_ppr
 
 
 async def run(pages: int, timing: str, ber: float) -> int:
@@ -99,11 +99,12 @@ async def run(pages: int, timing: str, ber: float) -> int:
     for name, sent, call_s, floor_s, nbytes in rows:
         print(f"  {name:<26}{sent.coding.value:>7}{'yes' if sent.ecm else 'no':>5}"
               f"{call_s:>9.2f}{call_s / pages:>8.2f}{floor_s:>9.2f}{nbytes:>9d}"
-              f"{sent.frames_retransmitted:>8d}{sent.pprs:>6d}{call_s / anchor:>10.2f}x")
+              f"{sent.ecm_counters.frames_retransmitted:>8d}{sent.ecm_counters.pprs:>6d}"
+              f"{call_s / anchor:>10.2f}x")
     clean, noisy = rows[1], rows[2]
     print(f"  clean vs noisy ECM: {clean[2]:.2f} s vs {noisy[2]:.2f} s, "
-          f"+{noisy[2] - clean[2]:.2f} s; the {noisy[1].frames_retransmitted} frames resent "
-          f"and {noisy[1].pprs} PPR round trips should cost {resend_cost_s(noisy[1]):.2f} s "
+          f"+{noisy[2] - clean[2]:.2f} s; the {noisy[1].ecm_counters.frames_retransmitted} frames "
+          f"resent and {noisy[1].ecm_counters.pprs} PPR round trips should cost {resend_cost_s(noisy[1]):.2f} s "
           f"at {noisy[1].bit_rate} bit/s")
     return 0
 

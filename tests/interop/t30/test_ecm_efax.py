@@ -13,7 +13,7 @@ async def test_faxgw_with_ecm_sends_to_efax_without_it(efax, tmp_path):  # noqa:
     local = LocalCapabilities(ident="1001", ecm=True)
     result = await send_to_efax("accelerated", efax, tmp_path, 1, 200, Resolution.FINE, local)
     assert not result.ecm and result.coding in (Coding.MR, Coding.MH)
-    assert result.ecm_frames == 0 and result.frames_retransmitted == 0
+    assert result.ecm_counters.ecm_frames == 0 and result.ecm_counters.frames_retransmitted == 0
 
 
 async def test_faxgw_with_ecm_receives_from_efax_without_it(efax, tmp_path):  # noqa: F811

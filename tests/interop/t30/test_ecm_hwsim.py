@@ -62,8 +62,9 @@ async def ecm_call(bank, inks, frame_size=256, faults=None):
 async def test_ecm_mmr_64_octet_frames_on_a_clean_line(bank):
     sent, got = await ecm_call(bank, busy_pages(2), frame_size=64)
     assert sent.ecm_frame_size == 64 and got.ecm_frame_size == 64
-    assert sent.frames_retransmitted == 0 and sent.pprs == 0 and got.pprs == 0
-    assert sent.ecm_frames == got.ecm_frames > 2 * 40  # ~5 KB a page in 64-octet frames
+    tx, rx = sent.ecm_counters, got.ecm_counters
+    assert tx.frames_retransmitted == 0 and tx.pprs == 0 and rx.pprs == 0
+    assert tx.ecm_frames == rx.ecm_frames > 2 * 40  # ~5 KB a page in 64-octet frames
     assert [p.outcome for p in sent.pages] == [PageOutcome.CONFIRMED] * 2
 
 
@@ -71,18 +72,19 @@ async def test_bit_errors_on_ecm_frames_cost_resent_frames_not_pixels(bank):
     faults = Faults(bit_error_rate=1e-4, bit_errors_on="ecm_frames")
     sent, got = await ecm_call(bank, busy_pages(2), faults=faults)
     # At 1e-4 a 256-octet frame (2100 bits) is hit with a probability of about 0.19.
-    assert sent.pprs >= 1 and sent.frames_retransmitted >= 2
-    assert got.pprs == sent.pprs  # every PPR the receiver sent was acted on
-    assert sent.frames_retransmitted < sent.ecm_frames  # exactly the bad ones, not all
+    tx, rx = sent.ecm_counters, got.ecm_counters
+    assert tx.pprs >= 1 and tx.frames_retransmitted >= 2
+    assert rx.pprs == tx.pprs  # every PPR the receiver sent was acted on
+    assert tx.frames_retransmitted < tx.ecm_frames  # exactly the bad ones, not all
     record = json.loads(sent.to_json())  # what the scheduler stores in the attempt
     assert record["ecm"] is True and record["coding"] == "MMR"
-    assert record["frames_retransmitted"] == sent.frames_retransmitted
-    assert record["pprs"] == sent.pprs
+    assert record["frames_retransmitted"] == sent.ecm_counters.frames_retransmitted
+    assert record["pprs"] == sent.ecm_counters.pprs
 
 
 async def test_a_speed_that_keeps_failing_is_left_by_ctc_after_four_pprs(bank):
     # Nearly every frame at 14400 is hit, none below: four PPRs, CTC to 12000, then exact.
     faults = Faults(bit_error_rate=2e-3, bit_errors_on="ecm_frames", bit_errors_min_bps=14400)
     sent, got = await ecm_call(bank, busy_pages(1, lines=200), faults=faults)
-    assert sent.ctcs == got.ctcs == 1 and sent.pprs == 4
-    assert sent.bit_rate == got.bit_rate == 12000 and sent.eors == 0
+    assert sent.ecm_counters.ctcs == got.ecm_counters.ctcs == 1 and sent.ecm_counters.pprs == 4
+    assert sent.bit_rate == got.bit_rate == 12000 and sent.ecm_counters.eors == 0

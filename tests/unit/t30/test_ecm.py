@@ -130,13 +130,13 @@ def test_transmitter_resends_exactly_the_frames_a_ppr_names():
     again = line(tx.handle(ev.SilenceDone(5.0)))
     assert fcd_numbers(again) == [2, 7]
     assert again.frames[0][4:] == bytes(range(256))  # frame 2's own data
-    assert tx.report.frames_retransmitted == 2 and tx.report.pprs == 1
+    assert tx.report.ecm_counters.frames_retransmitted == 2 and tx.report.ecm_counters.pprs == 1
     to_pps(tx, 5.5)
     actions = answer(tx, 6.0, FCF.MCF)
     assert of_type(actions, ev.PageConfirmed) == [ev.PageConfirmed(0)]
     assert sent_fcfs(line(actions)) == [FCF.DCN]
     line(tx.handle(ev.FramesSent(6.5)))
-    assert tx.report.outcome is Outcome.SUCCESS and tx.report.ecm_frames == 10
+    assert tx.report.outcome is Outcome.SUCCESS and tx.report.ecm_counters.ecm_frames == 10
 
 
 def test_a_page_of_more_than_256_frames_goes_in_partial_pages_with_pps_null():
@@ -163,14 +163,14 @@ def test_fourth_ppr_sends_ctc_at_the_next_lower_speed_then_resends_there():
             line(tx.handle(ev.SilenceDone(at + 1.0)))  # the frame again
         at += 2.0
     ctc = line(actions)
-    assert sent_fcfs(ctc) == [FCF.CTC] and tx.report.ctcs == 1
+    assert sent_fcfs(ctc) == [FCF.CTC] and tx.report.ecm_counters.ctcs == 1
     assert DcsSettings.decode(parse_frame(ctc.frames[0]).fif.ljust(3, b"\0")).modulation \
         is M.V17_12000
     actions = answer(tx, at, FCF.CTR)
     resend = line(tx.handle(ev.SilenceDone(at + 0.5)))
     # The first carrier at the new speed trains long (no TCF after CTC).
     assert fcd_numbers(resend) == [3] and resend.modulation is M.V17_12000
-    assert tx.report.pprs == 4 and tx.report.frames_retransmitted == 4
+    assert tx.report.ecm_counters.pprs == 4 and tx.report.ecm_counters.frames_retransmitted == 4
     assert tx.pprs_this_block == 0  # four more PPRs before the next CTC
 
 
@@ -190,7 +190,7 @@ def test_fourth_ppr_at_the_lowest_speed_ends_the_block_with_eor():
     assert PartialPageSignal.decode(parse_frame(eor.frames[0]).fif).command is FCF.MPS
     actions = answer(tx, at, FCF.ERR)
     assert not of_type(actions, ev.PageConfirmed)  # the page arrived with frames missing
-    assert tx.report.pages[0].outcome is PageOutcome.REJECTED and tx.report.eors == 1
+    assert tx.report.pages[0].outcome is PageOutcome.REJECTED and tx.report.ecm_counters.eors == 1
     # The next page goes on; the call ends PAGE_REJECTED, not SUCCESS.
     line(tx.handle(ev.SilenceDone(at + 1)))
     line(tx.handle(ev.PageFetched(at + 1.1, 1, bytes(10))))
@@ -212,7 +212,7 @@ def test_rnr_is_polled_with_rr_until_the_receiver_is_ready():
         at += 1.0
     actions = answer(tx, at, FCF.MCF)  # MCF to RR: the answer to the PPS
     assert of_type(actions, ev.PageConfirmed) == [ev.PageConfirmed(0)]
-    assert tx.report.rnrs == 3
+    assert tx.report.ecm_counters.rnrs == 3
 
 
 def test_rnr_for_longer_than_t5_ends_the_call():
@@ -277,7 +277,7 @@ def test_receiver_asks_for_exactly_the_frames_missing_or_damaged():
     actions = rx.handle(ev.PageQualityKnown(6.0, 0, GOOD))
     assert of_type(actions, ev.KeepPage) and sent_fcfs(line(actions)) == [FCF.MCF]
     line(rx.handle(ev.FramesSent(6.3)))
-    assert rx.document_complete and rx.report.pprs == 2
+    assert rx.document_complete and rx.report.ecm_counters.pprs == 2
 
 
 def test_receiver_says_rnr_while_the_page_is_being_stored():
@@ -294,7 +294,7 @@ def test_receiver_says_rnr_while_the_page_is_being_stored():
     line(rx.handle(far(6.8, FCF.RR, x_bit=True)))
     assert sent_fcfs(line(rx.handle(ev.PageQualityKnown(7.0, 0, GOOD)))) == [FCF.MCF]
     assert isinstance(line(rx.handle(ev.FramesSent(7.2))), ev.ReceiveHdlcFrames)
-    assert rx.report.rnrs == 2
+    assert rx.report.ecm_counters.rnrs == 2
 
 
 def test_receiver_answers_ctc_with_ctr_and_listens_at_the_new_speed():
@@ -308,7 +308,7 @@ def test_receiver_answers_ctc_with_ctr_and_listens_at_the_new_speed():
     listen = line(rx.handle(ev.FramesSent(6.3)))
     # The first carrier after CTC trains long, as the sender sends it.
     assert isinstance(listen, ev.ReceiveHdlcFrames) and listen.modulation is M.V17_9600
-    assert rx.report.ctcs == 1
+    assert rx.report.ecm_counters.ctcs == 1
 
 
 def test_receiver_answers_eor_with_err_and_keeps_what_arrived():
@@ -320,7 +320,7 @@ def test_receiver_answers_eor_with_err_and_keeps_what_arrived():
     actions = rx.handle(pps(6.1, FCF.EOP, 0, 0, 3, fcf=FCF.EOR))
     assert of_type(actions, ev.DecodePage)[0].data == b"a" * 256 + b"c"
     actions = rx.handle(ev.PageQualityKnown(6.3, 0, GOOD))
-    assert sent_fcfs(line(actions)) == [FCF.ERR] and rx.report.eors == 1
+    assert sent_fcfs(line(actions)) == [FCF.ERR] and rx.report.ecm_counters.eors == 1
 
 
 def test_receiver_repeats_its_answer_to_a_repeated_pps():

@@ -60,8 +60,9 @@ async def test_damaged_frames_are_resent_until_every_page_is_exact():
     assert [p.image for p in received] == [0, 1] and all(p.bad_lines == 0 for p in received)
     # Page 1: frames 0, 3, 6 damaged twice (two PPRs, 6 frames resent); page 2 clean,
     # since the hits are per frame number.
-    assert tx.pprs == rx.pprs == 2 and tx.frames_retransmitted == 6
-    assert tx.ecm_frames == 14 and tx.ecm and tx.ecm_frame_size == 256
+    assert tx.ecm_counters.pprs == rx.ecm_counters.pprs == 2
+    assert tx.ecm_counters.frames_retransmitted == 6
+    assert tx.ecm_counters.ecm_frames == 14 and tx.ecm and tx.ecm_frame_size == 256
 
 
 async def test_a_slow_receiver_holds_the_sender_off_with_rnr():
@@ -73,7 +74,7 @@ async def test_a_slow_receiver_holds_the_sender_off_with_rnr():
 
     tx, rx, received = await ecm_call(LinePair(), SyntheticPages(2), SlowDecoder())
     assert tx.outcome is Outcome.SUCCESS and len(received) == 2
-    assert rx.rnrs >= 2 and tx.rnrs == rx.rnrs
+    assert rx.ecm_counters.rnrs >= 2 and tx.ecm_counters.rnrs == rx.ecm_counters.rnrs
 
 
 async def test_ecm_offered_to_a_receiver_without_it_falls_back():
