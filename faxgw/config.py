@@ -94,12 +94,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from faxgw.inbound.routing import InboundConfig, InboundConfigError, parse_inbound
-from faxgw.webhooks.settings import WebhooksConfigError, WebhooksSettings, parse_settings
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message starts with the offending key."""
+from faxgw.config_error import ConfigError
+from faxgw.inbound.routing import InboundConfig, parse_inbound
+from faxgw.webhooks.settings import WebhooksSettings, parse_settings
 
 
 @dataclass(frozen=True)
@@ -255,14 +252,10 @@ def from_dict(raw: dict[str, Any]) -> Config:
         raise ConfigError(f"{sorted(unknown)[0]}: unknown section")
     sections = {name: _section(name, cls, raw.get(name, {})) for name, cls in _SECTIONS.items()}
     modems = _modems(raw.get("modem", []))
-    try:  # [webhooks] has lists of networks: its own parser (faxgw/webhooks/settings.py)
-        webhooks = parse_settings(raw.get("webhooks"))
-    except WebhooksConfigError as exc:
-        raise ConfigError(str(exc)) from None
-    try:  # [inbound] has an array of route tables: its own parser (faxgw/inbound/routing.py)
-        inbound = parse_inbound(raw.get("inbound"))
-    except InboundConfigError as exc:
-        raise ConfigError(str(exc)) from None
+    # [webhooks] has lists of networks and [inbound] an array of route tables: each has
+    # its own parser beside the code it configures, raising the same ConfigError.
+    webhooks = parse_settings(raw.get("webhooks"))
+    inbound = parse_inbound(raw.get("inbound"))
     config = Config(**sections, modems=modems, webhooks=webhooks, inbound=inbound)
     _check(config)
     return config

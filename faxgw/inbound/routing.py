@@ -25,11 +25,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from faxgw.config_error import ConfigError
+
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-class InboundConfigError(ValueError):
-    """A bad [inbound] value; the message starts with the key."""
 
 
 @dataclass(frozen=True)
@@ -83,39 +81,39 @@ def parse_inbound(table: Any) -> InboundConfig:
     if table is None:
         return InboundConfig()
     if not isinstance(table, dict):
-        raise InboundConfigError("inbound: must be a table")
+        raise ConfigError("inbound: must be a table")
     unknown = set(table) - {"default_tenant", "page_events_from", "route"}
     if unknown:
-        raise InboundConfigError(f"inbound.{sorted(unknown)[0]}: unknown key")
+        raise ConfigError(f"inbound.{sorted(unknown)[0]}: unknown key")
     default = table.get("default_tenant", "")
     if not isinstance(default, str) or (default and not _UUID.match(default)):
-        raise InboundConfigError("inbound.default_tenant: a tenantId (UUID) or \"\"")
+        raise ConfigError("inbound.default_tenant: a tenantId (UUID) or \"\"")
     page_events = table.get("page_events_from", 3)
     if isinstance(page_events, bool) or not isinstance(page_events, int) or page_events < 0:
-        raise InboundConfigError("inbound.page_events_from: an integer, 0 or more")
+        raise ConfigError("inbound.page_events_from: an integer, 0 or more")
     routes = table.get("route", [])
     if not isinstance(routes, list):
-        raise InboundConfigError("inbound.route: must be an array of tables ([[inbound.route]])")
+        raise ConfigError("inbound.route: must be an array of tables ([[inbound.route]])")
     return InboundConfig(default, page_events, tuple(_route(i, r) for i, r in enumerate(routes)))
 
 
 def _route(i: int, table: Any) -> Route:
     key = f"inbound.route[{i}]"
     if not isinstance(table, dict):
-        raise InboundConfigError(f"{key}: must be a table")
+        raise ConfigError(f"{key}: must be a table")
     unknown = set(table) - {"tenant", "modem", "called_number"}
     if unknown:
-        raise InboundConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
+        raise ConfigError(f"{key}.{sorted(unknown)[0]}: unknown key")
     for name in ("tenant", "modem", "called_number"):
         if not isinstance(table.get(name, ""), str):
-            raise InboundConfigError(f"{key}.{name}: must be a string")
+            raise ConfigError(f"{key}.{name}: must be a string")
     tenant = table.get("tenant", "")
     if not _UUID.match(tenant):
-        raise InboundConfigError(f"{key}.tenant: a tenantId (UUID)")
+        raise ConfigError(f"{key}.tenant: a tenantId (UUID)")
     modem, called = table.get("modem", ""), table.get("called_number", "")
     if not modem and not called:
-        raise InboundConfigError(f"{key}: give modem, called_number or both "
+        raise ConfigError(f"{key}: give modem, called_number or both "
                                  "(a catch-all is inbound.default_tenant)")
     if called and not digits(called):
-        raise InboundConfigError(f"{key}.called_number: must contain digits")
+        raise ConfigError(f"{key}.called_number: must contain digits")
     return Route(tenant, modem, called)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from faxgw.config_error import ConfigError
 from faxgw.modem.at.channel import ChannelSettings
 from faxgw.modem.quirks import Quirks, load_quirks
 from faxgw.t30.link import Modulation
@@ -59,8 +60,9 @@ def ecm_settings(profile: Profile, fth: tuple[int, ...], frh: tuple[int, ...],
     return (at_speed and profile.ecm and wanted), min(profile.ecm_frame_size, frame_size)
 
 
-class ProfileError(ValueError):
-    """A profile file is malformed; the message names the file and the key."""
+# A malformed profile file is a configuration error; the message names the file and the
+# key. The old name stays for the modem CLI, the probe and their tests.
+ProfileError = ConfigError
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,12 @@ import ipaddress
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
+from faxgw.config_error import ConfigError
 from faxgw.webhooks.backoff import DAY_S, BackoffPolicy
 from faxgw.webhooks.delivery import DeliveryLimits
 from faxgw.webhooks.envelope import DEFAULT_SOURCE
 from faxgw.webhooks.url_policy import DEFAULT_ALLOW, DEFAULT_DENY, DEFAULT_OWN_NETWORKS, UrlPolicy
 
-
-class WebhooksConfigError(ValueError):
-    """A bad ``[webhooks]`` value; the message names the key."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +103,7 @@ def parse_settings(table: Mapping[str, Any] | None) -> WebhooksSettings:
     known = {f.name for f in fields(WebhooksSettings)}
     for key in table:
         if key not in known:
-            raise WebhooksConfigError(f"webhooks.{key}: unknown key")
+            raise ConfigError(f"webhooks.{key}: unknown key")
     values: dict[str, Any] = {}
     for key, value in table.items():
         values[key] = _parse_value(key, value)
@@ -118,53 +116,53 @@ def _parse_value(key: str, value: Any) -> Any:
     name = f"webhooks.{key}"
     if key in _NUMBERS:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise WebhooksConfigError(f"{name}: expected a non-negative number")
+            raise ConfigError(f"{name}: expected a non-negative number")
         return float(value)
     if key in _COUNTS:
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise WebhooksConfigError(f"{name}: expected a positive integer")
+            raise ConfigError(f"{name}: expected a positive integer")
         return value
     if key == "per_tenant_concurrency":
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise WebhooksConfigError(f"{name}: expected a positive integer, or 0 for the default share")
+            raise ConfigError(f"{name}: expected a positive integer, or 0 for the default share")
         return value
     if key in _NETWORK_LISTS:
         if not isinstance(value, list):
-            raise WebhooksConfigError(f"{name}: expected a list of networks like \"10.0.0.0/8\"")
+            raise ConfigError(f"{name}: expected a list of networks like \"10.0.0.0/8\"")
         for spec in value:
             try:
                 ipaddress.ip_network(spec, strict=False)
             except (TypeError, ValueError):
-                raise WebhooksConfigError(f"{name}: {spec!r} is not a network") from None
+                raise ConfigError(f"{name}: {spec!r} is not a network") from None
         return tuple(value)
     if key == "own_ports":
         if not isinstance(value, list) or not all(
             isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in value
         ):
-            raise WebhooksConfigError(f"{name}: expected a list of TCP ports")
+            raise ConfigError(f"{name}: expected a list of TCP ports")
         return tuple(value)
     if key == "source":
         if not isinstance(value, str) or not value:
-            raise WebhooksConfigError(f"{name}: expected a non-empty URI reference")
+            raise ConfigError(f"{name}: expected a non-empty URI reference")
         return value
-    raise WebhooksConfigError(f"{name}: unknown key")
+    raise ConfigError(f"{name}: unknown key")
 
 
 def _check_consistency(settings: WebhooksSettings) -> None:
     if settings.backoff_base_s <= 0:
-        raise WebhooksConfigError("webhooks.backoff_base_s: must be greater than 0")
+        raise ConfigError("webhooks.backoff_base_s: must be greater than 0")
     if settings.backoff_max_step_s < settings.backoff_base_s:
-        raise WebhooksConfigError("webhooks.backoff_max_step_s: must be at least backoff_base_s")
+        raise ConfigError("webhooks.backoff_max_step_s: must be at least backoff_base_s")
     for key in ("connect_timeout_s", "total_timeout_s", "outbox_poll_s", "keep_delivery_log_days"):
         if getattr(settings, key) <= 0:
-            raise WebhooksConfigError(f"webhooks.{key}: must be greater than 0")
+            raise ConfigError(f"webhooks.{key}: must be greater than 0")
     if settings.per_endpoint_concurrency > settings.concurrency:
-        raise WebhooksConfigError(
+        raise ConfigError(
             "webhooks.per_endpoint_concurrency: must not exceed webhooks.concurrency"
         )
     tenant = settings.per_tenant_concurrency
     if tenant and not settings.per_endpoint_concurrency <= tenant <= settings.concurrency:
-        raise WebhooksConfigError(
+        raise ConfigError(
             "webhooks.per_tenant_concurrency: must lie between webhooks.per_endpoint_concurrency "
             "and webhooks.concurrency"
         )
