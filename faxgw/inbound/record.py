@@ -11,26 +11,15 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
+from faxgw.modem.pages import G3Decoder
 from faxgw.pageformat import X_DPI, Resolution
-from faxgw.session import PageFormat, ReceivedPage, SessionResult
+from faxgw.session import ReceivedPage, SessionResult
 from faxgw.state_dir import RECEIVED_DIR  # noqa: F401 - callers import it from here
-from faxgw.t30.negotiate import PageQuality
 
 TIFF_NAME, PDF_NAME, RECORD_NAME = "fax.tif", "fax.pdf", "fax.json"
-
-
-class G3PageDecoder:
-    """``PageDecoder`` over faxgw.g3 (called in a worker thread by the session)."""
-
-    def decode(self, data: bytes, fmt: PageFormat) -> tuple[Any, PageQuality]:
-        import faxgw.g3 as g3
-
-        image, report = g3.decode(data, fmt.width_px, fmt.coding.value)
-        return image, PageQuality(report.lines, report.bad_lines, report.longest_bad_run)
 
 
 def page_name(number: int) -> str:
@@ -94,7 +83,7 @@ class CallFolder:
 
 
 def _decode(page: ReceivedPage) -> Image.Image:
-    image, _ = G3PageDecoder().decode(page.data, page.fmt)
+    image, _ = G3Decoder().decode(page.data, page.fmt)
     return image
 
 

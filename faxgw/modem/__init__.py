@@ -7,3 +7,9 @@ engine over them) and ``class2`` (modems that run T.30 themselves). Shared at th
 ``profiles``/``quirks`` turn ``drivers/*.toml`` into data, ``probe`` asks a modem what it is,
 ``device.open_modem`` wires it all up, ``pages`` holds the page data of both classes.
 """
+
+from faxgw.modem.handle import ModemHandle
+from faxgw.modem.pages import PageDecoder
+from faxgw.modem.sessions import SessionOptions
+
+__all__ = ["ModemHandle", "PageDecoder", "SessionOptions"]

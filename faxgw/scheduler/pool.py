@@ -18,23 +18,12 @@ from enum import StrEnum
 
 from faxgw.config import ModemConfig
 from faxgw.logs import log_context
-from faxgw.modem.at.channel import AtChannel
-from faxgw.modem.device import GENERIC, Modem, open_modem
-from faxgw.modem.at.dle import DLE_ETX
-from faxgw.modem.profiles import ecm_settings, find_profile, profile_dirs
-from faxgw.modem.states import CAN
-from faxgw.modem.at.results import Kind, Result, caller_id_field
-from faxgw.modem.class1.session import Class1Config, Class1Session
-from faxgw.modem.class2.session import Class2Config
-from faxgw.modem.class2.variants import SESSIONS as CLASS2_SESSIONS
-from faxgw.modem.probe import check_class
+from faxgw.modem import ModemHandle, PageDecoder, SessionOptions
 from faxgw.session import FaxSession
-from faxgw.t30.link import Modulation
-from faxgw.t30.negotiate import LocalCapabilities
 
 log = logging.getLogger("faxgw.scheduler.pool")
 
-PROBE_TIMEOUT_S = 30.0
+CHECK_TIMEOUT_S = 30.0  # an idle modem's AT, or the recovery after a failed call
 
 
 class ModemState(StrEnum):
@@ -50,16 +39,18 @@ RING_GAP_S = 8.0
 
 
 class PooledModem:
-    def __init__(self, config: ModemConfig, ident: str = "", gaps: list[float] | None = None
-                 ) -> None:
+    def __init__(self, config: ModemConfig, ident: str = "", gaps: list[float] | None = None,
+                 decoder: PageDecoder | None = None) -> None:
         self.config = config
+        self.decoder = decoder  # judges received pages (None: the modem package's own)
         self.gaps = gaps if gaps is not None else []  # the pool's idle-gap samples
         self.name = config.name
         self.ident = ident  # TSI/CSI this modem's line sends
         self.state = ModemState.OFFLINE
         self.failures = 0  # calls in a row that failed because of this modem
         self.reason = "not probed yet"
-        self.modem: Modem | None = None
+        self.handle = ModemHandle(config.port, config.profile, SessionOptions(
+            ident=ident, ecm=config.ecm, ecm_frame_size=config.ecm_frame_size))
         self.idle_since = time.monotonic()
         self.next_probe = 0.0
         self.retired = False  # SIGHUP took it out of the config: leaves the pool when free
@@ -68,9 +59,8 @@ class PooledModem:
         # a modem that is only checked for work must not flicker to "busy".
         self.claiming = False
         self.fclass: str | None = None  # the +FCLASS it was last probed into
-        self._stack: contextlib.AsyncExitStack | None = None
         self._remove_listener: Callable[[], None] | None = None
-        self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call (issue 12)
+        self.caller_id: dict[str, str] = {}  # caller-ID fields of the ringing call
         self.caller_id_at = 0.0  # when the last caller-ID field came
         self.rings = 0  # RINGs of the call now ringing (answered at rings_before_answer)
         self.last_ring = 0.0
@@ -90,49 +80,49 @@ class PooledModem:
         fields, self.caller_id = self.caller_id, {}
         return fields
 
-    async def open(self, on_result: Callable[["PooledModem", Result], None],
+    def identity(self) -> dict[str, str | None]:
+        """Profile, manufacturer and model of the open modem (None for what is unknown)."""
+        return self.handle.identity()
+
+    @property
+    def modem(self) -> ModemHandle | None:
+        """The open modem, None while it is not (closed, offline, not probed yet)."""
+        return self.handle if self.handle.is_open else None
+
+    async def open(self, on_ring: Callable[["PooledModem"], None],
+                   on_caller_id: Callable[["PooledModem", str, str], None],
                    reprobe_s: float = 60.0) -> bool:
         self.state, self.reason = ModemState.PROBING, "probing"
-        if await self._open_once(on_result, reprobe_s):
+        listen = (lambda: on_ring(self), lambda key, value: on_caller_id(self, key, value))
+        if await self._open_once(listen, reprobe_s):
             return True
-        # A modem left in a call by a crashed daemon still waits for its data (ATZ is data
-        # to it): end the data the T.31 way, escape, hang up, then probe once more.
         log.info("modem %s: %s; trying to bring it back", self.name, self.reason)
-        await rescue(self.config.port, self.config.profile)
-        if await self._open_once(on_result, reprobe_s):
+        await self.handle.rescue()  # a dead daemon may have left it in a call
+        if await self._open_once(listen, reprobe_s):
             return True
         log.warning("modem %s offline: %s", self.name, self.reason)
         return False
 
-    async def _open_once(self, on_result: Callable[["PooledModem", Result], None],
+    async def _open_once(self, listen: tuple[Callable[[], None], Callable[[str, str], None]],
                          reprobe_s: float) -> bool:
-        stack = contextlib.AsyncExitStack()
         try:
-            async with asyncio.timeout(PROBE_TIMEOUT_S):
-                self.modem = await stack.enter_async_context(
-                    open_modem(self.config.port, self.config.profile or None))
-                check_class(self.modem)  # refuses a modem in no fax class we drive
+            await self.handle.open()
         except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
-            await stack.aclose()
-            self.modem, self.state, self.reason = None, ModemState.OFFLINE, f"probe failed: {exc}"
+            self.state, self.reason = ModemState.OFFLINE, f"probe failed: {exc}"
             return False
-        self._stack = stack
-        self.fclass = self.modem.fclass
-        self._remove_listener = self.modem.channel.add_listener(lambda r: on_result(self, r))
+        self.fclass = self.handle.fclass
+        self._remove_listener = self.handle.listen(*listen)
         self.state, self.reason, self.failures = ModemState.IDLE, "", 0
         self.idle_since = time.monotonic()
         self.next_probe = self.idle_since + reprobe_s  # when an idle modem is next asked AT
-        log.info("modem %s idle (profile %s)", self.name, self.modem.profile.name)
+        log.info("modem %s idle (profile %s)", self.name, self.handle.identity()["profile"])
         return True
 
     async def close(self) -> None:
         if self._remove_listener:
             self._remove_listener()
             self._remove_listener = None
-        stack, self._stack, self.modem = self._stack, None, None
-        if stack is not None:
-            with contextlib.suppress(Exception):
-                await stack.aclose()
+        await self.handle.close()
 
     def dialling(self) -> None:
         """The call starts now: the time since the last call ended was an idle gap (it
@@ -140,24 +130,8 @@ class PooledModem:
         self.gaps.append(time.monotonic() - self.idle_since)
 
     def session(self) -> FaxSession:
-        assert self.modem is not None
-        if self.modem.fclass in CLASS2_SESSIONS:  # the modem runs T.30 (Class 2 / 2.0)
-            return CLASS2_SESSIONS[self.modem.fclass](
-                self.modem.channel, self.modem.profile, Class2Config(ident=self.ident),
-                _decoder())
-        info, caps = self.modem.info, self.modem.profile.capabilities
-        ecm, frame_size = ecm_settings(  # issue 7: ECM per modem (profile, [[modem]] keys)
-            self.modem.profile, info.fth if info else caps.fth, info.frh if info else caps.frh,
-            self.config.ecm, self.config.ecm_frame_size)
-        local = LocalCapabilities(ident=self.ident, modulations=self._modulations(),
-                                  ecm=ecm, ecm_frame_size=frame_size)
-        return Class1Session(self.modem.class1_link(), Class1Config(local=local), _decoder())
-
-    def _modulations(self) -> tuple[Modulation, ...]:
-        """What this modem can both send and receive (probed, minus its profile's lies)."""
-        transmit, receive = self.modem.class1_modulations()
-        both = tuple(m for m in transmit if m in receive)
-        return both or LocalCapabilities().modulations
+        """A session for the call now starting (the modem package decides how)."""
+        return self.handle.session(self.decoder)
 
     @property
     def service_class(self) -> str:
@@ -173,46 +147,17 @@ class PooledModem:
                 "failures": self.failures, "reason": self.reason}
 
 
-async def rescue(port: str, profile_name: str) -> None:
-    """Best effort: <DLE><ETX> twice, CAN, then the channel's recovery ladder (AT, +++,
-    ATH, ATZ). Failures are left to the next probe.
-
-    The first <DLE><ETX> ends image data (+FTM) or the frame a dead process left half
-    written (+FTH); in HDLC transmit the modem then waits for the next frame, and only the
-    second, empty frame turns the carrier off (T.31 8.3.3) -- without it an ECM call cut
-    mid-block keeps the modem deaf until the far end hangs up. CAN aborts a receive."""
-    try:
-        profile = find_profile(profile_name or GENERIC, profile_dirs())
-        channel = await AtChannel.open(port, profile.channel_settings())
-    except Exception:  # noqa: BLE001 - the probe that follows reports why
-        return
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT_S):
-            async with channel.transaction() as tx:
-                tx.write_raw(DLE_ETX + DLE_ETX + CAN, "end any data state left by a previous run")
-                await asyncio.sleep(0.3)
-            await channel.recover()
-    except Exception as exc:  # noqa: BLE001
-        log.info("rescue of %s failed: %s", port, exc)
-    finally:
-        await channel.close()
-
-
-def _decoder():
-    from faxgw.inbound.record import G3PageDecoder
-
-    return G3PageDecoder()
-
-
 class ModemPool:
     def __init__(self, configs: tuple[ModemConfig, ...], max_failures: int, reprobe_s: float,
                  on_ring: Callable[[PooledModem], Awaitable[None]] | None = None,
-                 idents: dict[str, str] | None = None, default_ident: str = "") -> None:
+                 idents: dict[str, str] | None = None, default_ident: str = "",
+                 decoder: PageDecoder | None = None) -> None:
         idents = idents or {}
         self.idents, self.default_ident = idents, default_ident  # for modems added by reload
         self.replacements: dict[str, ModemConfig] = {}  # changed while busy: opened after
         self.gaps: list[float] = []  # seconds a send modem sat idle between two calls
-        self.modems = [PooledModem(c, idents.get(c.name, default_ident), self.gaps)
+        self.decoder = decoder
+        self.modems = [PooledModem(c, idents.get(c.name, default_ident), self.gaps, decoder)
                        for c in configs]
         self.max_failures = max_failures
         self.reprobe_s = reprobe_s
@@ -236,7 +181,7 @@ class ModemPool:
 
     async def _open(self, modem: PooledModem) -> None:
         with log_context(modem=modem.name):  # probe and rescue lines carry the modem
-            ok = await modem.open(self._unsolicited, self.reprobe_s)
+            ok = await modem.open(self._ring, self._caller_id, self.reprobe_s)
         if modem.retired and modem not in self.modems:  # reloaded away while probing
             await modem.close()
             return
@@ -293,8 +238,8 @@ class ModemPool:
 
     async def _still_answers(self, modem: PooledModem) -> bool:
         try:
-            async with asyncio.timeout(PROBE_TIMEOUT_S):
-                await modem.modem.channel.recover()
+            async with asyncio.timeout(CHECK_TIMEOUT_S):
+                await modem.handle.recover()
             return True
         except Exception:  # noqa: BLE001 - any failure here means: not answering
             return False
@@ -324,8 +269,8 @@ class ModemPool:
         modem.next_probe = time.monotonic() + self.reprobe_s
         modem.state = ModemState.PROBING  # no call or RING handling meanwhile
         try:
-            async with asyncio.timeout(PROBE_TIMEOUT_S):
-                await modem.modem.channel.command("AT")
+            async with asyncio.timeout(CHECK_TIMEOUT_S):
+                await modem.handle.check()
         except Exception as exc:  # noqa: BLE001 - whatever it is, the modem is not usable
             await self._take_offline(modem, f"stopped answering while idle: {exc}")
         else:
@@ -356,7 +301,8 @@ class ModemPool:
         await self._notify()
 
     async def _add(self, config: ModemConfig) -> None:
-        modem = PooledModem(config, self.idents.get(config.name, self.default_ident), self.gaps)
+        modem = PooledModem(config, self.idents.get(config.name, self.default_ident), self.gaps,
+                            self.decoder)
         self.modems.append(modem)
         log.info("modem %s added by reload", config.name)
         await self._open(modem)
@@ -371,13 +317,13 @@ class ModemPool:
             await self._add(replacement)
 
     # --- receiving ------------------------------------------------------------------------
-    def _unsolicited(self, modem: PooledModem, result: Result) -> None:
-        if result.kind is Kind.CALLER_ID and modem.free:
-            key, value = caller_id_field(result.text)
+    def _caller_id(self, modem: PooledModem, key: str, value: str) -> None:
+        if modem.free:
             modem.caller_id[key] = value
             modem.caller_id_at = time.monotonic()
-            return
-        if result.kind is not Kind.RING or not modem.config.receive or self.on_ring is None:
+
+    def _ring(self, modem: PooledModem) -> None:
+        if not modem.config.receive or self.on_ring is None:
             return
         if not modem.free:  # in a call, or being claimed: the caller rings again
             return

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from faxgw.inbound.record import G3PageDecoder  # noqa: F401 - the pool's page decoder
 from faxgw.inbound.service import InboundService, LineInfo
 from faxgw.logs import log_context
 from faxgw.scheduler.pool import PooledModem

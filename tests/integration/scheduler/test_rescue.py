@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 
-from faxgw.scheduler.pool import rescue
+from faxgw.modem.rescue import rescue
 from hwsim import ModemBank
 from tests.hwsim.dte import Dte
 from tests.hwsim.test_modem import connect
