@@ -1,5 +1,7 @@
-"""``faxgw modem send`` and ``faxgw modem receive``: one Class 1 session on one modem,
-for technicians, independent of the daemon (like efax). Each prints the SessionResult as
+"""``faxgw modem send`` and ``faxgw modem receive``: one fax session on one modem, for
+technicians, independent of the daemon (like efax). The session is built by
+``faxgw.modem.sessions``, as the daemon's are, so a technician's try shows what the daemon
+would do with that modem (its class, modulations, ECM). Each prints the SessionResult as
 JSON; the exit status is 0 only when the fax went through.
 
 ``faxgw.modem.cli`` creates the ``modem`` group and calls ``register`` here.
@@ -15,10 +17,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from faxgw.modem.pages import G3Decoder, ImagePages, received_tiff
-from faxgw.modem.class1.session import Class1Config, receive_fax, send_fax
+from faxgw.modem.sessions import SessionOptions, build_session
 from faxgw.session import ReceivedPage, Resolution, SessionResult
-from faxgw.t30.link import ModemFault, Modulation
-from faxgw.t30.negotiate import LocalCapabilities
+from faxgw.t30.link import ModemFault
 
 RING_WAIT_S = 300.0  # receive: how long to wait for a call before giving up
 
@@ -47,6 +48,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drivers", type=Path, action="append", default=[],
                         help="extra directory of profiles (searched before drivers/)")
     parser.add_argument("--ident", default="", help="our station id (CSI/TSI), e.g. +1 555 0100")
+    parser.add_argument("--no-ecm", dest="ecm", action="store_false",
+                        help="never use error correction mode (as [[modem]] ecm = false)")
+    parser.add_argument("--ecm-frame-size", type=int, choices=(256, 64), default=256,
+                        help="octets per ECM frame (as [[modem]] ecm_frame_size; default 256)")
+
+
+def _options(args: argparse.Namespace) -> SessionOptions:
+    return SessionOptions(ident=args.ident, ecm=args.ecm, ecm_frame_size=args.ecm_frame_size)
 
 
 def run_send(args: argparse.Namespace) -> int:
@@ -65,9 +74,7 @@ async def _send(args: argparse.Namespace, source: ImagePages) -> SessionResult |
 
     try:
         async with open_modem(args.device, args.profile, dirs=profile_dirs(args.drivers)) as modem:
-            link = modem.class1_link()
-            config = _config(args, modem, "transmit", link)
-            return await send_fax(link, args.number, source, config)
+            return await build_session(modem, _options(args)).send(args.number, source)
     except ModemFault as exc:
         return {"device": args.device, "outcome": "modem_fault", "error": str(exc)}
 
@@ -85,10 +92,9 @@ async def _receive(args: argparse.Namespace) -> SessionResult | dict:
     pages: list[ReceivedPage] = []
     try:
         async with open_modem(args.device, args.profile, dirs=profile_dirs(args.drivers)) as modem:
-            link = modem.class1_link()
+            session = build_session(modem, _options(args), G3Decoder())  # refuses no class
             await modem.wait_for_ring(args.ring_timeout)
-            result = await receive_fax(link, _config(args, modem, "receive", link),
-                                       G3Decoder(), pages.append)
+            result = await session.receive(pages.append)
     except ATTimeout:
         return {"device": args.device, "outcome": "no_call", "error": "no RING"}
     except ModemFault as exc:
@@ -104,18 +110,6 @@ def _save(directory: Path, pages: list[ReceivedPage]) -> Path:
     path = directory / f"fax-{stamp}.tif"
     path.write_bytes(received_tiff(pages))
     return path
-
-
-def _config(args: argparse.Namespace, modem, direction: str, link) -> Class1Config:
-    from faxgw.modem.probe import usable_modulations
-
-    local = LocalCapabilities(ident=args.ident)
-    if modem.info is not None:
-        names = usable_modulations(modem.info, modem.profile)[direction]
-        speeds = tuple(Modulation[name] for name in names if name != "V21")
-        local = LocalCapabilities(ident=args.ident, modulations=speeds or local.modulations)
-    budget = getattr(link, "hang_up_budget_s", None)
-    return Class1Config(local=local, hang_up_timeout_s=budget or Class1Config.hang_up_timeout_s)
 
 
 def _report(result: SessionResult | dict) -> int:
