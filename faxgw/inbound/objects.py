@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
+from faxgw.inbound.statuses import ReceivedStatus
 from faxgw.store.rows import iso
 
 # Event names (the suffix of the CloudEvents type com.faxgw.fax.<name>), subscribable by
@@ -33,7 +34,7 @@ def received_object(row: Mapping[str, Any], pages: list[Mapping[str, Any]],
         "receivedId": row["id"],
         "tenantId": row["tenant_id"],
         "status": row["status"],
-        "partial": row["status"] == "partial",
+        "partial": row["status"] == ReceivedStatus.PARTIAL,
         "partialReason": row["partial_reason"],
         "receivedOn": iso(row["started_ms"]),
         "completedOn": iso(ended),

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from faxgw.inbound.record import RECEIVED_DIR, CallFolder
 from faxgw.inbound.routing import InboundConfig, Routing, route
+from faxgw.inbound.statuses import ReceivedStatus, ended_status
 from faxgw.outcome import Outcome
 from faxgw.session import ReceivedPage, SessionResult
-from faxgw.store.received import ReceivedCallEnd, NewCall, PageRow, ReceivedStore
+from faxgw.store.received import NewCall, PageRow, ReceivedCallEnd, ReceivedStore
 
 log = logging.getLogger("faxgw.inbound")
 TRACE_KEEP = 2000  # trace entries kept per call (a runaway call cannot grow a row forever)
@@ -104,14 +105,15 @@ class InboundCall:
                                                               resolution.value), [],
                                      recovered=True)
         pages = record["pages"]
-        status = "received" if result.success and pages else ("partial" if pages else "failed")
-        reason = None if status == "received" else _reason(result)
+        status = ended_status(result.success, pages)
+        reason = None if status is ReceivedStatus.RECEIVED else _reason(result)
         details = result.to_dict()
         details["trace"] = details.get("trace", [])[-TRACE_KEEP:]
         end = ReceivedCallEnd(status, reason, result.outcome.value, result.remote_ident,
-                      result.bit_rate, result.resolution.value if result.resolution else None,
-                      result.coding.value if result.coding else None,
-                      result.ecm if result.coding else None, details)
+                              result.bit_rate,
+                              result.resolution.value if result.resolution else None,
+                              result.coding.value if result.coding else None,
+                              result.ecm if result.coding else None, details)
         obj = await store.finish(self.id, end)
         log.info("received fax %s: %d page(s) from %r, %s", self.id, pages,
                  result.remote_ident, status)

@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import aiosqlite
 
 from faxgw.inbound.objects import FAX_FAILED, FAX_RECEIVED, PAGE_RECEIVED, received_object
+from faxgw.inbound.statuses import RECEIVED_MOVES, ReceivedStatus
 from faxgw.store.changes import outbox_event
 from faxgw.store.db import _QUERY_HEADER, Database, many, one
 from faxgw.store.rows import now_ms
@@ -56,7 +57,7 @@ class PageRow:
 
 @dataclass(frozen=True)
 class ReceivedCallEnd:
-    status: str  # received, partial, failed
+    status: str  # a ReceivedStatus the call may end in (faxgw/inbound/statuses.py)
     partial_reason: str | None
     outcome: str
     remote_ident: str | None
@@ -108,6 +109,7 @@ class ReceivedStore:
     async def finish(self, received_id: str, end: ReceivedCallEnd) -> dict | None:
         """The call is over: the record, and InboundFaxReceived (or Failed). None when the
         call was already finished (e.g. by the recovery of a crashed run)."""
+        RECEIVED_MOVES.move(ReceivedStatus.RECEIVING, end.status)  # the SQL's WHERE
         now = now_ms()
         params = {**end.__dict__, "id": received_id, "now": now,
                   "details": json.dumps(end.details, separators=(",", ":"))}
@@ -172,7 +174,7 @@ class ReceivedStore:
             row = await one(conn, Q["received_assign"], {"id": received_id, "tenant_id": tenant_id})
             if row is None:
                 return None
-            if row["status"] != "receiving":
+            if row["status"] != ReceivedStatus.RECEIVING:
                 name = FAX_RECEIVED if row["page_count"] else FAX_FAILED
                 return await self._event(conn, received_id, name, now_ms())
             pages = await many(conn, Q["pages_of"], {"id": received_id})

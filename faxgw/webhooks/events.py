@@ -12,6 +12,7 @@ from typing import Any
 
 from faxgw.store.db import Database, one
 from faxgw.store.rows import iso, now_ms
+from faxgw.webhooks.delivery_states import DeliveryState
 from faxgw.webhooks.envelope import build_envelope
 from faxgw.webhooks.ledger import event_from_row
 from faxgw.webhooks.sql import queries
@@ -59,7 +60,7 @@ async def fax_event_log(db: Database, tenant_id: str, fax_id: str, source: str) 
 
 
 def _delivery(row: Any, attempts: list[dict]) -> dict:
-    pending = row["state"] == "pending"
+    pending = row["state"] == DeliveryState.PENDING
     return {
         "endpointId": row["endpoint_id"],
         "url": row["url"],  # None once the endpoint was deleted

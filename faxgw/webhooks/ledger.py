@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from faxgw.store.changes import EVENT_TYPE_PREFIX
 from faxgw.store.db import Database
 from faxgw.webhooks.delivery import AttemptRecord
+from faxgw.webhooks.delivery_states import DELIVERY_MOVES, DeliveryState, after_attempt
 from faxgw.webhooks.envelope import FaxEvent
 from faxgw.webhooks.loop_reader import LoopReader
 from faxgw.webhooks.sql import queries
@@ -139,6 +140,7 @@ class DeliveryLedger:
         self._reader.close()
 
     async def drop_orphans(self, now_ms: int) -> None:
+        DELIVERY_MOVES.move(DeliveryState.PENDING, DeliveryState.DROPPED)  # what the SQL does
         async with self._db.write() as conn:
             await conn.execute(Q["drop_orphans"], {"now": now_ms})
 
@@ -275,7 +277,7 @@ def _outcome_params(outcome: DeliveryOutcome, now_ms: int) -> dict:
         "error": record.error,
         "excerpt": record.response_excerpt,
         "next_attempt_ms": outcome.next_attempt_ms,
-        "state": "delivered" if record.delivered else "given_up" if outcome.given_up else "pending",
+        "state": after_attempt(record.delivered, outcome.given_up).value,
         "now": now_ms,
     }
 
