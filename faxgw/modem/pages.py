@@ -108,11 +108,6 @@ class ReceivedPages:
 
 # --- the G3 codec behind those interfaces -----------------------------------------------
 
-# Vertical resolution in lines per inch of each T.4 resolution (T.4 clause 2.2).
-Y_DPI = {"standard": 98.0, "fine": 196.0, "superfine": 391.0}
-X_DPI = 204.0
-
-
 class ImagePages:
     """``PageSource`` over mode "1" images (0 black) rendered at ``resolution``: encoded
     with ``faxgw.g3`` for the negotiated format, resampled when the receiver cannot take
@@ -174,5 +169,5 @@ def received_tiff(pages: list[ReceivedPage]) -> bytes:
     """The accepted pages as one TIFF Class F (MH, byte-aligned EOLs, as Class F asks)."""
     from faxgw.g3.tiff import Page, write_tiff
 
-    return write_tiff([Page(p.image, X_DPI, Y_DPI[p.fmt.resolution.value]) for p in pages
+    return write_tiff([Page(p.image, *p.fmt.resolution.dpi) for p in pages
                        if p.image is not None], "MH")
