@@ -86,6 +86,9 @@ class PageResult:
     bit_rate: int | None = None  # speed of the last transmission
     bad_lines: int | None = None  # receive side: lines the decoder found bad
     total_lines: int | None = None
+    # Send side, once confirmed: seconds from the start of its image data (its last
+    # transmission, a resend after RTN included; with ECM its first frames) to the MCF.
+    sending_s: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,25 +110,13 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
     record = policy.attempt_result(result, ctx.retry, total, earlier,
                                    _details(result, numbers, dialled))
     return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds,
-                           page_seconds(result.trace))
+                           page_seconds(result))
 
 
-def page_seconds(trace) -> tuple[float, ...]:
-    """Seconds from the start of each confirmed page's image data (its last SendImage, a
-    retransmission after RTN included) to the MCF (or RTP) that confirmed it, from the session's
-    trace. The training check (TCF) is a SendImage too, but an MCF never follows it
-    before another SendImage does."""
-    out, started, ecm_page = [], None, False
-    for entry in trace:
-        if entry.kind == "cmd" and entry.what == "SendImage":
-            started = entry.t_s
-        elif entry.kind == "cmd" and entry.what == "SendHdlcFrames" and not ecm_page:
-            started, ecm_page = entry.t_s, True  # ECM: from the page's first frames
-        elif (entry.kind == "note" and ": page " in entry.what  # "MCF: page 2 confirmed",
-              and entry.what.endswith(" confirmed") and started is not None):  # or RTP
-            out.append(entry.t_s - started)
-            started, ecm_page = None, False
-    return tuple(out)
+def page_seconds(result: SessionResult) -> tuple[float, ...]:
+    """Seconds from the start of each confirmed page's image data to its confirmation, as
+    the session measured them (``PageResult.sending_s``), in page order."""
+    return tuple(p.sending_s for p in result.pages if p.sending_s is not None)
 
 
 def _confirmer(ctx: AttemptContext, claim: Claim, numbers: list[int]):

@@ -88,6 +88,8 @@ class _Runner:
         self.pages, self.received = pages, received
         self.on_page_confirmed = on_page_confirmed
         self.callbacks: list[asyncio.Task[Any]] = []
+        self.page_data_at: float | None = None  # when the current page's image data began
+        self.ecm_page_started = False  # its first ECM frames are on their way
 
     async def run(self) -> ev.Finish:
         actions = self.engine.handle(ev.Start(self.clock()))
@@ -116,6 +118,9 @@ class _Runner:
             self.received.discard(action.index)
 
     def _page_confirmed(self, index: int) -> None:
+        if self.page_data_at is not None:
+            self.engine.report.pages[index].sending_s = self.clock() - self.page_data_at
+        self.page_data_at, self.ecm_page_started = None, False
         if self.on_page_confirmed is not None:
             self._callback(self.on_page_confirmed, self.engine.report.pages[index])
 
@@ -150,6 +155,7 @@ class _Runner:
             return await self._fetch_page(action)
         guard, call, done = self._plan(action)
         self.trace.add("cmd", type(action).__name__, _describe_action(action))
+        self._note_page_data(action)
         try:
             async with asyncio.timeout(guard):
                 result = await call()
@@ -158,6 +164,14 @@ class _Runner:
         except LinkError as exc:
             return self._link_error(exc)
         return done(result)
+
+    def _note_page_data(self, action: ev.LineAction) -> None:
+        # The last image carrier before a confirmation is the page's (a TCF is always
+        # answered by CFR first); an ECM page starts with its first partial page's frames.
+        if isinstance(action, ev.SendImage):
+            self.page_data_at = self.clock()
+        elif isinstance(action, ev.SendHdlcFrames) and not self.ecm_page_started:
+            self.page_data_at, self.ecm_page_started = self.clock(), True
 
     def _plan(self, action: ev.LineAction):
         """(guard seconds, the link call, how its result becomes an event)."""

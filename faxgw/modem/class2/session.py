@@ -176,6 +176,7 @@ class Class2Base:
             page.attempts += 1
             page.bit_rate = fmt.bit_rate
             call.trace.add("cmd", "SendImage", f"page {index + 1}: {len(data)} bytes")
+            data_at = call.trace.clock()
             reply = await self._page_data(tx, call, data, fmt, ppm)
             call.phase = "D"
             status = codes.first_number(codes.report(reply.info, self.PAGE_STATUS))
@@ -184,6 +185,7 @@ class Class2Base:
                 retrain = status == 3
                 page.outcome = PageOutcome.CONFIRMED_RETRAIN if retrain else PageOutcome.CONFIRMED
                 page.retrains += int(retrain)
+                page.sending_s = call.trace.clock() - data_at
                 call.trace.add("note", f"{codes.PAGE_GOOD[status]}: page {index + 1} confirmed")
                 call.callback(on_confirmed, page)
                 if call.code is not None and (call.code != 0 or ppm != PPM_EOP):

@@ -1,21 +1,19 @@
-"""page_seconds: the page durations of faxgw_page_duration_seconds, read from a T.30 trace."""
+"""page_seconds: the page durations of faxgw_page_duration_seconds, read from the session
+result's pages (the sessions measure them; tests/unit/t30/test_page_timings.py)."""
 
+from faxgw.outcome import Outcome
 from faxgw.scheduler.attempt import page_seconds
-from faxgw.session import TraceEntry as T
+from faxgw.session import PageOutcome, PageResult, SessionResult
 
 
-def test_each_confirmed_page_counts_from_its_last_image_data_to_its_confirmation():
-    trace = [T(0.0, "cmd", "dial"), T(0.4, "cmd", "SendImage", "TCF"), T(1.6, "rx", "CFR"),
-             T(1.7, "cmd", "SendImage"), T(3.0, "note", "MCF: page 1 confirmed"),
-             T(3.1, "cmd", "SendImage"), T(4.0, "note", "RTN: page 2 sent again"),
-             T(4.5, "cmd", "SendImage"), T(6.0, "note", "RTP: page 2 confirmed"),
-             T(6.2, "cmd", "SendImage"), T(7.0, "event", "timeout")]
-    assert [round(s, 3) for s in page_seconds(trace)] == [1.3, 1.5]
+def test_each_confirmed_page_gives_its_seconds_in_page_order():
+    result = SessionResult("send", Outcome.PROTOCOL_TIMEOUT, pages=[
+        PageResult(0, PageOutcome.CONFIRMED, attempts=1, sending_s=1.3),
+        PageResult(1, PageOutcome.CONFIRMED_RETRAIN, attempts=2, sending_s=1.5),
+        PageResult(2, PageOutcome.UNCONFIRMED, attempts=1),
+        PageResult(3)])
+    assert page_seconds(result) == (1.3, 1.5)
 
 
-def test_an_ecm_page_counts_from_its_first_frames_to_its_confirmation():
-    trace = [T(0.4, "cmd", "SendImage", "TCF"), T(1.6, "rx", "CFR"),
-             T(1.7, "cmd", "SendHdlcFrames"), T(2.5, "note", "PPR 1: 2 of 9 frames again"),
-             T(2.6, "cmd", "SendHdlcFrames"), T(3.0, "note", "MCF: page 1 confirmed"),
-             T(3.2, "cmd", "SendHdlcFrames"), T(4.2, "note", "MCF: page 2 confirmed")]
-    assert [round(s, 3) for s in page_seconds(trace)] == [1.3, 1.0]
+def test_a_call_that_confirmed_nothing_has_no_page_durations():
+    assert page_seconds(SessionResult("send", Outcome.BUSY)) == ()
