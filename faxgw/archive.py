@@ -10,14 +10,16 @@ the fax object (number, metadata). Events still pending delivery are never delet
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import AsyncIterator
 
-from faxgw.api.uploads import FAXES_DIR
-from faxgw.config import ArchiveConfig
+from faxgw.config import ArchiveConfig, Config
+from faxgw.state_dir import StateDir
 from faxgw.store import Store
 from faxgw.store.rows import now_ms
 
@@ -45,7 +47,7 @@ async def archive_once(
     while ids := await store.purge_candidates(now - int(cfg.purge_files_after_days * DAY_MS)):
         for fax_id in ids:
             # Files first, then the mark: a crash in between only repeats a deletion.
-            await asyncio.to_thread(shutil.rmtree, state_dir / FAXES_DIR / fax_id, True)
+            await asyncio.to_thread(shutil.rmtree, StateDir(state_dir).fax_folder(fax_id), True)
             await store.mark_purged(fax_id)
         purged += len(ids)
     received = await archive_received_once(store, state_dir, cfg, now)
@@ -62,7 +64,7 @@ async def archive_once(
 
 async def archive_received_once(store: Store, state_dir: Path, cfg: ArchiveConfig,
                                 now: int) -> ArchiveRun:
-    """Received faxes (issue 12) under the same rules: ended calls leave GET after
+    """Received faxes under the same rules: ended calls leave GET after
     ``archive_after_days``; their page files go after ``purge_files_after_days``."""
     from faxgw.store.received import ReceivedStore
 
@@ -93,6 +95,19 @@ async def archive_loop(
         await asyncio.sleep(cfg.interval_s)
 
 
+@contextlib.asynccontextmanager
+async def running_archive(store: Store, config: Config) -> AsyncIterator[None]:
+    """The archive loop as a task while the daemon runs."""
+    task = asyncio.create_task(archive_loop(store, config.state_dir, config.archive,
+                                            config.webhooks.keep_delivery_log_days))
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def sweep_orphans(store: Store, state_dir: Path) -> list[str]:
     """At start, before requests: fax folders without a fax row are deleted.
 
@@ -100,7 +115,7 @@ async def sweep_orphans(store: Store, state_dir: Path) -> list[str]:
     documents nobody can reach (and nobody would ever purge). Only safe while no request
     runs, since a submission in flight has exactly that shape.
     """
-    folder = state_dir / FAXES_DIR
+    folder = StateDir(state_dir).faxes
     names = await asyncio.to_thread(lambda: [e.name for e in os.scandir(folder) if e.is_dir()])
     if not names:
         return []

@@ -87,7 +87,7 @@ def cmd_serve(args) -> int:
 
 
 def cmd_admin_key(args) -> int:
-    from faxgw.api.ops_views import new_admin_key
+    from faxgw.api.access import new_admin_key
 
     key, digest = new_admin_key()
     print(f"admin key (shown once): {key}\n"

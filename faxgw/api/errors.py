@@ -6,6 +6,8 @@ import json
 
 from aiohttp import web
 
+from faxgw.documents import DocumentError
+
 
 class ApiError(Exception):
     def __init__(self, status: int, code: str, message: str, **extra):
@@ -31,3 +33,9 @@ def bad_request(code: str, message: str, **extra) -> ApiError:
 # One body for "no such fax" and "another tenant's fax", so that nothing leaks existence.
 def fax_not_found() -> ApiError:
     return ApiError(404, "fax_not_found", "No fax with this faxId exists.")
+
+
+def document_error(exc: DocumentError, positions: list[int]) -> ApiError:
+    """A document that cannot be faxed, named by its position in the request."""
+    extra = {} if exc.document is None else {"document": positions[exc.document]}
+    return ApiError(exc.http_status, exc.code.value, exc.reason, **extra)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from faxgw.api.uploads import DirSync
-from faxgw.config import Config
-from faxgw.store import Store
+from faxgw.api.services import Services
 
-CONFIG = web.AppKey("config", Config)
-STORE = web.AppKey("store", Store)
-# The one fsync of <state>/faxes/ that concurrent submissions share (see api/uploads.py).
-FAXES_DIR_SYNC = web.AppKey("faxes_dir_sync", DirSync)
+# Everything the handlers use, built by the daemon (faxgw/daemon.py) before the app.
+SERVICES = web.AppKey("services", Services)
 # The tenant of the request's API key (set by the auth middleware).
 TENANT = web.RequestKey("tenant_id", str)

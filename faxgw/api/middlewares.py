@@ -8,19 +8,16 @@ import logging
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from faxgw.api.access import OPS_PATHS, PUBLIC_PATHS, is_admin_path
 from faxgw.api.errors import ApiError, error_response, fax_not_found
-from faxgw.api.keys import CONFIG, STORE, TENANT
+from faxgw.api.keys import SERVICES, TENANT
 from faxgw.api.openapi import allowed_methods
-from faxgw.api.submit import FORM_OVERHEAD_BYTES
-from faxgw.api.ops_views import OPS_PATHS
-from faxgw.api.received_views import is_admin_path
+from faxgw.api.views.fax_submission import FORM_OVERHEAD_BYTES
 from faxgw.lifecycle import TransitionRefused
 from faxgw.store import NotFound
 
 log = logging.getLogger(__name__)
 
-# Readable without a key: the API's own description and a liveness probe.
-PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/healthz"})
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large",
                400: "bad_request", 415: "unsupported_media_type"}
 
@@ -78,7 +75,7 @@ async def _answer_then_drain(request: web.Request, resp: web.Response) -> web.Re
         transport = request.transport
         if transport is not None and transport.can_write_eof():
             transport.write_eof()
-        budget = request.app[CONFIG].limits.max_upload_bytes + FORM_OVERHEAD_BYTES
+        budget = request.app[SERVICES].config.limits.max_upload_bytes + FORM_OVERHEAD_BYTES
         seen = 0
         async with asyncio.timeout(DRAIN_S):
             while seen < budget and (chunk := await request.content.readany()):
@@ -92,15 +89,13 @@ async def _answer_then_drain(request: web.Request, resp: web.Response) -> web.Re
 async def auth(request: web.Request, handler) -> web.StreamResponse:
     if request.path in PUBLIC_PATHS:
         return await handler(request)
-    if request.path in OPS_PATHS:  # no tenant: public, or the admin key (api/ops_views.py)
-        return await handler(request)
-    if is_admin_path(request.path):  # issue 12: the admin key (api/received_views.py)
+    if request.path in OPS_PATHS or is_admin_path(request.path):  # see faxgw/api/access.py
         return await handler(request)
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     tenant_id = None
     if scheme.lower() == "bearer" and key.strip():
-        tenant_id = await request.app[STORE].tenant_for_key(key.strip())
+        tenant_id = await request.app[SERVICES].store.tenant_for_key(key.strip())
     if tenant_id is None:
         resp = error_response(401, "unauthorized",
                               "A valid API key is required: Authorization: Bearer <key>.")

@@ -20,6 +20,8 @@ MAX_COVER_PAGE_BYTES = 16 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 MAX_SEARCH_IDS = 1000
 MAX_URL = 2048
+# How long a rotated webhook secret may keep signing beside the new one.
+MAX_SECRET_GRACE_S = 7 * 24 * 3600
 
 # Separators people write in phone numbers; dropped before the digits are checked.
 _SEPARATORS = re.compile(r"[ \-.()/]")

@@ -26,11 +26,10 @@ from aiohttp import BodyPartReader
 from faxgw.api.errors import ApiError
 from faxgw.documents import DocumentError
 from faxgw.documents import detect_type as documents_detect_type
+from faxgw.state_dir import FAXES_DIR, StateDir
 from faxgw.store.rows import Document
 
 CHUNK = 64 * 1024
-TMP_DIR = "tmp"
-FAXES_DIR = "faxes"
 
 EXTENSIONS = {"pdf": "pdf", "tiff": "tif", "png": "png", "jpeg": "jpg", "gif": "gif", "bmp": "bmp", "text": "txt"}
 _HEAD_BYTES = 1024  # enough for every binary signature faxgw.documents knows
@@ -69,8 +68,8 @@ class Staging:
     """The documents of one request. Staged flat in tmp/ (a directory per request would cost
     a mkdir on the event loop); the fax's folder is made at commit, in a worker thread."""
 
-    def __init__(self, state_dir: Path, faxes_dir_sync: "DirSync"):
-        self.state_dir = state_dir
+    def __init__(self, state: StateDir, faxes_dir_sync: "DirSync"):
+        self.state = state
         self._faxes_dir_sync = faxes_dir_sync
         self._prefix = uuid.uuid4().hex
         self.final: Path | None = None
@@ -80,7 +79,7 @@ class Staging:
     async def add(self, part: BodyPartReader, filename: str | None, limit: int) -> Staged:
         """Stream one document part to disk; 413 as soon as all parts pass `limit` bytes."""
         position = len(self.files) + 1
-        tmp = self.state_dir / TMP_DIR / f"{self._prefix}-{position}"
+        tmp = self.state.staging / f"{self._prefix}-{position}"
         digest = hashlib.sha256()
         size = 0
         # Registered before writing, so that discard() removes it whatever happens next.
@@ -129,7 +128,7 @@ class Staging:
         written. A crash before that leaves a folder without a row: removed at start
         (sweep_orphans).
         """
-        self.final = self.state_dir / FAXES_DIR / fax_id
+        self.final = self.state.fax_folder(fax_id)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(_FSYNC_POOL, self._move)
         paths = [self.final / f.name for f in self.files] + [self.final]
@@ -187,10 +186,3 @@ def _fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def clear_staging(state_dir: Path) -> None:
-    """At start: uploads that never became faxes (a crash mid-request) are dropped."""
-    shutil.rmtree(state_dir / TMP_DIR, ignore_errors=True)
-    (state_dir / TMP_DIR).mkdir(parents=True, exist_ok=True)
-    (state_dir / FAXES_DIR).mkdir(parents=True, exist_ok=True)

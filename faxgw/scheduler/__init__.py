@@ -11,5 +11,5 @@
     service    all of it started and stopped as one; crash recovery at start
     looplag    event-loop lag and modem idle-gap statistics (benchmark, status file)
     simbank    the built-in hw-sim bank (demo, and configs without [[modem]])
-    wiring     the aiohttp cleanup_ctx that starts and stops all of it
+    modem_status  the modems as plain data, for the API and the status line
 """

@@ -8,7 +8,7 @@ import contextlib
 import json
 import logging
 import time
-from pathlib import Path
+from typing import Callable
 
 from faxgw.config import Config
 from faxgw.documents.service import FaxDocuments
@@ -18,23 +18,30 @@ from faxgw.scheduler.dialplan import DialPlan
 from faxgw.scheduler.dispatcher import Dispatcher
 from faxgw.scheduler.encoding import PageEncoder
 from faxgw.scheduler.looplag import LoopLag, summary
+from faxgw.scheduler.modem_status import ModemStatus
 from faxgw.scheduler.pages import PageStore, warm_up_codec
 from faxgw.scheduler.policy import backoff_s
 from faxgw.scheduler.pool import ModemPool, PooledModem
 from faxgw.inbound.service import InboundService
 from faxgw.scheduler.receiver import receive_call
+from faxgw.state_dir import StateDir
 from faxgw.store import Store
 from faxgw.store.received import ReceivedStore
 
 log = logging.getLogger("faxgw.scheduler")
 
-STATS_FILE = "scheduler-stats.json"
 STATS_INTERVAL_S = 5.0
 
 
+# What AttemptContext.on_finished is told: outcome, call seconds, modem, seconds per page sent.
+AttemptListener = Callable[[str, float | None, str, list[float]], None]
+
+
 class Scheduler:
-    def __init__(self, config: Config, store: Store, documents: FaxDocuments) -> None:
+    def __init__(self, config: Config, store: Store, documents: FaxDocuments,
+                 on_attempt_finished: AttemptListener | None = None) -> None:
         self.config, self.store, self.documents = config, store, documents
+        self.on_attempt_finished = on_attempt_finished
         self.bank = None  # the built-in hw-sim bank, when no [[modem]] is configured
         self.pool: ModemPool | None = None
         self.dispatcher: Dispatcher | None = None
@@ -66,7 +73,8 @@ class Scheduler:
         log.info("modem pool started in %.1f s", time.monotonic() - started)
         ctx = AttemptContext(self.store, PageStore(self.config.state_dir, self.documents,
                                                       self.encoder),
-                             DialPlan.from_config(dial_plan), self.config.retry)
+                             DialPlan.from_config(dial_plan), self.config.retry,
+                             on_finished=self.on_attempt_finished)
         self.dispatcher = Dispatcher(self.store, self.pool, ctx,
                                      self.config.scheduler.poll_interval_s)
         # Lag is measured from here: start-up (codec and renderer warm-up in threads that
@@ -142,8 +150,15 @@ class Scheduler:
             "modems": self.pool.snapshot() if self.pool else [],
         }
 
+    def modem_statuses(self) -> list[ModemStatus] | None:
+        """A copy of every modem's state for the API and the status line; None until the
+        pool has started."""
+        if self.pool is None:
+            return None
+        return [_status(m) for m in self.pool.modems]
+
     def write_stats(self) -> None:
-        path = Path(self.config.state_dir) / STATS_FILE
+        path = StateDir(self.config.state_dir).scheduler_stats
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(self.stats(), indent=2))
         tmp.replace(path)
@@ -153,3 +168,14 @@ class Scheduler:
             await asyncio.sleep(STATS_INTERVAL_S)
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(self.write_stats)
+
+
+def _status(m: PooledModem) -> ModemStatus:
+    modem = m.modem
+    info = modem.info if modem is not None else None
+    return ModemStatus(
+        name=m.name, port=m.config.port, service_class=m.service_class,
+        profile=modem.profile.name if modem is not None else None,
+        manufacturer=info.manufacturer if info else None, model=info.model if info else None,
+        state=m.state.value, send=m.config.send, receive=m.config.receive,
+        reason=m.reason, failures_in_a_row=m.failures)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import aiohttp
 import pytest
 
-from faxgw.api.ops_views import new_admin_key
+from faxgw.api.access import new_admin_key
 from faxgw.store import Store
 from hwsim import ModemBank
 from tests.hwsim.efaxrun import EfaxPair, require_efax

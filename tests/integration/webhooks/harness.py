@@ -12,10 +12,9 @@ from typing import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
-from faxgw.api import webhook_events
-from faxgw.api.app import create_app
-from faxgw.api.keys import STORE
+from faxgw.api.keys import SERVICES
 from faxgw.config import from_dict
+from faxgw.daemon import running_app as started_app
 from faxgw.store import Store
 
 # Short retries so that tests see many attempts in little time.
@@ -71,7 +70,7 @@ class RunningApp:
 
     @property
     def store(self) -> Store:
-        return self.app[STORE]
+        return self.app[SERVICES].store
 
     async def tenant(self, name: str) -> Api:
         _, key = await self.store.create_tenant(name)
@@ -87,18 +86,18 @@ async def running_app(
         "storage": {"state_dir": str(state_dir)},
         "webhooks": {**FAST_RETRIES, **(webhooks or {})},
     })
-    app = create_app(config)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port)
-    await site.start()
-    port = runner.addresses[0][1]
-    webhook_events.listening_on(app, port)  # as faxgw.daemon.serve does
-    try:
-        async with aiohttp.ClientSession() as http:
-            yield RunningApp(app, f"http://127.0.0.1:{port}", http)
-    finally:
-        await runner.cleanup()
+    async with started_app(config) as app:
+        runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", port)
+        await site.start()
+        port = runner.addresses[0][1]
+        app[SERVICES].webhook_worker.add_own_ports((port,))  # as faxgw.daemon.serve does
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield RunningApp(app, f"http://127.0.0.1:{port}", http)
+        finally:
+            await runner.cleanup()
 
 
 async def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:

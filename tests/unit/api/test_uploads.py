@@ -61,6 +61,6 @@ def test_text_longer_than_one_chunk_with_a_split_character(tmp_path):
     ("", (None, None)),
 ])
 def test_content_disposition(header, expected):
-    from faxgw.api.submit import disposition
+    from faxgw.api.views.fax_submission import disposition
 
     assert disposition(header) == expected

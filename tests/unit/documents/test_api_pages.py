@@ -13,9 +13,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 
 import faxgw.g3 as g3
-from faxgw.api.app import create_app
-from faxgw.api.keys import STORE
+from faxgw.api.keys import SERVICES
 from faxgw.config import load
+from faxgw.daemon import running_app
 from faxgw.documents import CoverPage, HeaderLine, RenderOptions, render_all
 from faxgw.documents.stored import PAGES_FILE
 from faxgw.session import Coding, PageFormat, Resolution
@@ -28,9 +28,8 @@ async def api(tmp_path):
     config_path = tmp_path / "faxgw.toml"
     config_path.write_text(f'[server]\nlisten = "127.0.0.1:0"\n[storage]\nstate_dir = "{tmp_path / "state"}"\n'
                            '[sender]\nname = "Clinic Nord"\nnumber = "+49 30 1234"\n')
-    app = create_app(load(config_path))
-    async with TestClient(TestServer(app)) as client:
-        keys = [(await app[STORE].create_tenant(name))[1] for name in ("a", "b")]
+    async with running_app(load(config_path)) as app, TestClient(TestServer(app)) as client:
+        keys = [(await app[SERVICES].store.create_tenant(name))[1] for name in ("a", "b")]
         yield client, keys, tmp_path / "state"
 
 
@@ -101,7 +100,6 @@ async def test_the_scheduler_sends_exactly_the_previewed_pages(api):
     the preview rendered (header line, cover page, resolution and all), not a rendering of
     its own. Replaces a check that two separate option readers agreed: since the scheduler
     uses the documents service, there is only one rendering, and this proves it."""
-    from faxgw.api.pages import DOCUMENTS
     from faxgw.scheduler.pages import PageStore
 
     client, (key, _), state = api
@@ -114,10 +112,10 @@ async def test_the_scheduler_sends_exactly_the_previewed_pages(api):
     assert preview[0] == 200
     pages = state / "faxes" / fax["faxId"] / PAGES_FILE
     rendered = pages.stat().st_mtime_ns
-    claim = await app[STORE].claim_next_job("modem0")
+    claim = await app[SERVICES].store.claim_next_job("modem0")
     assert claim is not None and claim.fax_id == fax["faxId"]
-    row = await app[STORE].fax_row(claim.fax_id)
-    store = PageStore(state, app[DOCUMENTS])
+    row = await app[SERVICES].store.fax_row(claim.fax_id)
+    store = PageStore(state, app[SERVICES].documents)
     path, count = await store.prepare(claim, row["cover_page"])
     assert (path, count) == (pages, 3)  # cover + 2 pages, the file the preview made
     assert pages.stat().st_mtime_ns == rendered  # not rendered again

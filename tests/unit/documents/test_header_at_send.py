@@ -9,7 +9,7 @@ import pytest
 
 import faxgw.g3
 from faxgw.config import DEFAULT_HEADER_FORMAT as CONFIG_DEFAULT_FORMAT, from_dict
-from faxgw.api.pages import configured_header
+from faxgw.daemon import configured_header
 from faxgw.documents import HeaderLine, RenderOptions, Resolution, render_all
 from faxgw.documents.header import header_text, strip_image
 from faxgw.documents.options import DEFAULT_HEADER_FORMAT

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from faxgw.api.ops_views import faxes_by_status, queue_depth
+from faxgw.api.status import faxes_by_status, queue_depth
 from faxgw.archive import archive_once
 from faxgw.config import ArchiveConfig
 from faxgw.store import AttemptResult, Document, NewFax, Store

@@ -1,9 +1,9 @@
-"""Received faxes in the API (issue 12): list/search, get, download as PDF or TIFF, one
-page as PNG, mark read, delete; and, with the admin key, the faxes no route matched.
+"""A tenant's received faxes: list/search, get, download as PDF or TIFF, one page as PNG,
+mark read, delete. The admin's view of faxes no route matched is in ``admin``.
 
 Same rules as the fax endpoints: the API key decides the tenant, another tenant's fax (or
 one kept for the admin) answers exactly like one that does not exist, errors are
-``{"code", "message"}``. Routes are added by ``add_routes`` (one line in app.py).
+``{"code", "message"}``.
 """
 
 from __future__ import annotations
@@ -16,55 +16,37 @@ from pathlib import Path
 from aiohttp import web
 
 from faxgw.api import schemas
+from faxgw.api.access import is_admin_path
+from faxgw.api.cursors import decode_cursor, digest_of, encode_cursor
 from faxgw.api.errors import ApiError, bad_request
-from faxgw.api.keys import CONFIG, STORE, TENANT
-from faxgw.api.ops_views import _admin_refusal
-from faxgw.api.views import _decode_cursor, _encode_cursor, _json_body, digest_of
+from faxgw.api.keys import SERVICES, TENANT
+from faxgw.api.reading import json_body
 from faxgw.inbound.record import PDF_NAME, TIFF_NAME, page_name
 from faxgw.store.received import ReceivedQuery, ReceivedStore
 
 SEARCH_FIELDS = {"receivedDate", "receivedDateBefore", "sender", "unreadOnly", "limit", "cursor"}
-ADMIN_PREFIX = "/admin/received"
 MAX_SENDER = 64
-
-
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/received/search", search_received)
-    app.router.add_get("/received/{receivedId}", get_received, allow_head=False)
-    app.router.add_delete("/received/{receivedId}", delete_received)
-    app.router.add_put("/received/{receivedId}/read", mark_read)
-    app.router.add_get("/received/{receivedId}/pdf", download_pdf, allow_head=False)
-    app.router.add_get("/received/{receivedId}/tiff", download_tiff, allow_head=False)
-    app.router.add_get("/received/{receivedId}/pages/{n}", page_png, allow_head=False)
-    app.router.add_get(ADMIN_PREFIX, admin_list, allow_head=False)
-    app.router.add_get(ADMIN_PREFIX + "/{receivedId}/pdf", admin_pdf, allow_head=False)
-    app.router.add_put(ADMIN_PREFIX + "/{receivedId}/tenant", admin_assign)
-
-
-def is_admin_path(path: str) -> bool:
-    """Paths whose auth is the admin key, not a tenant's (the auth middleware asks)."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
 def not_found() -> ApiError:
     return ApiError(404, "received_fax_not_found", "No received fax with this receivedId exists.")
 
 
-def _store(request: web.Request) -> ReceivedStore:
-    return ReceivedStore(request.app[STORE].db)
+def received_store(request: web.Request) -> ReceivedStore:
+    return ReceivedStore(request.app[SERVICES].store.db)
 
 
-def _received_id(request: web.Request) -> str:
+def path_received_id(request: web.Request) -> str:
     received_id = request.match_info["receivedId"]
     if not schemas.is_uuid(received_id):
         raise not_found()
     return received_id.lower()
 
 
-async def _own(request: web.Request, with_session: bool = False) -> dict:
+async def find(request: web.Request, with_session: bool = False) -> dict:
     """The request's tenant's fax; for the admin's paths, one no route matched."""
     tenant_id = None if is_admin_path(request.path) else request[TENANT]
-    found = await _store(request).get(tenant_id, _received_id(request), with_session)
+    found = await received_store(request).get(tenant_id, path_received_id(request), with_session)
     if found is None:
         raise not_found()
     return found
@@ -75,19 +57,19 @@ async def get_received(request: web.Request) -> web.Response:
     show = request.query.get("showSession", "false")
     if show not in ("true", "false"):
         raise bad_request("invalid_field", "showSession must be true or false.", field="showSession")
-    return web.json_response((await _own(request, show == "true"))["object"])
+    return web.json_response((await find(request, show == "true"))["object"])
 
 
 async def search_received(request: web.Request) -> web.Response:
-    body = schemas.json_object(await _json_body(request))
+    body = schemas.json_object(await json_body(request))
     schemas.reject_unknown(body, SEARCH_FIELDS)
-    query = _query(request, body, request[TENANT], unrouted=False)
-    faxes, last = await _store(request).search(query)
-    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(query, last)})
+    query = search_query(request, body, request[TENANT], unrouted=False)
+    faxes, last = await received_store(request).search(query)
+    return web.json_response({"receivedFaxes": faxes, "nextCursor": next_cursor(query, last)})
 
 
-def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bool) -> ReceivedQuery:
-    limits = request.app[CONFIG].limits
+def search_query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bool) -> ReceivedQuery:
+    limits = request.app[SERVICES].config.limits
     limit = schemas.integer(body.get("limit", limits.search_page_size))
     if limit is None or not 1 <= limit <= limits.search_page_size_max:
         raise bad_request("invalid_field", f"limit must be an integer from 1 to {limits.search_page_size_max}.",
@@ -106,7 +88,7 @@ def _query(request: web.Request, body: dict, tenant_id: str | None, unrouted: bo
         query = replace(query, before_ms=schemas.instant_ms(body["receivedDateBefore"],
                                                              "receivedDateBefore"))
     if body.get("cursor") is not None:
-        query = replace(query, after=_decode_cursor(body["cursor"], _filters_digest(query)))
+        query = replace(query, after=decode_cursor(body["cursor"], _filters_digest(query)))
     return query
 
 
@@ -117,29 +99,29 @@ def _filters_digest(query: ReceivedQuery) -> str:
                       query.since_ms, query.before_ms])
 
 
-def _cursor(query: ReceivedQuery, last: tuple[int, str] | None) -> str | None:
+def next_cursor(query: ReceivedQuery, last: tuple[int, str] | None) -> str | None:
     if last is None:
         return None
-    return _encode_cursor({"created_ms": last[0], "id": last[1]}, _filters_digest(query))
+    return encode_cursor({"created_ms": last[0], "id": last[1]}, _filters_digest(query))
 
 
 async def mark_read(request: web.Request) -> web.Response:
-    received_id = _received_id(request)
-    if not await _store(request).mark_read(request[TENANT], received_id):
+    received_id = path_received_id(request)
+    if not await received_store(request).mark_read(request[TENANT], received_id):
         raise not_found()
-    return web.json_response((await _own(request))["object"])
+    return web.json_response((await find(request))["object"])
 
 
 async def delete_received(request: web.Request) -> web.Response:
-    found = await _own(request)
+    found = await find(request)
     if found["row"]["status"] == "receiving":
         raise ApiError(409, "still_receiving", "The fax is still being received; delete it after the call.")
-    folder = await _store(request).delete(request[TENANT], found["row"]["id"])
+    folder = await received_store(request).delete(request[TENANT], found["row"]["id"])
     if folder is None:  # deleted by a concurrent request
         raise not_found()
     # The row first, then the files: a crash in between leaves files no record points to,
     # never a record whose files are gone.
-    await asyncio.to_thread(shutil.rmtree, request.app[CONFIG].state_dir / folder, True)
+    await asyncio.to_thread(shutil.rmtree, request.app[SERVICES].state.root / folder, True)
     return web.json_response(found["object"])
 
 
@@ -147,7 +129,7 @@ def _file(request: web.Request, found: dict, name: str) -> Path:
     row = found["row"]
     if row["files_purged_ms"] is not None:
         raise ApiError(410, "files_deleted", "The fax's files were deleted after the retention period.")
-    path = request.app[CONFIG].state_dir / row["folder"] / name
+    path = request.app[SERVICES].state.root / row["folder"] / name
     if row["status"] == "receiving" and name in (PDF_NAME, TIFF_NAME):
         raise ApiError(409, "still_receiving", "The fax is still being received; its pages "
                        "can be fetched one by one, the whole document after the call.")
@@ -157,17 +139,17 @@ def _file(request: web.Request, found: dict, name: str) -> Path:
 
 
 async def download_pdf(request: web.Request) -> web.StreamResponse:
-    found = await _own(request)
+    found = await find(request)
     return _send(_file(request, found, PDF_NAME), "application/pdf", found, "pdf")
 
 
 async def download_tiff(request: web.Request) -> web.StreamResponse:
-    found = await _own(request)
+    found = await find(request)
     return _send(_file(request, found, TIFF_NAME), "image/tiff", found, "tif")
 
 
 async def page_png(request: web.Request) -> web.StreamResponse:
-    found = await _own(request)
+    found = await find(request)
     text = request.match_info["n"]
     if not text.isdigit() or not 1 <= int(text) <= found["row"]["page_count"]:
         raise ApiError(404, "page_not_found", f"This received fax has no page {text}.")
@@ -180,38 +162,3 @@ def _send(path: Path, content_type: str, found: dict, suffix: str) -> web.Stream
     return web.FileResponse(path, headers={"Content-Type": content_type,
                                            "Content-Disposition": f'attachment; filename="{name}"',
                                            "Cache-Control": "private, max-age=3600"})
-
-
-# --- admin endpoints: faxes no route matched ----------------------------------------------
-async def admin_list(request: web.Request) -> web.Response:
-    if (refusal := _admin_refusal(request)) is not None:
-        return refusal
-    body = {k: v for k, v in request.query.items() if k in ("limit", "cursor")}
-    if "limit" in body:
-        body["limit"] = int(body["limit"]) if body["limit"].isdigit() else None
-    query = _query(request, body, None, unrouted=True)
-    faxes, last = await _store(request).search(query)
-    return web.json_response({"receivedFaxes": faxes, "nextCursor": _cursor(query, last)})
-
-
-async def admin_pdf(request: web.Request) -> web.StreamResponse:
-    """So that the admin can see whose fax it is before giving it to a tenant."""
-    if (refusal := _admin_refusal(request)) is not None:
-        return refusal
-    return await download_pdf(request)
-
-
-async def admin_assign(request: web.Request) -> web.Response:
-    if (refusal := _admin_refusal(request)) is not None:
-        return refusal
-    body = schemas.json_object(await _json_body(request))
-    schemas.reject_unknown(body, {"tenantId"})
-    tenant_id = body.get("tenantId")
-    store = _store(request)
-    if not isinstance(tenant_id, str) or not schemas.is_uuid(tenant_id) \
-            or not await store.tenant_exists(tenant_id.lower()):
-        raise bad_request("invalid_tenant", "tenantId must name an existing tenant.", field="tenantId")
-    obj = await store.assign(_received_id(request), tenant_id.lower())
-    if obj is None:
-        raise not_found()
-    return web.json_response(obj)

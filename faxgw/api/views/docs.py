@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import html
-import json
 
 from aiohttp import web
 
-from faxgw.api.keys import CONFIG
+from faxgw.api.keys import SERVICES
 from faxgw.api.openapi import spec
 
 _STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
@@ -16,7 +15,7 @@ _STYLE = ("body{font-family:sans-serif;max-width:60em;margin:2em auto;line-heigh
 
 
 def _spec(request: web.Request) -> dict:
-    return spec(request.app[CONFIG].limits.search_page_size_max)
+    return spec(request.app[SERVICES].config.limits.search_page_size_max)
 
 
 async def openapi_json(request: web.Request) -> web.Response:

@@ -1,11 +1,8 @@
-"""OpenAPI for the operations endpoints (issue 11), merged into faxgw/api/openapi.py."""
+"""OpenAPI of the operations endpoints: /health, /metrics, /modems."""
 
 from __future__ import annotations
 
-from faxgw.api.openapi import _error, _nullable, _ref
-
-_ADMIN = [{"adminBearer": []}]
-_ADMIN_401 = {"401": _error("No admin key, or a wrong one (tenant API keys do not count).")}
+from faxgw.api.openapi.common import ADMIN, ADMIN_401, nullable, ref
 
 PATHS = {
     "/health": {"get": {
@@ -15,26 +12,26 @@ PATHS = {
                        "with the reason (e.g. no usable modem).",
         "responses": {
             "200": {"description": "Live and ready.",
-                    "content": {"application/json": {"schema": _ref("Health")}}},
+                    "content": {"application/json": {"schema": ref("Health")}}},
             "503": {"description": "Live but not ready; `reason` says why.",
-                    "content": {"application/json": {"schema": _ref("Health")}}}}}},
+                    "content": {"application/json": {"schema": ref("Health")}}}}}},
     "/metrics": {"get": {
-        "summary": "Prometheus metrics", "operationId": "metrics", "security": _ADMIN,
+        "summary": "Prometheus metrics", "operationId": "metrics", "security": ADMIN,
         "description": "The Prometheus text format: faxes by status, queue depth, attempts by "
                        "outcome, call durations, modem states, webhook backlog. Needs the "
                        "admin key unless the config says `[server] metrics_public = true`.",
         "responses": {"200": {"description": "Prometheus text exposition format 0.0.4.",
                               "content": {"text/plain": {"schema": {"type": "string"}}}},
-                      **_ADMIN_401}}},
+                      **ADMIN_401}}},
     "/modems": {"get": {
         "summary": "The modems and their state", "operationId": "listModems",
-        "security": _ADMIN, "description": "Admin key only.",
+        "security": ADMIN, "description": "Admin key only.",
         "responses": {"200": {"description": "Every configured modem.",
-                              "content": {"application/json": {"schema": _ref("ModemList")}}},
-                      **_ADMIN_401}}},
+                              "content": {"application/json": {"schema": ref("ModemList")}}},
+                      **ADMIN_401}}},
 }
 
-_STR_OR_NULL = _nullable({"type": "string"})
+_STR_OR_NULL = nullable({"type": "string"})
 SCHEMAS = {
     "Health": {"type": "object", "required": ["live", "ready", "reason"], "properties": {
         "live": {"type": "boolean"}, "ready": {"type": "boolean"}, "reason": _STR_OR_NULL}},

@@ -1,11 +1,10 @@
-"""OpenAPI paths and schemas of the webhook additions (issue 10), merged into openapi.spec()."""
+"""OpenAPI of webhooks: the events and secrets API, and the request faxgw sends to endpoints."""
 
 from __future__ import annotations
 
-from faxgw.api.openapi import _COMMON, _FAX_ID, _TS, _UUID, _error, _nullable, _ok, _ref
+from faxgw.api.openapi.common import COMMON, FAX_ID, TS, UUID, error, nullable, ok, ref
+from faxgw.api.schemas import MAX_SECRET_GRACE_S as MAX_GRACE_S
 from faxgw.webhooks.events import SECRET_PREFIX
-
-MAX_GRACE_S = 7 * 24 * 3600
 
 CLOUD_EVENT_SCHEMA = {
     "type": "object",
@@ -19,12 +18,12 @@ CLOUD_EVENT_SCHEMA = {
         "type": {"type": "string", "pattern": "^com\\.faxgw\\.fax\\.[A-Za-z]+$",
                  "description": "com.faxgw.fax.<faxStatus>"},
         "subject": {"type": "string", "description": "The faxId."},
-        "time": _TS,
+        "time": TS,
         "datacontenttype": {"const": "application/json"},
         "faxsequence": {"type": "integer", "minimum": 1, "description": "1, 2, 3, ... per fax."},
-        "tenantid": _UUID,
-        # A received fax's events (issue 12, com.faxgw.fax.Inbound*) carry the received fax.
-        "data": {"anyOf": [_ref("Fax"), _ref("ReceivedFax")]},
+        "tenantid": UUID,
+        # A received fax's events (com.faxgw.fax.Inbound*) carry the received fax.
+        "data": {"anyOf": [ref("Fax"), ref("ReceivedFax")]},
     },
 }
 
@@ -32,9 +31,9 @@ DELIVERY_ATTEMPT_SCHEMA = {
     "type": "object",
     "required": ["number", "startedOn", "durationMs", "statusCode", "delivered", "error", "responseExcerpt"],
     "properties": {
-        "number": {"type": "integer", "minimum": 1}, "startedOn": _TS, "durationMs": {"type": "number"},
-        "statusCode": _nullable({"type": "integer"}), "delivered": {"type": "boolean"},
-        "error": _nullable({"type": "string"}),
+        "number": {"type": "integer", "minimum": 1}, "startedOn": TS, "durationMs": {"type": "number"},
+        "statusCode": nullable({"type": "integer"}), "delivered": {"type": "boolean"},
+        "error": nullable({"type": "string"}),
         "responseExcerpt": {"type": "string", "description": "The first few KiB of the answer."},
     },
 }
@@ -43,12 +42,12 @@ DELIVERY_SCHEMA = {
     "type": "object",
     "required": ["endpointId", "url", "state", "attemptCount", "attempts"],
     "properties": {
-        "endpointId": _UUID, "url": _nullable({"type": "string"}),
+        "endpointId": UUID, "url": nullable({"type": "string"}),
         "state": {"type": "string", "enum": ["pending", "delivered", "given_up", "dropped"],
                   "description": "dropped: the endpoint was deleted before delivery."},
         "attemptCount": {"type": "integer", "minimum": 0},
-        "firstAttemptOn": _nullable(_TS), "nextAttemptOn": _nullable(_TS), "finishedOn": _nullable(_TS),
-        "attempts": {"type": "array", "items": _ref("DeliveryAttempt")},
+        "firstAttemptOn": nullable(TS), "nextAttemptOn": nullable(TS), "finishedOn": nullable(TS),
+        "attempts": {"type": "array", "items": ref("DeliveryAttempt")},
     },
 }
 
@@ -57,17 +56,17 @@ SCHEMAS = {
     "DeliveryAttempt": DELIVERY_ATTEMPT_SCHEMA,
     "Delivery": DELIVERY_SCHEMA,
     "EventList": {"type": "object", "required": ["events", "nextAfter", "hasMore"], "properties": {
-        "events": {"type": "array", "items": _ref("CloudEvent")},
-        "nextAfter": _nullable({"type": "string"}), "hasMore": {"type": "boolean"}}},
+        "events": {"type": "array", "items": ref("CloudEvent")},
+        "nextAfter": nullable({"type": "string"}), "hasMore": {"type": "boolean"}}},
     "FaxEventLog": {"type": "object", "required": ["faxId", "events"], "properties": {
         "faxId": {"type": "string"},
         "events": {"type": "array", "items": {"type": "object", "required": ["event", "deliveries"],
-                                              "properties": {"event": _ref("CloudEvent"),
+                                              "properties": {"event": ref("CloudEvent"),
                                                              "deliveries": {"type": "array",
-                                                                            "items": _ref("Delivery")}}}}}},
-    "RotatedEndpoint": {"allOf": [_ref("WebhookEndpoint"), {
+                                                                            "items": ref("Delivery")}}}}}},
+    "RotatedEndpoint": {"allOf": [ref("WebhookEndpoint"), {
         "type": "object", "required": ["secret", "previousSecretExpiresOn"],
-        "properties": {"previousSecretExpiresOn": _TS}}]},
+        "properties": {"previousSecretExpiresOn": TS}}]},
 }
 
 PATHS = {
@@ -83,15 +82,15 @@ PATHS = {
              "description": "An event id of this tenant; only later events are listed."},
             {"name": "limit", "in": "query", "required": False,
              "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}}],
-        "responses": {**_ok("One page of events, oldest first.", "EventList"),
-                      "400": _error("A bad limit."), "401": _COMMON["401"],
-                      "404": _error("after is not an event of this tenant (or was deleted by retention).")}}},
+        "responses": {**ok("One page of events, oldest first.", "EventList"),
+                      "400": error("A bad limit."), "401": COMMON["401"],
+                      "404": error("after is not an event of this tenant (or was deleted by retention).")}}},
     "/fax/{faxId}/events": {"get": {
         "summary": "Get a fax's events and their deliveries", "operationId": "getFaxEvents",
         "description": "Each event of the fax with, per webhook endpoint, the delivery state "
                        "and every attempt (status code, error, duration, the start of the answer).",
-        "parameters": [_FAX_ID],
-        "responses": {**_ok("The fax's events in order.", "FaxEventLog"), **_COMMON}}},
+        "parameters": [FAX_ID],
+        "responses": {**ok("The fax's events in order.", "FaxEventLog"), **COMMON}}},
     "/fax/webhook/endpoints/{endpointId}/rotate-secret": {"post": {
         "summary": "Rotate a webhook endpoint's signing secret", "operationId": "rotateWebhookSecret",
         "description": f"Makes a new secret (`{SECRET_PREFIX}...`, shown only in this answer). Until "
@@ -103,10 +102,10 @@ PATHS = {
             "type": "object", "additionalProperties": False, "properties": {
                 "gracePeriodSeconds": {"type": "number", "minimum": 0, "maximum": MAX_GRACE_S,
                                        "description": "Default: [webhooks] secret_grace_s (24 h)."}}}}}},
-        "responses": {**_ok("The endpoint with its new secret.", "RotatedEndpoint"),
-                      "400": _error("A bad gracePeriodSeconds or an unknown field."),
-                      "401": _COMMON["401"], "404": _error("No such endpoint for this tenant."),
-                      "415": _error("A body that is not application/json.")}}},
+        "responses": {**ok("The endpoint with its new secret.", "RotatedEndpoint"),
+                      "400": error("A bad gracePeriodSeconds or an unknown field."),
+                      "401": COMMON["401"], "404": error("No such endpoint for this tenant."),
+                      "415": error("A body that is not application/json.")}}},
 }
 
 # OpenAPI 3.1 "webhooks": the request faxgw sends to every endpoint.
@@ -129,7 +128,7 @@ WEBHOOKS = {
             {"name": "Faxgw-Event-Id", "in": "header", "required": True, "schema": {"type": "string"},
              "description": "The CloudEvents id, also in the body."}],
         "requestBody": {"required": True, "content": {
-            "application/cloudevents+json": {"schema": _ref("CloudEvent")}}},
+            "application/cloudevents+json": {"schema": ref("CloudEvent")}}},
         "responses": {"2XX": {"description": "Delivered. Anything else, or no answer within "
                                              "[webhooks] total_timeout_s, is retried."}}}},
 }

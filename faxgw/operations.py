@@ -1,9 +1,8 @@
-"""The daemon's operations side (issue 11): systemd notifications, the watchdog, the
-STATUS line, the scheduler's attempts into the metrics, and SIGHUP's reload.
+"""The daemon's operations side: systemd notifications (READY, RELOADING, STOPPING), the
+watchdog, the STATUS line, and SIGHUP's reload. Every notification is a no-op outside systemd.
 
-    install(app)          after the scheduler's install: hooks attempts into the metrics
-    async with Operations(app) as ops:   once the API listens
-        ops.ready(); ...; ops.stopping()
+    ops = Operations(services, scheduler)   once the API listens (faxgw/daemon.py)
+    await ops.ready(); ...; ops.stopping(); await ops.close()
 """
 
 from __future__ import annotations
@@ -12,13 +11,12 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import warnings
-from typing import AsyncIterator
 
-from aiohttp import web
-
-from faxgw.api import ops_views
+from faxgw import config as configuration
+from faxgw.api.services import Services
+from faxgw.api.status import summary
 from faxgw.config import Config
+from faxgw.scheduler.service import Scheduler
 from faxgw.sdnotify import Notifier, start_watchdog
 
 log = logging.getLogger("faxgw.ops")
@@ -26,49 +24,27 @@ log = logging.getLogger("faxgw.ops")
 STATUS_INTERVAL_S = 5.0
 
 
-def install(app: web.Application) -> None:
-    # Appended after the scheduler's context: at start the dispatcher exists; at stop this
-    # runs first, before the calls are ended (their attempts still count: the hook stays).
-    app.cleanup_ctx.append(_attempts_ctx)
-
-
-async def _attempts_ctx(app: web.Application) -> AsyncIterator[None]:
-    from faxgw.scheduler.wiring import SCHEDULER
-
-    scheduler = app.get(SCHEDULER)
-    if scheduler is not None and scheduler.dispatcher is not None:
-        scheduler.dispatcher.ctx.on_finished = ops_views.attempt_listener(app)
-    yield
-
-
-def reload_webhooks(app: web.Application, new: Config) -> None:
+def reload_webhooks(services: Services, new: Config) -> None:
     """The new [webhooks] table: the delivery worker's policy (allowed and denied networks,
     timeouts, retries, concurrency) and what the API checks an endpoint URL against at
     creation. Deliveries in flight finish under the old settings. Only [webhooks] is
     taken from the new config here; the scheduler applies [[modem]] itself."""
-    from faxgw.api.keys import CONFIG
-    from faxgw.api.webhook_events import WEBHOOK_WORKER
-
-    current = app[CONFIG]
+    current = services.config
     if new.webhooks == current.webhooks:
         return
-    worker = app.get(WEBHOOK_WORKER)
-    if worker is not None:
-        # The same ports as at start (worker_ctx): the API's own port stays denied.
-        worker.reconfigure(new.webhooks, (current.server.port,) if current.server.port else ())
-    # The app's config is the one piece of state a reload replaces: aiohttp warns about
-    # changing a running app's state, which here is the point.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        app[CONFIG] = dataclasses.replace(current, webhooks=new.webhooks)
+    # The same ports as at start: the API's own port stays denied.
+    services.webhook_worker.reconfigure(new.webhooks,
+                                        (current.server.port,) if current.server.port else ())
+    services.config = dataclasses.replace(current, webhooks=new.webhooks)
     log.info("webhooks policy reloaded")
 
 
 class Operations:
     """sd_notify for one run of the daemon; every call is a no-op outside systemd."""
 
-    def __init__(self, app: web.Application, notifier: Notifier | None = None) -> None:
-        self.app = app
+    def __init__(self, services: Services, scheduler: Scheduler | None,
+                 notifier: Notifier | None = None) -> None:
+        self.services, self.scheduler = services, scheduler
         self.notifier = notifier or Notifier.from_environ()
         self._tasks: list[asyncio.Task] = []
         self._reload_lock = asyncio.Lock()  # a second SIGHUP waits for the first reload
@@ -92,9 +68,6 @@ class Operations:
         """Re-read the config; apply the modem list and the webhooks policy. A refused
         config changes nothing (the daemon keeps running on the old one: a typo must not
         take the box down)."""
-        from faxgw import config as configuration
-        from faxgw.scheduler.wiring import SCHEDULER
-
         async with self._reload_lock:
             self.notifier.reloading()
             if config_path is None:
@@ -105,10 +78,9 @@ class Operations:
                 except configuration.ConfigError as exc:
                     log.error("reload refused, the running config stays: %s", exc)
                 else:
-                    scheduler = self.app.get(SCHEDULER)
-                    if scheduler is not None:
-                        await scheduler.reload(new)
-                    reload_webhooks(self.app, new)
+                    if self.scheduler is not None:
+                        await self.scheduler.reload(new)
+                    reload_webhooks(self.services, new)
                     log.info("config reloaded from %s", config_path)
             self.notifier.ready(status=await self._summary())
 
@@ -122,7 +94,7 @@ class Operations:
 
     async def _summary(self) -> str:
         try:
-            return await ops_views.summary(self.app)
+            return await summary(self.services)
         except Exception as exc:  # noqa: BLE001 - a status line must not stop the daemon
             return f"status unavailable: {exc}"
 

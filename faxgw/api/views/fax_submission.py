@@ -13,11 +13,12 @@ from urllib.parse import unquote
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from faxgw.api import pages as app_pages
 from faxgw.api import schemas
-from faxgw.api.errors import ApiError, bad_request
-from faxgw.api.keys import CONFIG, FAXES_DIR_SYNC, STORE, TENANT
+from faxgw.api.errors import ApiError, bad_request, document_error
+from faxgw.api.keys import SERVICES, TENANT
+from faxgw.api.services import Services
 from faxgw.api.uploads import Staging
+from faxgw.documents import DocumentError
 from faxgw.store import NewFax
 from faxgw.store.rows import fax_object
 
@@ -39,11 +40,12 @@ class Form:
 
 
 async def send_fax(request: web.Request) -> web.Response:
-    store, config, tenant_id = request.app[STORE], request.app[CONFIG], request[TENANT]
+    services = request.app[SERVICES]
+    store, config, tenant_id = services.store, services.config, request[TENANT]
     key = schemas.idempotency_key(request.headers.get("Idempotency-Key"))
     _check_envelope(request, config.limits.max_upload_bytes)
     first = await store.fax_by_idempotency_key(tenant_id, key) if key else None
-    staging = Staging(config.state_dir, request.app[FAXES_DIR_SYNC])
+    staging = Staging(services.state, services.faxes_dir_sync)
     try:
         form = await _read_form(request, staging, config.limits)
         fingerprint = request_fingerprint(form.values, staging.files) if key else None
@@ -64,7 +66,7 @@ async def send_fax(request: web.Request) -> web.Response:
         raise
     # Not on cancellation: the group commit may still commit this fax after we stop waiting,
     # and its row must not point at deleted files. What a cancelled request leaves behind is
-    # removed at the next start (clear_staging, sweep_orphans).
+    # removed at the next start (StateDir.prepare, sweep_orphans).
     if not created:  # a concurrent submit with the same key won the unique index
         staging.discard()
         return _repeat(row, fingerprint, key)
@@ -74,8 +76,18 @@ async def send_fax(request: web.Request) -> web.Response:
 async def pages_of(request: web.Request, staging: Staging, form: Form) -> int:
     """The fax's page count as validation finds it; the cover page is always one page.
     The scheduler sets it again from the rendered pages (store.set_page_count)."""
-    pages = await app_pages.validate_staging(request.app, staging)
+    pages = await validate_staging(request.app[SERVICES], staging)
     return pages + (1 if form.values.get("coverPage") is not None else 0)
+
+
+async def validate_staging(services: Services, staging: Staging) -> int:
+    """Before the fax exists: every uploaded document readable and within limits, or 4xx.
+    Returns the documents' pages (the cover page, when asked for, comes on top)."""
+    try:
+        infos = await services.validation.validate(staging.paths())
+    except DocumentError as exc:
+        raise document_error(exc, [f.position for f in staging.files]) from None
+    return sum(info.page_count for info in infos)
 
 
 def request_fingerprint(values: dict[str, Any], files: list) -> str:
@@ -104,7 +116,7 @@ def _repeat(first: dict, fingerprint: str | None, key: str) -> web.Response:
 
 async def expect_upload(request: web.Request) -> web.StreamResponse | None:
     """`Expect: 100-continue`: refuse an announced oversized upload before it is sent."""
-    limit = request.app[CONFIG].limits.max_upload_bytes
+    limit = request.app[SERVICES].config.limits.max_upload_bytes
     length = request.content_length
     if request.headers.get("Expect", "").lower() == "100-continue" and length is not None \
             and length > limit + FORM_OVERHEAD_BYTES:

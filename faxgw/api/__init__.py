@@ -1,0 +1,1 @@
+"""The REST API: HTTP in, JSON out."""

@@ -1,0 +1,29 @@
+"""What handlers read from a request: the JSON body (one reader, one set of 415 and 400
+rules) and the fax id of the path."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from faxgw.api import schemas
+from faxgw.api.errors import ApiError, bad_request, fax_not_found
+
+
+async def json_body(request: web.Request):
+    if request.content_type != "application/json":
+        raise ApiError(415, "not_json", "This endpoint takes application/json.")
+    try:
+        return json.loads(await request.read() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise bad_request("invalid_json", "The request body is not valid JSON.")
+
+
+def path_fax_id(request: web.Request) -> str:
+    """The path's faxId, lower case. Not a UUID cannot exist: the same 404 as any unknown or
+    foreign fax."""
+    value = request.match_info["faxId"]
+    if not schemas.is_uuid(value):
+        raise fax_not_found()
+    return value.lower()
