@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from faxgw.config_error import ConfigError
+import faxgw_drivers
 from faxgw.modem.at.channel import ChannelSettings
 from faxgw.modem.quirks import Quirks, load_quirks
 from faxgw.t30.link import Modulation
 
 SCHEMA_VERSION = 1
-DRIVERS_DIR = Path(__file__).resolve().parents[2] / "drivers"
+DRIVERS_DIR = faxgw_drivers.directory()  # drivers/, installed with faxgw
 DRIVERS_ENV = "FAXGW_DRIVERS"  # extra profile directories, ':'-separated, searched first
 
 STR, INT, FLOAT, BOOL, INTS, STRS = "string", "integer", "number", "boolean", "integers", "strings"

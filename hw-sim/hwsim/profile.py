@@ -11,7 +11,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_PROFILE = Path(__file__).resolve().parents[2] / "drivers" / "hwsim-class1.toml"
+import faxgw_drivers  # the profiles' directory; imports nothing of faxgw
+
+DEFAULT_PROFILE = faxgw_drivers.directory() / "hwsim-class1.toml"
 _ALL_MODS = (24, 48, 72, 73, 74, 96, 97, 98, 121, 122, 145, 146)
 
 
