@@ -3,6 +3,7 @@
 idle -> busy (a call) -> idle; a modem that fails ``max_failures`` calls in a row for
 reasons of its own (modem faults, no dial tone) or stops answering goes offline, is closed,
 and is probed again every ``reprobe_s`` until it answers; probing -> idle puts it back.
+Every move is checked against ``MOVES``, the whole state machine in one table.
 Calls only go to idle modems, so the jobs of an offline modem go to the others.
 Receive-capable modems listen for RING while idle and hand the call to ``on_ring``.
 """
@@ -33,6 +34,23 @@ class ModemState(StrEnum):
     PROBING = "probing"
 
 
+# Where a modem may go from each state, and why.
+MOVES: dict[ModemState, frozenset[ModemState]] = {
+    # not probed yet, or taken out: only a probe brings it back
+    ModemState.OFFLINE: frozenset({ModemState.PROBING}),
+    # opened and answering (idle), or not (offline); also the idle check's AT
+    ModemState.PROBING: frozenset({ModemState.IDLE, ModemState.OFFLINE}),
+    # a call out or a RING answered (busy), the idle check (probing)
+    ModemState.IDLE: frozenset({ModemState.BUSY, ModemState.PROBING}),
+    # the call ended: ready again, or the modem was at fault too often or stopped answering
+    ModemState.BUSY: frozenset({ModemState.IDLE, ModemState.OFFLINE}),
+}
+
+
+class InvalidModemMove(RuntimeError):
+    """A move ``MOVES`` does not allow: a bug in the pool, never the modem's doing."""
+
+
 # Rings of one call come every 6 s (2 s on, 4 s off; ETSI and North America alike): a
 # longer silence means the caller gave up and a RING after it is a new call.
 RING_GAP_S = 8.0
@@ -46,7 +64,7 @@ class PooledModem:
         self.gaps = gaps if gaps is not None else []  # the pool's idle-gap samples
         self.name = config.name
         self.ident = ident  # TSI/CSI this modem's line sends
-        self.state = ModemState.OFFLINE
+        self._state = ModemState.OFFLINE
         self.failures = 0  # calls in a row that failed because of this modem
         self.reason = "not probed yet"
         self.handle = ModemHandle(config.port, config.profile, SessionOptions(
@@ -64,6 +82,16 @@ class PooledModem:
         self.caller_id_at = 0.0  # when the last caller-ID field came
         self.rings = 0  # RINGs of the call now ringing (answered at rings_before_answer)
         self.last_ring = 0.0
+
+    @property
+    def state(self) -> ModemState:
+        return self._state
+
+    @state.setter
+    def state(self, target: ModemState) -> None:
+        if target not in MOVES[self._state]:
+            raise InvalidModemMove(f"modem {self.name}: {self._state.value} -> {target.value}")
+        self._state = target
 
     @property
     def free(self) -> bool:
@@ -100,6 +128,7 @@ class PooledModem:
         await self.handle.rescue()  # a dead daemon may have left it in a call
         if await self._open_once(listen, reprobe_s):
             return True
+        self.state = ModemState.OFFLINE
         log.warning("modem %s offline: %s", self.name, self.reason)
         return False
 
@@ -107,8 +136,8 @@ class PooledModem:
                          reprobe_s: float) -> bool:
         try:
             await self.handle.open()
-        except Exception as exc:  # noqa: BLE001 - any failure leaves the modem offline
-            self.state, self.reason = ModemState.OFFLINE, f"probe failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - any failure: rescue, or offline after it
+            self.reason = f"probe failed: {exc}"
             return False
         self.fclass = self.handle.fclass
         self._remove_listener = self.handle.listen(*listen)
