@@ -48,7 +48,7 @@ _NUMERIC = {
     "6": Kind.NO_DIALTONE, "7": Kind.BUSY, "8": Kind.NO_ANSWER, "+F4": Kind.FCERROR,
 }
 # Caller-ID delivery between the first and second RING (Bellcore MDMF as modems print it).
-# NDID / DDI / CALLED NUMBER: the number the caller dialled, on DID lines (issue 12).
+# NDID / DDI / CALLED NUMBER: the number the caller dialled, on DID lines.
 _CALLER_ID_KEYS = ("NMBR", "NAME", "DATE", "TIME", "MESG", "DDN_NMBR", "CALLER NUMBER",
                    "NDID", "DDI", "CALLED NUMBER")
 

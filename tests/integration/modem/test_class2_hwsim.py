@@ -1,5 +1,5 @@
 """faxgw's Class 2.0 and Class 2 drivers on hw-sim's Class 2.0 / Class 2 modems, against efax
-on a Class 1 modem (issue 9): pages pixel-exact both ways, faults as failure reasons."""
+on a Class 1 modem: pages pixel-exact both ways, faults as failure reasons."""
 
 from __future__ import annotations
 

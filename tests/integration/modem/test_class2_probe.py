@@ -1,4 +1,4 @@
-"""Choosing a modem's fax class (issue 9): its profile's preference, else probing, which
+"""Choosing a modem's fax class: its profile's preference, else probing, which
 prefers Class 1 where the modem offers it; and the hang-up code table of the Class 2 drivers."""
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ async def test_unknown_modem_gets_the_generic_profile_via_gmi(pty_modem):
 async def test_modem_without_class1_has_no_class1_link(pty_modem):
     pty_modem.run(answering({**OTHER_ANSWERS, "AT+FCLASS=?": ["0,2,2.0"]}, REFUSED))
     async with open_modem(pty_modem.path) as modem:
-        # Issue 9: such a modem is driven in Class 2.0 (probing prefers it to Class 2).
+        # Such a modem is driven in Class 2.0 (probing prefers it to Class 2).
         assert modem.fclass == "2.0" and modem.info.ftm == ()
         with pytest.raises(ModemFault, match="no Class 1"):
             modem.class1_link()

@@ -13,7 +13,7 @@ from hwsim import ModemBank
 from .gateway import Client, Daemon, EfaxAnswerer
 
 SEND_MODEMS = ("3001", "3002", "3003")
-# The pool these tests dial out on mixes the classes (issue 9): out2 is a Class 2.0 modem,
+# The pool these tests dial out on mixes the classes: out2 is a Class 2.0 modem,
 # which runs T.30 in its firmware, beside two Class 1 modems that faxgw's engine drives.
 DRIVERS = Path(__file__).resolve().parents[3] / "drivers"
 CLASS20_MODEM = "out2"

@@ -1,4 +1,4 @@
-"""The daemon's pool with a Class 2.0 modem beside a Class 1 modem (issue 9): faxes go out
+"""The daemon's pool with a Class 2.0 modem beside a Class 1 modem: faxes go out
 through both, end to end (REST API, SQLite, scheduler, hw-sim, efax), and the class each
 modem runs in shows in GET /modems and in each attempt's details.
 

@@ -25,7 +25,7 @@ def test_hwsim_contract_sections_are_intact():
     assert set(document["capabilities"]) == {"fclass", "ftm", "frm", "fth", "frh"}
     assert "hdlc_dle_undoubled" in document["quirks"]
     profile = find_profile("hwsim-class1", [DRIVERS_DIR])
-    # HDLC at V.21 and, for ECM frames, at every image speed (issue 7)
+    # HDLC at V.21 and, for ECM frames, at every image speed
     assert profile.identity.model == "SimFax C1" and profile.capabilities.fth[0] == 3
     assert set(profile.capabilities.ftm) <= set(profile.capabilities.fth)
     assert profile.capabilities.fth == profile.capabilities.frh
