@@ -228,12 +228,13 @@ def cmd_demo(args) -> int:
         print(f"faxgw: {exc}", file=sys.stderr)
         return 2
     tenant_id, key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
-    # Faxes the demo's own receiving line answers belong to the demo tenant (issue 12).
+    # Faxes the demo's own receiving line answers belong to the demo tenant.
     config = configuration.from_dict({"server": {"listen": args.listen},
                                       "storage": {"state_dir": str(state)},
                                       "inbound": {"default_tenant": tenant_id}})
     base = f"http://{args.listen}"
-    from faxgw.scheduler.simbank import demo_instructions  # issue 8: the simulated fax machine
+    # Imported here: the simulated fax machine (hw-sim) is only loaded for the demo.
+    from faxgw.scheduler.simbank import demo_instructions
 
     print(f"faxgw demo: state in {state}\nAPI key of tenant '{DEMO_TENANT}': {key}\n"
           + demo_instructions(base, key, state) + f"API docs: {base}/docs\n", flush=True)

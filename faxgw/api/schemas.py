@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from faxgw.api.errors import ApiError, bad_request
+from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
 RESOLUTIONS = ("standard", "fine", "superfine")
@@ -164,8 +165,6 @@ def webhook_url(value: Any) -> str:
 
 
 def event_list(value: Any) -> list[str]:
-    from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS  # issue 12: received faxes
-
     valid = {s.value for s in Status} | set(INBOUND_EVENTS)
     if value is None:
         return sorted(valid)

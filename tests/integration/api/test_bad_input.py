@@ -1,4 +1,4 @@
-"""Every bad input of the issue: a JSON error with a code and a message, and nothing written."""
+"""Bad input: a JSON error with a code and a message, and nothing written."""
 
 from __future__ import annotations
 

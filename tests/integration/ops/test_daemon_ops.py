@@ -1,4 +1,4 @@
-"""The operations side of the real daemon (issue 11): sd_notify over a real AF_UNIX datagram
+"""The operations side of the real daemon: sd_notify over a real AF_UNIX datagram
 socket, /health, /metrics (parsed by prometheus_client's own parser) and /modems, against
 `python -m faxgw serve` with the built-in hw-sim bank or a modem that cannot be opened."""
 
