@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
+from faxgw.pageformat import X_DPI, Resolution
+
 from .codec import DEFAULT_MAX_LINES, MAX_WIDTH, DecodeReport, decode_strips, encode
 from .errors import G3Error
 
@@ -41,16 +43,14 @@ class Page:
     """
 
     image: Image.Image
-    x_dpi: float = 204.0
-    y_dpi: float = 196.0
+    x_dpi: float = X_DPI
+    y_dpi: float = Resolution.FINE.y_dpi
     report: DecodeReport | None = field(default=None, compare=False)
 
     @property
     def resolution(self) -> str:
         """"standard", "fine" or "superfine", the nearest fax vertical resolution."""
-        if self.y_dpi < 147:
-            return "standard"
-        return "fine" if self.y_dpi < 293 else "superfine"
+        return Resolution.nearest(self.y_dpi).value
 
 
 def _rational(value: float) -> tuple[int, int]:
@@ -236,8 +236,8 @@ def _coding_of(tags: dict) -> str:
 def _resolution(tags: dict) -> tuple[float, float]:
     per_cm = _first(tags, RESOLUTION_UNIT, 2) == 3
     scale = 2.54 if per_cm else 1.0
-    x = (tags.get(X_RESOLUTION) or [204.0])[0] * scale
-    y = (tags.get(Y_RESOLUTION) or [196.0])[0] * scale
+    x = (tags.get(X_RESOLUTION) or [X_DPI])[0] * scale
+    y = (tags.get(Y_RESOLUTION) or [Resolution.FINE.y_dpi])[0] * scale
     if not 0 < x < 10_000 or not 0 < y < 10_000:
         raise G3Error(f"TIFF page has an unusable resolution {x} x {y} dpi")
     return round(x, 1), round(y, 1)
