@@ -10,18 +10,32 @@ import asyncio
 import inspect
 import time
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from faxgw.modem.class2 import codes
-from faxgw.modem.at.channel import Reply, Transaction
+from faxgw.modem.at.channel import AtChannel, Reply, Transaction
 from faxgw.modem.class1.session import Trace
 from faxgw.modem.at.errors import ATChannelError, ATTimeout
 from faxgw.modem.states import ANY_FINAL, CAN
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, SessionResult
 
-if TYPE_CHECKING:
-    from faxgw.modem.class2.session import Class2Base
+
+
+class CallSettings(Protocol):
+    ident: str  # our TSI/CSI
+    callback_grace_s: float  # how long page callbacks may run on after the call
+
+
+class CallDriver(Protocol):
+    """What a call needs of the session running it (``Class2Base`` is one)."""
+
+    FCLASS: str
+    HANGUP: str  # the report that carries the modem's hang-up code
+    channel: AtChannel
+    config: CallSettings
+
+    async def hang_up(self, ended_by_modem: bool) -> None: ...
 
 
 class CallEnded(Exception):
@@ -35,7 +49,7 @@ class CallEnded(Exception):
 class Call:
     """One session's running state: trace, result, hang-up code, callbacks."""
 
-    def __init__(self, session: "Class2Base", direction: str, number: str | None,
+    def __init__(self, session: CallDriver, direction: str, number: str | None,
                  pages_total: int) -> None:
         loop = asyncio.get_running_loop()
         t0 = loop.time()
