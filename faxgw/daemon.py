@@ -21,7 +21,7 @@ from faxgw.archive import running_archive, sweep_orphans
 from faxgw.config import Config
 from faxgw.documents.options import HeaderLine
 from faxgw.documents.service import FaxDocuments
-from faxgw.logs import _stream_is_journal as stream_is_journal, setup_logging
+from faxgw.logs import setup_logging, stream_is_journal
 from faxgw.operations import Operations
 from faxgw.scheduler.service import Scheduler
 from faxgw.state_dir import StateDir
@@ -69,7 +69,7 @@ async def serve(config: Config, config_path: str | None = None) -> None:
         stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
         await site.start()
-        host, port = site._server.sockets[0].getsockname()[:2]  # the real port when 0 was asked
+        host, port = runner.addresses[0][:2]  # the real port when 0 was asked
         # The API's port is one of the box's own that no webhook may reach; with port 0 this
         # is the first time it is known, so before we say we listen.
         services.webhook_worker.add_own_ports((port,))

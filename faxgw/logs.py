@@ -112,7 +112,7 @@ def setup_logging(level: str | int = "INFO", fmt: str = "json",
     """Send every logger's events to `stream` (stdout) in `fmt`; replaces earlier set-up."""
     stream = stream if stream is not None else sys.stdout
     if fmt == "json":
-        formatter: logging.Formatter = JsonFormatter(syslog_prefix=_stream_is_journal(stream))
+        formatter: logging.Formatter = JsonFormatter(syslog_prefix=stream_is_journal(stream))
     elif fmt == "text":
         formatter = TextFormatter()
     else:
@@ -138,7 +138,7 @@ def _level_number(level: str | int) -> int:
     return number
 
 
-def _stream_is_journal(stream: TextIO) -> bool:
+def stream_is_journal(stream: TextIO) -> bool:
     """True when systemd connected this stream to journald: $JOURNAL_STREAM holds the
     device and inode of that socket (systemd.exec(5))."""
     expected = os.environ.get("JOURNAL_STREAM", "")
