@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from faxgw.modem.class2 import codes
 from faxgw.modem.at.channel import AtChannel, Reply, Transaction
-from faxgw.modem.class1.session import Trace
+from faxgw.modem.class1.runner import Trace
 from faxgw.modem.at.errors import ATChannelError, ATTimeout
 from faxgw.modem.states import ANY_FINAL, CAN
 from faxgw.outcome import Outcome
