@@ -171,11 +171,9 @@ class Scheduler:
 
 
 def _status(m: PooledModem) -> ModemStatus:
-    modem = m.modem
-    info = modem.info if modem is not None else None
+    identity = m.handle.identity()
     return ModemStatus(
         name=m.name, port=m.config.port, service_class=m.service_class,
-        profile=modem.profile.name if modem is not None else None,
-        manufacturer=info.manufacturer if info else None, model=info.model if info else None,
-        state=m.state.value, send=m.config.send, receive=m.config.receive,
-        reason=m.reason, failures_in_a_row=m.failures)
+        profile=identity["profile"], manufacturer=identity["manufacturer"],
+        model=identity["model"], state=m.state.value, send=m.config.send,
+        receive=m.config.receive, reason=m.reason, failures_in_a_row=m.failures)
