@@ -29,9 +29,6 @@ class MoveTable:
             raise ValueError(f"{what}: no row for {sorted(missing)}")
         self.what, self.kind, self.moves = what, kind, dict(moves)
 
-    def allowed(self, current: str, new: str) -> bool:
-        return self.kind(new) in self.moves[self.kind(current)]
-
     def move(self, current: str, new: str) -> StrEnum:
         """``new`` as a member of the table's statuses; raises IllegalMove if it may not
         follow ``current`` (or is no status of the table at all)."""
