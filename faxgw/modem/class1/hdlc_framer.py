@@ -43,9 +43,11 @@ from faxgw.t30.link import ReceivedFrame
 
 FLAG = 0x7E
 FCS_OCTETS = 2
-# A receiver takes this many flags in a row as the start of framing: one lone flag in
-# training noise (a 1 in 256 chance at each bit) must not start a frame.
-SYNC_FLAGS = 2
+# A receiver takes this many flags in a row as the start of framing. Random bits (what a
+# modem may deliver before the preamble) look like a flag at about one bit in 256, and
+# like two flags sharing a zero at one in 2^15: four in a row make that one in 2^29, and
+# T.30's 200 ms preamble holds 60 flags even at 2400 bit/s.
+SYNC_FLAGS = 4
 # T.4 Annex A: an FCD frame is address, control, FCF, frame number and 256 octets of data.
 MAX_FRAME_OCTETS = 260
 # T.30 Annex A: a block starts with flags for 200 ms (± 100 ms) before its first frame.
@@ -218,9 +220,9 @@ class HdlcDeframer:
     """Frames out of the octets a Class 1 modem delivers after ``+FRM``, fed in pieces of
     any size.
 
-    It hunts bit by bit for SYNC_FLAGS flags in a row (training noise and stray bits come
-    first; flags need not be octet-aligned), then takes what lies between flags as frames:
-    zero bits removed, FCS checked. A frame whose FCS fails, whose length is not whole
+    It hunts bit by bit for SYNC_FLAGS flags in a row or a frame with a good FCS (training
+    noise and stray bits come first; flags need not be octet-aligned), then takes what
+    lies between flags as frames: zero bits removed, FCS checked. A frame whose FCS fails, whose length is not whole
     octets, or which runs past ``max_frame_octets`` is reported with ``fcs_ok`` False (it
     is a hole in ECM's PPR map); fragments no longer than the FCS are ignored, and so is a
     frame cut short by an abort (seven ones) or by the end of the carrier. Memory is
@@ -228,7 +230,9 @@ class HdlcDeframer:
     """
 
     def __init__(self, max_frame_octets: int = MAX_FRAME_OCTETS) -> None:
-        self._max_bits = (max_frame_octets + FCS_OCTETS) * 8
+        # Content bits seen by the time the next flag shows: the frame, its FCS, and
+        # the flag's opening zero.
+        self._max_bits = (max_frame_octets + FCS_OCTETS) * 8 + 1
         self._max_frame_octets = max_frame_octets
         self.end()
 
@@ -284,10 +288,12 @@ class HdlcDeframer:
             self._synced = self._synced or self._flags_in_row >= SYNC_FLAGS
         else:
             self._flags_in_row = 1
-            if self._synced and self._in_frame:
-                frame = self._frame(content_bits)
-                if frame is not None:
-                    frames.append(frame)
+            frame = self._frame(content_bits) if self._in_frame else None
+            # Before synchronisation only a good FCS tells a frame from noise; it also
+            # synchronises, so a bit error in a short preamble loses no frame.
+            if frame is not None and (self._synced or frame.fcs_ok):
+                frames.append(frame)
+                self._synced = True
         self._in_frame = True
         self._bits = self._count = 0
 
