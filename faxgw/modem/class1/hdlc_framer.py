@@ -222,11 +222,11 @@ class HdlcDeframer:
 
     It hunts bit by bit for SYNC_FLAGS flags in a row or a frame with a good FCS (training
     noise and stray bits come first; flags need not be octet-aligned), then takes what
-    lies between flags as frames: zero bits removed, FCS checked. A frame whose FCS fails, whose length is not whole
-    octets, or which runs past ``max_frame_octets`` is reported with ``fcs_ok`` False (it
-    is a hole in ECM's PPR map); fragments no longer than the FCS are ignored, and so is a
-    frame cut short by an abort (seven ones) or by the end of the carrier. Memory is
-    bounded by ``max_frame_octets`` whatever arrives.
+    lies between flags as frames: zero bits removed, FCS checked. A frame whose FCS
+    fails, whose length is not whole octets, or which runs past ``max_frame_octets`` is
+    reported with ``fcs_ok`` False (it is a hole in ECM's PPR map); fragments no longer
+    than the FCS are ignored, and so is a frame cut short by an abort (seven ones) or by
+    the end of the carrier. Memory is bounded by ``max_frame_octets`` whatever arrives.
     """
 
     def __init__(self, max_frame_octets: int = MAX_FRAME_OCTETS) -> None:

@@ -75,7 +75,8 @@ def random_frames(rng: random.Random, count: int) -> list[bytes]:
 def test_spandsp_deframes_what_we_frame(tool, seed):
     rng = random.Random(seed)
     frames = random_frames(rng, rng.randint(1, 40))
-    line = encode(frames, leading_flags=rng.randint(SYNC_FLAGS, 40), flags_between=rng.randint(1, 3))
+    line = encode(frames, leading_flags=rng.randint(SYNC_FLAGS, 40),
+                  flags_between=rng.randint(1, 3))
     assert spandsp_line_to_frames(tool, line) == [(frame, True) for frame in frames]
 
 
