@@ -30,7 +30,7 @@ The rules, and where they come from:
   the same.
 
 Speed: both directions walk the octets through tables computed once at import (a few
-milliseconds), one lookup per octet, rather than bit by bit; an ECM block of 256 frames
+milliseconds, no compiler), one lookup per octet rather than bit by bit; an ECM block of 256 frames
 of 256 octets takes a fraction of its line time (see tests/benchmarks/bench_hdlc_framer.py).
 """
 
