@@ -310,7 +310,7 @@ class HdlcDeframer:
     def _overrun(self, frames: list[ReceivedFrame]) -> None:
         """Past the longest frame: report it damaged once, and drop bits until a flag."""
         if self._synced and self._in_frame:
-            content = self._bits.to_bytes(self._max_bits // 8 + 2, "little")
+            content = self._bits.to_bytes((self._count + 7) // 8, "little")
             frames.append(ReceivedFrame(content[: self._max_frame_octets], False))
         self._in_frame = False
         self._flags_in_row = 0
