@@ -142,15 +142,18 @@ class SpandspFarEnd:
 
     async def start(self) -> None:
         executable = await asyncio.to_thread(build, self._cache_dir)
-        with open(self.log_path or os.devnull, "wb") as log:
+        # Without a log file spandsp logs nothing, and stderr carries only a refusal of the
+        # options, read when the program exits at once.
+        with open(self.log_path, "wb") if self.log_path else contextlib.nullcontext() as log:
             self._proc = await asyncio.create_subprocess_exec(
                 str(executable), *self._args, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=log)
+                stdout=subprocess.PIPE, stderr=log or subprocess.PIPE)
         line = await self._proc.stdout.readline()
         if not line:
+            error = await self._proc.stderr.read() if log is None else b""
             await self._proc.wait()
             raise RuntimeError(f"the spandsp far end did not start (exit {self._proc.returncode})"
-                               f"{self._log_tail()}")
+                               f"{self._log_tail()}\n{error.decode(errors='replace')}")
         self._device = line.decode().strip()
 
     async def result(self, timeout: float | None = None) -> FarEndResult:

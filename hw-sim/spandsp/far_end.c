@@ -30,7 +30,9 @@ typedef struct {
     bool dte_hung_up;
     long line_samples;
     long hangup_at;
+    long next_ring_at;         /* 0 until the first RING is due */
     double last_dte_input;
+    long last_dte_input_at;    /* line time of the DTE's last byte; -1 before its first */
     awgn_state_t *noise[2];
     float gain;
 } far_end_t;
@@ -121,19 +123,30 @@ static int modem_control(t31_state_t *t31, void *user_data, int op, const char *
     return 0;
 }
 
+/* The call arrives once the DTE has set the modem up: the first RING comes after a ring
+   period of silence from it. A RING in the middle of its init commands would be answered
+   there (with S0 set) and the DTE would take CONNECT for the answer to a command; on an
+   accelerated line its init spans many ring periods. */
+static bool ring_due(const far_end_t *fe)
+{
+    long period = (long) (fe->opts->ring_seconds * SAMPLE_RATE);
+    if (fe->next_ring_at == 0)
+        return fe->last_dte_input_at >= 0 && fe->line_samples - fe->last_dte_input_at >= period;
+    return fe->line_samples >= fe->next_ring_at;
+}
+
 /* Call set-up happens here, outside the AT interpreter's callback. */
 static void advance_call(far_end_t *fe)
 {
     const far_end_options_t *o = fe->opts;
-    long ring_period = (long) (o->ring_seconds * SAMPLE_RATE);
     if (fe->call == CALL_DIALLED || fe->call == CALL_ANSWERED) {
         t31_call_event(fe->t31, fe->call == CALL_DIALLED ? AT_CALL_EVENT_CONNECTED
                                                          : AT_CALL_EVENT_ANSWERED);
         fe->call = CALL_UP;
         fe->ringing = false;
         terminal_start(&fe->term, o);
-    } else if (o->originate && fe->call == CALL_IDLE && fe->line_samples > 0
-               && fe->line_samples % ring_period == 0) {
+    } else if (o->originate && fe->call == CALL_IDLE && ring_due(fe)) {
+        fe->next_ring_at = fe->line_samples + (long) (o->ring_seconds * SAMPLE_RATE);
         fe->ringing = true;
         t31_call_event(fe->t31, AT_CALL_EVENT_ALERTING);
     }
@@ -207,6 +220,7 @@ static void serve_dte(far_end_t *fe, double timeout)
         ssize_t n = read(fe->master, buf, sizeof(buf));
         if (n > 0) {
             fe->last_dte_input = now();
+            fe->last_dte_input_at = fe->line_samples;
             trace_dte(fe, "DTE>", buf, n);
             t31_at_rx(fe->t31, buf, (int) n);
         }
@@ -272,6 +286,7 @@ int main(int argc, char **argv)
     fe.opts = &opts;
     fe.term.opts = &opts;
     fe.cts = true;
+    fe.last_dte_input_at = -1;
     if ((fe.master = pty_open(opts.link, slave, sizeof(slave))) < 0) {
         perror("spandsp-far-end: pty");
         return 1;

@@ -19,7 +19,8 @@ static const char usage[] =
     "  --noise DBM0       white noise level, both directions (default none)\n"
     "  --time-factor N    blocks of line audio per real-time block (default 1)\n"
     "  --time-limit S     give up after S wall seconds (default 300)\n"
-    "  --ring-seconds S   line seconds between RINGs when originating (default 6)\n"
+    "  --ring-seconds S   line seconds between RINGs when originating, and of DTE silence\n"
+    "                     before the first (default 6)\n"
     "  --log-level N      spandsp log level on stderr, 0-10 (default 0)\n";
 
 static int parse_compressions(const char *list)
@@ -77,6 +78,8 @@ static int check(const far_end_options_t *opts, bool role_given)
         return fail("--compressions is a list of mh,mr,mmr and must include mh (T.30 requires it)");
     if (opts->time_factor < 1)
         return fail("--time-factor must be at least 1");
+    if (opts->ring_seconds < 0.5)
+        return fail("--ring-seconds must be at least 0.5");
     return 0;
 }
 
