@@ -5,9 +5,10 @@
 
 #include "far_end.h"
 
-/* spandsp's fallback sequence (t30.c fallback_sequence): V.17 14400..7200, V.29 9600 and
-   7200, V.27ter 4800 and 2400. The sender starts where the DIS allows and steps down on FTT. */
-static const int fallback_rates[] = {14400, 12000, 9600, 7200, 9600, 7200, 4800, 2400};
+/* The rates of spandsp 0.0.6's fallback sequence (t30.c fallback_sequence: V.17 14400,
+   12000, 9600; V.29 9600; V.17 7200; V.29 7200; V.27ter 4800, 2400). The sender starts where
+   the DIS allows and steps down on FTT. Newer spandsp orders it differently. */
+static const int fallback_rates[] = {14400, 12000, 9600, 9600, 7200, 7200, 4800, 2400};
 #define FALLBACK_STEPS ((int) (sizeof(fallback_rates) / sizeof(fallback_rates[0])))
 
 static int modems_up_to(int max_rate)

@@ -52,15 +52,16 @@ async def test_efax_sends_to_spandsp(efax, tmp_path, fine):
     assert (result.bit_rate, result.compression, result.ecm) == (14400, "MH", False)
 
 
-async def test_efax_receives_from_spandsp(efax, tmp_path):
+@pytest.mark.parametrize("max_rate", [14400, 7200])
+async def test_efax_receives_from_spandsp(efax, tmp_path, max_rate):
     page, ink = a4_page(tmp_path, fine=True)
-    async with far_end(tmp_path, "originate", page, ident="1001") as far:
+    async with far_end(tmp_path, "originate", page, ident="1001", max_rate=max_rate) as far:
         receiver = efax.start_receiver(far.device)
         received = await asyncio.to_thread(efax.receiver_result, receiver)
         result = await far.result(timeout=60)
     assert received.returncode == 0, received.log[-3000:] + far.log()[-3000:]
     assert_success(result, far, pages=1)
-    assert result.remote_ident == "1002"
+    assert result.remote_ident == "1002" and result.bit_rate == max_rate
     files = efax.received_files()
     assert_same_pages([read_fax(path) for path in files], [ink])
 
