@@ -22,7 +22,8 @@ pytestmark = pytest.mark.interop
 
 # 25 dB of loss puts spandsp's -12.5 dBm0 signal at -37.5 dBm0, 22.5 dB above this noise:
 # too little for V.17 at 14400 (TCF's zero runs break after a few thousand bits), enough for
-# V.17 at 12000 to carry an A4 page without an error (measured: 14400 trained 0 times in 10).
+# V.17 at 12000 to carry an A4 page without an error (measured with efax sending: 10 calls out
+of 10 got FTT at 14400 and a clean page at 12000).
 NOISY_LINE = {"attenuation_db": 25.0, "noise_dbm0": -60.0}
 
 
@@ -31,7 +32,7 @@ def training_failures(log: str) -> int:
 
 
 async def test_efax_falls_back_on_a_noisy_line_and_the_page_arrives_exact(efax, tmp_path):
-    page, ink = a4_page(tmp_path, fine=False)
+    page, ink = a4_page(tmp_path, fine=True)
     async with far_end(tmp_path, "answer", tmp_path / "received.tif", **NOISY_LINE) as far:
         sent = await asyncio.to_thread(efax.send, far.device, "1002", [page])
         result = await far.result(timeout=90)
@@ -39,7 +40,7 @@ async def test_efax_falls_back_on_a_noisy_line_and_the_page_arrives_exact(efax, 
     assert_success(result, far, pages=1)
     assert result.bit_rate < 14400 and training_failures(far.log()) >= 1, result
     assert result.bad_rows == 0
-    assert_same_pages(tiff_pages(tmp_path / "received.tif"), [expected_received(ink, False)])
+    assert_same_pages(tiff_pages(tmp_path / "received.tif"), [expected_received(ink, True)])
 
 
 async def test_faxgw_falls_back_on_a_noisy_line_and_the_page_arrives_exact(tmp_path):
