@@ -23,7 +23,7 @@ pytestmark = pytest.mark.interop
 # 25 dB of loss puts spandsp's -12.5 dBm0 signal at -37.5 dBm0, 22.5 dB above this noise:
 # too little for V.17 at 14400 (TCF's zero runs break after a few thousand bits), enough for
 # V.17 at 12000 to carry an A4 page without an error (measured with efax sending: 10 calls out
-of 10 got FTT at 14400 and a clean page at 12000).
+# of 10 got FTT at 14400 and a clean page at 12000).
 NOISY_LINE = {"attenuation_db": 25.0, "noise_dbm0": -60.0}
 
 
