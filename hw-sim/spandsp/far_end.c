@@ -145,6 +145,10 @@ static void advance_call(far_end_t *fe)
         fe->call = CALL_UP;
         fe->ringing = false;
         terminal_start(&fe->term, o);
+        /* One clock in the log: the terminal's starts where the modem's already is. */
+        span_log_bump_samples(fax_get_logging_state(fe->term.fax), (int) fe->line_samples);
+        span_log_bump_samples(t30_get_logging_state(fax_get_t30_state(fe->term.fax)),
+                              (int) fe->line_samples);
     } else if (o->originate && fe->call == CALL_IDLE && ring_due(fe)) {
         fe->next_ring_at = fe->line_samples + (long) (o->ring_seconds * SAMPLE_RATE);
         fe->ringing = true;
