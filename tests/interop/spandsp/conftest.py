@@ -4,6 +4,13 @@ terminal nobody here wrote."""
 import pytest
 
 from tests.hwsim.efaxrun import EfaxPair, require_efax
+from tests.interop.spandsp.farend import require_spandsp
+
+
+@pytest.fixture(autouse=True)
+def spandsp_far_end_built():
+    """Built (or found in the cache) before the test's event loop runs."""
+    require_spandsp()
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ def require_spandsp() -> None:
 
 
 def far_end(tmp_path: Path, role: str, tiff: Path, **options) -> SpandspFarEnd:
-    require_spandsp()
     options.setdefault("time_factor", TIME_FACTOR)
     options.setdefault("time_limit", 120.0)
     return SpandspFarEnd(role, tiff, log_path=tmp_path / "spandsp.log", log_level=7, **options)
