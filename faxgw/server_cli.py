@@ -227,6 +227,13 @@ def cmd_demo(args) -> int:
     except ConfigError as exc:
         print(f"faxgw: {exc}", file=sys.stderr)
         return 2
+    from faxgw.preflight import EXIT_IN_USE, CannotStart, check
+
+    try:
+        check(config)  # before a key is minted or the banner printed
+    except CannotStart as exc:
+        print(f"faxgw demo: {exc}", file=sys.stderr)
+        return EXIT_IN_USE
     tenant_id, key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
     # Faxes the demo's own receiving line answers belong to the demo tenant.
     config = configuration.from_dict({"server": {"listen": args.listen},
