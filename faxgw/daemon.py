@@ -43,6 +43,7 @@ def run(config: Config, config_path: str | None = None) -> int:
     if fmt == "auto":
         fmt = "json" if stream_is_journal(sys.stderr) else "text"
     setup_logging(config.logging.level, fmt, stream=sys.stderr)
+    warn_without_sender(config)
     try:
         preflight_check(config)
         asyncio.run(serve(config, config_path))
@@ -168,6 +169,21 @@ def configured_header(config: Config) -> HeaderLine | None:
         return None
     return HeaderLine(sender_name=sender.name, sender_number=sender.number or config.scheduler.local_ident,
                       format=sender.header_format)
+
+
+def warn_without_sender(config: Config) -> None:
+    """Every page's header line says who sent it; without [sender] it reads "From:" and
+    nothing, which the receiver cannot call back (and US rules, 47 CFR 64.1604, forbid)."""
+    sender = config.sender
+    if not sender.header_format:
+        return
+    missing = [what for what, given in (("name", sender.name),
+                                        ("number", sender.number or config.scheduler.local_ident))
+               if not given]
+    if missing:
+        log.warning("[sender] has no %s: the header line of every page sent says 'From:' "
+                    "without it; set [sender] name and number in the config",
+                    " and no ".join(missing))
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -16,6 +16,8 @@ DEFAULT_CONFIG = os.environ.get("FAXGW_CONFIG", "/etc/faxgw/faxgw.toml")
 DEMO_TENANT = "demo"
 DEMO_KEY_FILE = "demo-api-key"
 DEMO_ADMIN_KEY_FILE = "demo-admin-key"
+DEMO_SENDER_NAME = "faxgw demo"
+DEMO_SENDER_NUMBER = "+1 555 0101"  # the simulated bank's first outgoing line
 # sysexits.h EX_CONFIG: faxgw.service has RestartPreventExitStatus=78, so systemd does not
 # restart a daemon whose config it refused (it would only be refused again).
 EXIT_CONFIG = 78
@@ -237,11 +239,7 @@ def cmd_demo(args) -> int:
         return EXIT_IN_USE
     tenant_id, key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
     admin_key, admin_digest = _demo_admin_key(state / DEMO_ADMIN_KEY_FILE)
-    # Faxes the demo's own receiving line answers belong to the demo tenant.
-    config = configuration.from_dict({"server": {"listen": args.listen,
-                                                 "admin_key_sha256": admin_digest},
-                                      "storage": {"state_dir": str(state)},
-                                      "inbound": {"default_tenant": tenant_id}})
+    config = demo_config(args.listen, state, tenant_id, admin_digest)
     base = f"http://{args.listen}"
     # Imported here: the simulated fax machine (hw-sim) is only loaded for the demo.
     from faxgw.scheduler.simbank import FAX_MACHINE_E164, demo_instructions
@@ -254,6 +252,17 @@ def cmd_demo(args) -> int:
           f"  faxgw send {FAX_MACHINE_E164} some.pdf --wait\n"
           "  faxgw status\n  faxgw modems\n", flush=True)
     return daemon.run(config)
+
+
+def demo_config(listen: str, state: Path, tenant_id: str, admin_digest: str) -> Config:
+    """The demo's config: faxes its own receiving line answers belong to the demo tenant,
+    and pages carry a sample sender (a real config must name its own)."""
+    return configuration.from_dict({
+        "server": {"listen": listen, "admin_key_sha256": admin_digest},
+        "storage": {"state_dir": str(state)},
+        "inbound": {"default_tenant": tenant_id},
+        "sender": {"name": DEMO_SENDER_NAME, "number": DEMO_SENDER_NUMBER},
+    })
 
 
 def _demo_admin_key(key_file: Path) -> tuple[str, str]:
