@@ -179,11 +179,20 @@ def json_object(body: Any) -> dict:
     return body
 
 
+# Names an answer carries that a client may copy into its next request by mistake.
+_REQUEST_NAMES = {"nextCursor": "cursor"}
+_REQUEST_NAMES_WHY = {"nextCursor": "the next page is asked for with cursor set to the "
+                                    "previous answer's nextCursor"}
+
+
 def reject_unknown(body: dict, known: set[str]) -> None:
     """Unknown fields and explicit nulls are refused: leave a field out to mean "not given"."""
     unknown = sorted(set(body) - known)
     if unknown:
-        raise ApiError(400, "unknown_field", f"Unknown field {unknown[0]!r}.", field=unknown[0])
+        name = unknown[0]
+        hint = _REQUEST_NAMES.get(name)
+        tail = f"; did you mean {hint!r}? ({_REQUEST_NAMES_WHY[name]})" if hint in known else "."
+        raise ApiError(400, "unknown_field", f"Unknown field {name!r}{tail}", field=name)
     nulls = sorted(k for k, v in body.items() if v is None)
     if nulls:
         raise ApiError(400, "invalid_field", f"{nulls[0]} must not be null; leave it out instead.", field=nulls[0])

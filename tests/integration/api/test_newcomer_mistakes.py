@@ -37,3 +37,10 @@ async def test_text_sent_as_a_file_part_is_still_a_document(tenant, tmp_path, da
                               "-F", f"document=@{tmp_path / 'note.txt'};type=text/plain",
                               f"{daemon.url}/fax")
     assert status == 201 and body["pageCount"] == 1, body
+
+
+async def test_paging_with_the_answers_name_says_which_name_the_request_takes(tenant):
+    client = await tenant()
+    status, body = await client.search(faxSentDate="2026-01-01", nextCursor="abc")
+    assert status == 400 and body["code"] == "unknown_field", body
+    assert "'cursor'" in body["message"] and "nextCursor" in body["message"], body
