@@ -9,6 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from faxgw.api.errors import ApiError, bad_request
+from faxgw.documents.service import COVER_KEYS
 from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
@@ -102,6 +103,11 @@ def cover_page(text: str) -> dict:
         value = None
     if not isinstance(value, dict):
         raise bad_request("invalid_cover_page", "coverPage must be a JSON object.")
+    unknown = sorted(set(value) - set(COVER_KEYS))
+    if unknown:  # as an unknown form field is: a typo would silently leave the cover blank
+        raise bad_request("invalid_cover_page",
+                          f"coverPage has an unknown key {unknown[0][:40]!r}; the keys are "
+                          f"{', '.join(sorted(COVER_KEYS))}.", field=f"coverPage.{unknown[0][:40]}")
     for name, field_value in value.items():
         if isinstance(field_value, str):
             _drawable(field_value, f"coverPage.{name}")
@@ -168,8 +174,13 @@ def event_list(value: Any) -> list[str]:
     valid = {s.value for s in Status} | set(INBOUND_EVENTS)
     if value is None:
         return sorted(valid)
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in valid for v in value):
+    if not isinstance(value, list) or not value:
         raise bad_request("invalid_events", f"events must be a non-empty list of fax statuses or received-fax events: {', '.join(sorted(valid))}.")
+    bad = [v for v in value if not (isinstance(v, str) and v in valid)]
+    if bad:
+        shown = json.dumps(bad[0])[:60]
+        raise bad_request("invalid_events", f"events: {shown} is not a fax status or received-fax event; "
+                                            f"the events are {', '.join(sorted(valid))}.", event=shown)
     return sorted(set(value))
 
 

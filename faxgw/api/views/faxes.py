@@ -30,6 +30,12 @@ async def stop_fax(request: web.Request) -> web.Response:
 
 
 async def retry_fax(request: web.Request) -> web.Response:
+    if request.can_read_body and await request.read():
+        # The reference's retry takes no adjustments: a body would be ignored, and the
+        # client would believe its change was made.
+        raise bad_request("unexpected_body", "PUT /fax/{faxId}/retry takes no body: the fax is "
+                                             "retried as it was submitted; to change it, submit "
+                                             "a new fax.")
     row = await request.app[SERVICES].store.retry(request[TENANT], path_fax_id(request))
     return web.json_response(fax_object(row))
 
