@@ -257,11 +257,15 @@ def cmd_demo(args) -> int:
 def demo_config(listen: str, state: Path, tenant_id: str, admin_digest: str) -> Config:
     """The demo's config: faxes its own receiving line answers belong to the demo tenant,
     and pages carry a sample sender (a real config must name its own)."""
+    from faxgw.scheduler.simbank import SIM_COUNTRY_CODE
+
     return configuration.from_dict({
         "server": {"listen": listen, "admin_key_sha256": admin_digest},
         "storage": {"state_dir": str(state)},
         "inbound": {"default_tenant": tenant_id},
         "sender": {"name": DEMO_SENDER_NAME, "number": DEMO_SENDER_NUMBER},
+        # The simulated exchange's country: 5550100 and +15550100 are one number.
+        "dialplan": {"country_code": SIM_COUNTRY_CODE},
     })
 
 

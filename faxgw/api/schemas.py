@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.documents.service import COVER_KEYS
+from faxgw.phone import SEPARATORS
 from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
@@ -25,8 +26,7 @@ MAX_URL = 2048
 # How long a rotated webhook secret may keep signing beside the new one.
 MAX_SECRET_GRACE_S = 7 * 24 * 3600
 
-# Separators people write in phone numbers; dropped before the digits are checked.
-_SEPARATORS = re.compile(r"[ \-.()/]")
+_SEPARATORS = SEPARATORS  # people's separators in phone numbers: faxgw.phone's
 # E.164: + then 7..15 digits; or a national/internal number of 2..20 digits.
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _NATIONAL = re.compile(r"^[0-9]{2,20}$")

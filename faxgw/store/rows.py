@@ -130,7 +130,7 @@ class NewFax:
 
     fax_id: str
     tenant_id: str
-    phone_number: str
+    phone_number: str  # as the client typed it, separators dropped
     documents: list[Document]
     metadata: dict[str, str] = field(default_factory=dict)
     resolution: str = "fine"
@@ -138,6 +138,7 @@ class NewFax:
     cover_page: Any = None
     idempotency_key: str | None = None
     request_sha256: str | None = None  # what a repeat with the same key must match
+    phone_e164: str = ""  # faxgw.phone.e164 of it with the dial plan's country ("": as typed)
     page_count: int | None = None  # from the submit-time validation, cover page included
 
 

@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request, document_error
 from faxgw.api.keys import SERVICES, TENANT
+from faxgw.api.reading import e164_of
 from faxgw.api.services import Services
 from faxgw.api.uploads import Staging
 from faxgw.documents import DocumentError
@@ -57,7 +58,8 @@ async def send_fax(request: web.Request) -> web.Response:
         documents = await staging.commit(fax_id)
         row, created = await store.submit(NewFax(
             fax_id=fax_id, tenant_id=tenant_id, documents=documents,
-            phone_number=form.values["phoneNumber"], metadata=form.values.get("metadata", {}),
+            phone_number=form.values["phoneNumber"],
+            phone_e164=e164_of(request, form.values["phoneNumber"]), metadata=form.values.get("metadata", {}),
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
             idempotency_key=key, request_sha256=fingerprint, page_count=pages))
