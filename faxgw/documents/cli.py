@@ -8,11 +8,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .encode import CODINGS, write_tiff_class_f
+from .encode import CODINGS  # a light module: the codec itself is imported when used
 from .errors import DocumentError
 from .geometry import Resolution
 from .options import DEFAULT_HEADER_FORMAT, Binarisation, CoverPage, HeaderLine, Limits, RenderOptions
-from .pipeline import render_all
 
 
 def register(subparsers) -> None:
@@ -53,6 +52,11 @@ def options_from(args: argparse.Namespace) -> RenderOptions:
 
 
 def convert(args: argparse.Namespace) -> int:
+    # Here, not at the top: the pipeline and the codec are what the conversion needs, and
+    # only once the arguments are known to be good.
+    from .encode import write_tiff_class_f
+    from .pipeline import render_all
+
     try:
         documents = [_read(path) for path in args.inputs]
         pages = render_all(documents, options_from(args))
