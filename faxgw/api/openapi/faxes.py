@@ -111,7 +111,8 @@ SEND_FORM = {
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
         "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
                                                       "read: to, toNumber, from (or sender), fromNumber (or "
-                                                      "senderNumber), subject, message; from and fromNumber "
+                                                      "senderNumber), subject, message (another key is "
+                                                      "refused: 400 invalid_cover_page); from and fromNumber "
                                                       "also name the sender on the header line. A "
                                                       "character the fax font cannot print is "
                                                       "refused: 422 text_unprintable."},
