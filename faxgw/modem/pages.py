@@ -149,22 +149,6 @@ def fit_page(image: Any, resolution: Resolution, fmt: PageFormat) -> Any:
     return Image.fromarray(~ink)
 
 
-class G3Decoder:
-    """``PageDecoder`` with ``faxgw.g3``: the image and its bad-line report."""
-
-    def decode(self, data: bytes, fmt: PageFormat) -> tuple[Any, PageQuality]:
-        from faxgw import g3
-
-        image, report = g3.decode(data, fmt.width_px, fmt.coding.value)
-        return image, PageQuality(report.lines, report.bad_lines, report.longest_bad_run)
-
-    def warm_up(self) -> None:
-        """Compile the codec's kernels of every coding (MH, MR, MMR) now."""
-        from faxgw import g3
-
-        g3.warm_up()
-
-
 def received_tiff(pages: list[ReceivedPage]) -> bytes:
     """The accepted pages as one TIFF Class F (MH, byte-aligned EOLs, as Class F asks)."""
     from faxgw.g3.tiff import Page, write_tiff

@@ -16,7 +16,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from faxgw.modem.pages import G3Decoder, ImagePages, received_tiff
+from faxgw.modem.pages import ImagePages, received_tiff
+from faxgw.page_decoder import G3Decoder
 from faxgw.modem.sessions import SessionOptions, build_session
 from faxgw.session import ReceivedPage, Resolution, SessionResult
 from faxgw.t30.link import ModemFault

@@ -3,7 +3,8 @@
 import numpy as np
 from PIL import Image
 
-from faxgw.modem.pages import G3Decoder, ImagePages, fit_page, received_tiff
+from faxgw.modem.pages import ImagePages, fit_page, received_tiff
+from faxgw.page_decoder import G3Decoder
 from faxgw.session import Coding, PageFormat, ReceivedPage, Resolution
 
 FINE_MR = PageFormat(Coding.MR, Resolution.FINE, 1728, 0, 14400)
