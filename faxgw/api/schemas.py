@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.documents.service import COVER_KEYS
 from faxgw.phone import SEPARATORS
-from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
+from faxgw.store.received_objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
 RESOLUTIONS = ("standard", "fine", "superfine")
