@@ -9,6 +9,12 @@ listen = "127.0.0.1:8025"        # HOST:PORT of the REST API; port 0 picks a fre
 admin_key_sha256 = ""            # hex SHA-256 of the admin key (GET /modems, /metrics);
                                  # `faxgw admin-key` makes one; "" = no admin access
 metrics_public = false           # true: GET /metrics needs no key (a trusted LAN)
+max_connections = 4000           # open API connections in all (lowered to fit the descriptor
+                                 # limit); more are answered 503 and closed at once
+max_connections_per_client = 256 # ... from one client address
+header_timeout_s = 10            # a request's line and headers must arrive within this (408)
+body_timeout_s = 120             # its body within this after its headers (408)
+keepalive_timeout_s = 15         # an idle connection between requests is closed after this
 
 [logging]
 level = "INFO"                   # DEBUG, INFO, WARNING, ERROR
@@ -106,6 +112,11 @@ class ServerConfig:
     # by the service) never holds a usable secret.
     admin_key_sha256: str = ""
     metrics_public: bool = False
+    max_connections: int = 4000
+    max_connections_per_client: int = 256
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 120.0
+    keepalive_timeout_s: float = 15.0
 
     @property
     def host(self) -> str:
@@ -334,6 +345,11 @@ def _check(c: Config) -> None:
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
     positive = {
+        "server.max_connections": c.server.max_connections,
+        "server.max_connections_per_client": c.server.max_connections_per_client,
+        "server.header_timeout_s": c.server.header_timeout_s,
+        "server.body_timeout_s": c.server.body_timeout_s,
+        "server.keepalive_timeout_s": c.server.keepalive_timeout_s,
         "limits.max_upload_bytes": c.limits.max_upload_bytes,
         "limits.max_documents": c.limits.max_documents,
         "limits.search_page_size": c.limits.search_page_size,

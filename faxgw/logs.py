@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -76,6 +77,39 @@ class ContextFilter(logging.Filter):
         return True
 
 
+class RepeatLimit(logging.Filter):
+    """At most `burst` records from one logging call (logger, level, source line, message
+    template) per `window_s`; the rest are dropped and counted, and the next record let
+    through says how many were (field `suppressedRepeats`). A failure that repeats
+    thousands of times a second (accept() out of descriptors) then costs a few lines a
+    minute instead of filling the disk."""
+
+    MAX_KEYS = 4096  # distinct calls tracked; beyond, the oldest window is forgotten
+
+    def __init__(self, burst: int = 10, window_s: float = 60.0, clock=None) -> None:
+        super().__init__()
+        self.burst, self.window_s = burst, window_s
+        self._clock = clock or time.monotonic
+        self._windows: dict[tuple, list] = {}  # key -> [window start, records, suppressed]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.pathname, record.lineno, str(record.msg))
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is None or now - window[0] >= self.window_s:
+            suppressed = window[2] if window is not None else 0
+            if window is None and len(self._windows) >= self.MAX_KEYS:
+                self._windows.pop(next(iter(self._windows)))
+            self._windows[key] = window = [now, 0, 0]
+            if suppressed:
+                record.suppressedRepeats = suppressed
+        if window[1] >= self.burst:
+            window[2] += 1
+            return False
+        window[1] += 1
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def __init__(self, syslog_prefix: bool = False) -> None:
         super().__init__()
@@ -119,6 +153,7 @@ def setup_logging(level: str | int = "INFO", fmt: str = "json",
         raise ValueError(f"log format must be 'json' or 'text', not {fmt!r}")
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatLimit())
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "faxgw_handler", False)]:

@@ -164,3 +164,38 @@ def test_no_prefix_when_stdout_is_not_the_journal(tmp_path, monkeypatch):
             logging.getLogger().removeHandler(handler)
         elsewhere.seek(0)
         assert json.loads(elsewhere.read())["message"] == "modem gone"
+
+
+def test_a_repeated_record_is_limited_and_the_drops_are_counted():
+    from faxgw.logs import RepeatLimit
+    now = [0.0]
+    limit = RepeatLimit(burst=3, window_s=60, clock=lambda: now[0])
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.addFilter(limit)
+    logger = logging.getLogger("faxgw.test.repeats")
+    logger.addHandler(handler)
+    logger.propagate = False
+    records: list[logging.LogRecord] = []
+    handler.emit = records.append
+
+    def accept_failed():  # one logging call, as a loop that keeps failing makes it
+        logger.error("accept() failed: %s", "EMFILE")
+    try:
+        for _ in range(1000):
+            accept_failed()
+        logger.error("another call is not limited by the first")
+        assert len(records) == 4
+        now[0] = 61.0
+        accept_failed()
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    assert len(records) == 5
+    assert records[-1].suppressedRepeats == 997
+
+
+def test_the_daemon_logging_limits_repeats(output):
+    for _ in range(500):
+        logging.getLogger("asyncio").error("socket.accept() out of system resource")
+    assert len(events(output)) <= 10
