@@ -185,7 +185,10 @@ def test_a_repeated_record_is_limited_and_the_drops_are_counted():
         for _ in range(1000):
             accept_failed()
         logger.error("another call is not limited by the first")
-        assert len(records) == 4
+        for n in range(20):  # the same call with other words: not a repeat
+            logger.error("fax %d failed", n)
+        assert len(records) == 24
+        records[4:] = []
         now[0] = 61.0
         accept_failed()
     finally:
@@ -193,6 +196,31 @@ def test_a_repeated_record_is_limited_and_the_drops_are_counted():
         logger.propagate = True
     assert len(records) == 5
     assert records[-1].suppressedRepeats == 997
+
+
+def test_secrets_and_metadata_are_redacted_at_every_level(output):
+    logging.getLogger("aiosqlite").debug("executing %s", ("INSERT", {"secret": "whsec_abcdefghijkl"}))
+    logging.getLogger("faxgw.api").error("refused Authorization: Bearer fgw_abcdefghij, key fgw_zyxwvutsrq",
+                                          extra={"metadata": {"patient": "Jane Roe"}})
+    text = output.getvalue()
+    assert "whsec_abcdefghijkl" not in text and "fgw_abcdefghij" not in text and "fgw_zyxwvutsrq" not in text
+    assert "Jane Roe" not in text
+    [event] = events(output)
+    assert event["metadata"] == "[redacted]"
+
+
+def test_debug_level_still_keeps_the_database_library_quiet():
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    saved = root.level
+    handler = setup_logging("DEBUG", stream=buffer)
+    try:
+        logging.getLogger("aiosqlite").debug("executing %s", "a statement and its parameters")
+        logging.getLogger("faxgw.scheduler").debug("our own debug line")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved)
+    assert [e["logger"] for e in events(buffer)] == ["faxgw.scheduler"]
 
 
 def test_the_daemon_logging_limits_repeats(output):
