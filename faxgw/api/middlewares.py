@@ -36,6 +36,11 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except TransitionRefused as exc:
         return error_response(409, "invalid_status", str(exc), faxStatus=exc.current.value,
                               action=exc.action.value)
+    except ConnectionResetError:
+        # The client went away mid-request (a dropped upload): nothing of ours failed, and
+        # the handler has already thrown away what it had staged. Nobody reads the answer.
+        log.info("client went away during %s %s", request.method, request.path)
+        return error_response(400, "client_disconnected", "The connection was lost during the request.")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
