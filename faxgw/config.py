@@ -23,6 +23,8 @@ format = "auto"                  # "json": one JSON object per line; "text": for
 
 [storage]
 state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
+reserve_bytes = 268435456        # free space kept: below it, writes are refused (507) and
+                                 # /health is degraded, before the disk is full
 
 [limits]
 max_upload_bytes = 20971520      # all documents of one POST /fax together (413 beyond)
@@ -136,6 +138,7 @@ class LoggingConfig:  # read by faxgw/logs.py
 @dataclass(frozen=True)
 class StorageConfig:
     state_dir: str = "/var/lib/faxgw"
+    reserve_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -344,6 +347,8 @@ def _check(c: Config) -> None:
         raise ConfigError(f"logging.format: auto, json or text, not {c.logging.format!r}")
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
+    if c.storage.reserve_bytes < 0:
+        raise ConfigError("storage.reserve_bytes: must not be negative")
     positive = {
         "server.max_connections": c.server.max_connections,
         "server.max_connections_per_client": c.server.max_connections_per_client,

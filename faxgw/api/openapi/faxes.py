@@ -151,6 +151,8 @@ def paths(page_max: int) -> dict:
                           "400": error("A bad field."), "401": COMMON["401"],
                           "413": error("The documents exceed the upload limit, an image has too many "
                                         "pixels, or the fax has too many pages."),
+                          "507": error("The server's disk is below its free-space reserve: "
+                                       "insufficient_storage, with freeBytes and reserveBytes."),
                           "415": error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": error("A document that can be read but not faxed: no pages, an "
