@@ -192,6 +192,8 @@ def paths(page_max: int) -> dict:
                                      "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "The page as a black and white PNG.",
                                   "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                          "400": error("The page number is not written in ASCII digits (invalid_page_number), "
+                                       "or the stored header line cannot be printed (invalid_header_line)."),
                           "401": COMMON["401"], "404": error("No such fax for this tenant, or no such page."),
                           "410": error("The documents were deleted after the retention period."),
                           "415": error("A document could not be rendered."),
