@@ -13,6 +13,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from faxgw.api.app import create_app
+from faxgw.api.connection_guard import ConnectionLimits, GuardedSite, connection_cap, raise_descriptor_limit
 from faxgw.api.services import AttemptCounters, Services, no_modems
 from faxgw.api.status import attempt_listener, new_metrics
 from faxgw.api.uploads import DirSync
@@ -69,12 +70,8 @@ async def serve(config: Config, config_path: str | None = None) -> None:
         # stopped, or their threads and worker processes keep the process alive.
         services, scheduler = await stack.enter_async_context(started_services(config))
         app = create_app(config, services)
-        # access_log=None: a line per request costs throughput; errors are still logged.
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
+        runner = await _started_http_server(app, config)
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
-        await site.start()
         host, port = runner.addresses[0][:2]  # the real port when 0 was asked
         # The API's port is one of the box's own that no webhook may reach; with port 0 this
         # is the first time it is known, so before we say we listen.
@@ -92,6 +89,25 @@ async def serve(config: Config, config_path: str | None = None) -> None:
         await stop.wait()
         log.info("stopping")
         ops.stopping()
+
+
+async def _started_http_server(app: web.Application, config: Config) -> web.AppRunner:
+    """The API on its socket, behind the connection caps and read deadlines."""
+    server = config.server
+    limits = ConnectionLimits(
+        max_connections=connection_cap(server.max_connections, raise_descriptor_limit()),
+        max_connections_per_client=server.max_connections_per_client,
+        header_timeout_s=server.header_timeout_s, body_timeout_s=server.body_timeout_s)
+    # access_log=None: a line per request costs throughput; errors are still logged.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           keepalive_timeout=server.keepalive_timeout_s)
+    await runner.setup()
+    try:
+        await GuardedSite(runner, server.host, server.port, limits).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
 
 
 @contextlib.asynccontextmanager

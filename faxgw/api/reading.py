@@ -3,8 +3,6 @@ rules) and the fax id of the path."""
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
 from faxgw.api import schemas
@@ -17,8 +15,13 @@ async def json_body(request: web.Request):
     if request.content_type != "application/json":
         raise ApiError(415, "not_json", "This endpoint takes application/json.")
     try:
-        return json.loads(await request.read() or b"null")
-    except (ValueError, UnicodeDecodeError):
+        return schemas.parse_json(await request.read() or b"null")
+    except UnicodeDecodeError:
+        raise bad_request("invalid_json", "The request body is not valid JSON.")
+    except ValueError as exc:
+        if str(exc) == "nested too deeply":
+            raise bad_request("json_too_deep",
+                              f"The request body nests arrays and objects deeper than {schemas.MAX_JSON_DEPTH} levels.")
         raise bad_request("invalid_json", "The request body is not valid JSON.")
 
 

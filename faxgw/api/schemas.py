@@ -28,20 +28,23 @@ MAX_SECRET_GRACE_S = 7 * 24 * 3600
 
 _SEPARATORS = SEPARATORS  # people's separators in phone numbers: faxgw.phone's
 # E.164: + then 7..15 digits; or a national/internal number of 2..20 digits.
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_NATIONAL = re.compile(r"^[0-9]{2,20}$")
+# fullmatch, never "$": "$" also matches before a final newline ("+15550100\n").
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_NATIONAL = re.compile(r"[0-9]{2,20}")
 # The same rule as a JSON-schema pattern, for the OpenAPI document.
 _SEP = r"[ \-.()/]"
 PHONE_PATTERN = (rf"^(?:{_SEP}*\+{_SEP}*[1-9](?:{_SEP}*[0-9]){{6,14}}{_SEP}*"
                  rf"|{_SEP}*(?:[0-9]{_SEP}*){{2,20}})$")
-_PRINTABLE = re.compile(r"^[\x20-\x7e\u00a0-\uffff]*$")
+_PRINTABLE = re.compile(r"[\x20-\x7e\u00a0-\uffff]*")
+# Nesting allowed in a JSON value a client sends; every field faxgw takes is flat or nearly.
+MAX_JSON_DEPTH = 32
 
 
 def phone_number(value: Any, field: str = "phoneNumber") -> str:
     if not isinstance(value, str) or not value.strip():
         raise bad_request("invalid_phone_number", f"{field} is required: the number to fax to.")
     digits = _SEPARATORS.sub("", value)
-    if not (_E164.match(digits) or _NATIONAL.match(digits)):
+    if not (_E164.fullmatch(digits) or _NATIONAL.fullmatch(digits)):
         raise bad_request(
             "invalid_phone_number",
             f"{field} {value[:40]!r} is not a dialable number: use E.164 (+15551234567) "
@@ -50,9 +53,44 @@ def phone_number(value: Any, field: str = "phoneNumber") -> str:
     return digits
 
 
-def metadata(text: str) -> dict[str, str]:
+def parse_json(text: str | bytes) -> Any:
+    """json.loads for what a client sent: ValueError also for nesting deeper than
+    MAX_JSON_DEPTH (the parser itself would raise RecursionError at ~1000 levels, and code
+    that walks the value later could at fewer)."""
     try:
         value = json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if json_depth(value) > MAX_JSON_DEPTH:
+        raise ValueError("nested too deeply")
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """Levels of arrays and objects in a parsed JSON value, walked without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            deepest = max(deepest, depth)
+            if depth > MAX_JSON_DEPTH:
+                break
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def ascii_int(text: str | None) -> int | None:
+    """A decimal written in ASCII digits, or None: str.isdigit() is also true of "²" and
+    "٣", which int() refuses or reads as a digit nobody typed."""
+    if text is None or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
+def metadata(text: str) -> dict[str, str]:
+    try:
+        value = parse_json(text)
     except ValueError:
         raise bad_request("invalid_metadata", "metadata must be a JSON object of string keys and string values.")
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
@@ -75,7 +113,7 @@ def resolution(text: str) -> str:
 
 
 def header_line(text: str) -> str:
-    if len(text) > MAX_HEADER_LINE or not _PRINTABLE.match(text):
+    if len(text) > MAX_HEADER_LINE or not _PRINTABLE.fullmatch(text):
         raise bad_request("invalid_header_line",
                           f"headerLine must be printable text of at most {MAX_HEADER_LINE} characters.")
     _drawable(text, "headerLine")
@@ -98,7 +136,7 @@ def cover_page(text: str) -> dict:
     if len(text.encode()) > MAX_COVER_PAGE_BYTES:
         raise bad_request("invalid_cover_page", f"coverPage must be at most {MAX_COVER_PAGE_BYTES} bytes of JSON.")
     try:
-        value = json.loads(text)
+        value = parse_json(text)
     except ValueError:
         value = None
     if not isinstance(value, dict):

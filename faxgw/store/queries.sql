@@ -154,6 +154,9 @@ SELECT * FROM attempts WHERE id = :id AND ended_ms IS NULL;
 -- name: attempts_open
 SELECT id FROM attempts WHERE ended_ms IS NULL ORDER BY started_ms;
 
+-- name: attempts_interrupted_of
+SELECT COUNT(*) FROM attempts WHERE fax_id = :fax_id AND outcome = 'interrupted';
+
 -- name: attempt_end
 UPDATE attempts SET ended_ms = :now, outcome = :outcome, failed_reason = :failed_reason,
        pages_total = :pages_total, remote_ident = :remote_ident, bit_rate = :bit_rate,

@@ -152,6 +152,8 @@ def paths(page_max: int) -> dict:
                           "400": error("A bad field."), "401": COMMON["401"],
                           "413": error("The documents exceed the upload limit, an image has too many "
                                         "pixels, or the fax has too many pages."),
+                          "507": error("The server's disk is below its free-space reserve: "
+                                       "insufficient_storage, with freeBytes and reserveBytes."),
                           "415": error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": error("A document that can be read but not faxed: no pages, an "
@@ -191,6 +193,8 @@ def paths(page_max: int) -> dict:
                                      "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "The page as a black and white PNG.",
                                   "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                          "400": error("The page number is not written in ASCII digits (invalid_page_number), "
+                                       "or the stored header line cannot be printed (invalid_header_line)."),
                           "401": COMMON["401"], "404": error("No such fax for this tenant, or no such page."),
                           "410": error("The documents were deleted after the retention period."),
                           "415": error("A document could not be rendered."),
