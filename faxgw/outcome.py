@@ -45,6 +45,7 @@ class Outcome(str, Enum):
     DOCUMENT_ERROR = "document_error"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    RECIPIENT_MISMATCH = "recipient_mismatch"
 
     @property
     def sentence(self) -> str:
@@ -96,4 +97,8 @@ _SENTENCES: dict[Outcome, tuple[str, RetryClass]] = {
     Outcome.CANCELLED: ("The fax was cancelled.", RetryClass.STOPPED),
     Outcome.INTERRUPTED: ("The call was interrupted when the gateway stopped or "
                           "restarted.", RetryClass.PROTOCOL),
+    # The sender asked to verify the recipient and the machine that answered named itself
+    # otherwise: no page was sent. Calling again would reach the same machine.
+    Outcome.RECIPIENT_MISMATCH: ("The fax machine that answered is not the expected "
+                                 "recipient, so no page was sent.", RetryClass.PERMANENT),
 }
