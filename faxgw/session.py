@@ -152,7 +152,7 @@ class SessionResult:
     # names) and the trainings it refused, by bit rate: what the scheduler learns from.
     remote_nsf: str | None = None
     remote_capabilities: list[str] = field(default_factory=list)
-    failed_trainings: dict[int, int] = field(default_factory=dict)  # bit rate -> FTTs
+    failed_trainings: dict[str, int] = field(default_factory=dict)  # "V.17 14400" -> FTTs
     options_used: dict[str, Any] = field(default_factory=dict)  # the CallOptions applied
 
     @property

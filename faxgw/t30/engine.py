@@ -36,7 +36,7 @@ class EngineReport:
     trainings: int = 0
     pages: list[PageResult] = field(default_factory=list)
     ecm_counters: EcmCounters = field(default_factory=EcmCounters)
-    failed_trainings: dict[int, int] = field(default_factory=dict)  # bit rate -> FTTs
+    failed_trainings: dict[str, int] = field(default_factory=dict)  # "V.17 14400" -> FTTs
 
     @property
     def pages_confirmed(self) -> int:

@@ -182,9 +182,9 @@ class Transmitter(EcmSending, Engine):
             self.goto(S.T_SILENCE_BEFORE_PAGE)
             return [Note("CFR: training accepted"), SendSilence(SILENCE_BEFORE_MODULATION_MS)]
         if frame.fcf is FCF.FTT:
-            rate = self.dcs.modulation.bit_rate
+            speed = f"{self.dcs.modulation.family} {self.dcs.modulation.bit_rate}"
             failed = self.report.failed_trainings
-            failed[rate] = failed.get(rate, 0) + 1
+            failed[speed] = failed.get(speed, 0) + 1
             return self._fallback(event.at, "FTT")
         if frame.fcf is FCF.DIS:
             return self._dis_again(frame, event.at)

@@ -38,14 +38,14 @@ def test_a_learned_start_speed_makes_the_first_dcs_train_there_and_fall_back_bel
         line(tx.handle(ev.ImageSent(5.8)))
     assert sent_dcs(action).modulation.bit_rate in (9600, 7200)
     assert tx.dcs.modulation.bit_rate == 7200
-    assert tx.report.failed_trainings == {9600: 3}
+    assert tx.report.failed_trainings == {"V.17 9600": 3}
 
 
 def test_without_options_the_first_training_is_at_the_top_and_ftts_are_counted():
     tx = Transmitter(LOCAL, 1)
     assert sent_dcs(to_wait_cfr(tx)).modulation is M.V17_14400
     line(tx.handle(far(4.0, FCF.FTT)))
-    assert tx.report.failed_trainings == {14400: 1}
+    assert tx.report.failed_trainings == {"V.17 14400": 1}
 
 
 def test_a_start_speed_below_every_common_speed_trains_at_the_slowest():
