@@ -121,15 +121,25 @@ def _trouble(d: Destination, result: SessionResult, now_ms: int) -> Destination:
     return d
 
 
+# Failures in the page phase that point at error correction itself: the far end stopped
+# answering or answered out of turn, or refused a page.
+_ECM_SUSPECT = frozenset({Outcome.PROTOCOL_TIMEOUT, Outcome.PROTOCOL_ERROR,
+                          Outcome.PAGE_REJECTED})
+
+
 def ecm_failed(result: SessionResult) -> bool:
-    """A call that trained with ECM and then failed while sending pages, or gave up
-    frames of a page (EOR): the next call goes without ECM."""
+    """A call that trained with ECM and then gave up frames of a page (EOR), or failed
+    while sending pages after the receiver asked for frames again (PPR, RNR) or in a way
+    that points at ECM: the next call goes without ECM. A line that merely dropped mid
+    page, frames all well received, is not held against ECM."""
     if not result.ecm:
         return False
-    if result.ecm_counters.eors:
+    counters = result.ecm_counters
+    if counters.eors:
         return True
-    return not result.success and result.phase in ("C", "D") \
-        and result.outcome is not Outcome.RECIPIENT_MISMATCH
+    if result.success or result.phase not in ("C", "D"):
+        return False
+    return bool(counters.pprs or counters.rnrs) or result.outcome in _ECM_SUSPECT
 
 
 def _next_call(d: Destination, result: SessionResult) -> Destination:
@@ -137,8 +147,8 @@ def _next_call(d: Destination, result: SessionResult) -> Destination:
     if failed_rates:
         if result.bit_rate is not None and result.bit_rate < max(failed_rates):
             d = replace(d, start_bit_rate=result.bit_rate)  # where it then trained
-        else:
-            lower = [s for s in SPEEDS if s < min(failed_rates)]
+        else:  # it never trained: one step below where it started, not to the floor at once
+            lower = [s for s in SPEEDS if s < max(failed_rates)]
             d = replace(d, start_bit_rate=lower[0] if lower else SPEEDS[-1])
     if ecm_failed(result):
         d = replace(d, ecm=False)

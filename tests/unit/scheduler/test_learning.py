@@ -24,6 +24,12 @@ def test_training_failed_at_14400_and_the_call_failed_makes_the_next_start_lower
     assert options.max_bit_rate == 12000 and options.ecm
 
 
+def test_a_call_that_failed_training_everywhere_steps_down_one_speed_only():
+    r = result(Outcome.TRAINING_FAILED, phase="B",
+               failed_trainings={f"V.17 {s}": 3 for s in (14400, 12000, 9600, 7200)})
+    assert learn(None, "1", r, NOW).start_bit_rate == 12000
+
+
 def test_a_call_that_fell_back_and_trained_starts_next_time_where_it_worked():
     r = result(bit_rate=9600, coding=Coding.MR,
                failed_trainings={"V.17 14400": 3, "V.17 12000": 3})
@@ -47,6 +53,11 @@ def test_an_ecm_call_that_failed_in_the_page_phase_makes_the_next_go_without_ecm
     # An ECM call that gave up frames (EOR) counts too, a non-ECM failure does not.
     assert not learn(None, "1", result(ecm=True, ecm_counters=EcmCounters(eors=1)), NOW).ecm
     assert learn(None, "1", result(Outcome.PROTOCOL_TIMEOUT, phase="D"), NOW).ecm
+    # A line that dropped mid page is not ECM's fault, unless frames had to be sent again.
+    dropped = dict(phase="C", ecm=True, bit_rate=14400)
+    assert learn(None, "1", result(Outcome.FAR_END_HUNG_UP, **dropped), NOW).ecm
+    assert not learn(None, "1", result(Outcome.FAR_END_HUNG_UP, ecm_counters=EcmCounters(
+        pprs=1), **dropped), NOW).ecm
 
 
 def test_a_locked_destination_keeps_its_values_but_still_records_what_happened():
