@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from faxgw.outcome import Outcome
-from faxgw.session import (CallOptions, PageFormat, PageOutcome, PageResult, RemoteStation,
-                           Resolution, WIDTH_A4_PX)
+from faxgw.session import (CallOptions, PageFormat, PageOutcome, PageResult, Resolution,
+                           WIDTH_A4_PX)
 from faxgw.t30.dis import DcsSettings, DisCapabilities, page_modulation
 from faxgw.t30.ecm_transmitter import EcmSending
 from faxgw.t30.engine import Engine
@@ -24,8 +24,9 @@ from faxgw.t30.events import (Abort, Action, FramesSent, FrameReceived, ImageSen
                               SendSilence, SilenceDone, Start)
 from faxgw.t30.frames import FCF, Frame, decode_ident, encode_ident
 from faxgw.t30.link import Modulation
-from faxgw.t30.negotiate import (LocalCapabilities, capability_names, choose_dcs,
-                                 common_speeds, page_format, speeds_up_to, tcf_data)
+from faxgw.t30.negotiate import (LocalCapabilities, choose_dcs, common_speeds, page_format,
+                                 speeds_up_to, tcf_data)
+from faxgw.t30.recipient import refusal
 from faxgw.t30.states import State
 from faxgw.t30.timers import (MAX_COMMAND_TRIES, MAX_CRP_REPEATS, MAX_DIS_REPEATS,
                               MAX_NOISE_BEFORE_DIS,
@@ -135,12 +136,7 @@ class Transmitter(EcmSending, Engine):
         if check is None or self.recipient_checked:
             return None
         self.recipient_checked = True
-        station = RemoteStation(self.report.remote_ident, self.report.remote_nsf,
-                                capability_names(remote))
-        try:
-            return check(station)
-        except Exception as exc:  # noqa: BLE001 - a check that cannot decide must not pass
-            return f"the recipient check failed: {exc!r}"
+        return refusal(check, self.report.remote_ident, self.report.remote_nsf, remote)
 
     def _send_dcs(self, at: float, new_try: bool = True) -> list[Action]:
         """TSI + DCS, then 75 ms silence and TCF (T.30 clause 5.3.6.2)."""

@@ -4,11 +4,10 @@ bad input gets a clear 400 and changes nothing. And a fax's recipient-check fiel
 
 from __future__ import annotations
 
-import aiohttp
 import pytest
 
 from faxgw.api.access import new_admin_key
-from faxgw.store import Destination, Store
+from faxgw.store import Destination
 
 ADMIN_KEY, ADMIN_SHA = new_admin_key()
 

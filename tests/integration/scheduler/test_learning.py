@@ -19,7 +19,6 @@ from faxgw.store import Store
 from hwsim import ModemBank
 
 from .gateway import Daemon, make_pdf
-from .conftest import client as client  # noqa: F401 - the tenant's client, on our daemon
 
 pytestmark = pytest.mark.interop
 RETRY = {"backoff_protocol_s": 1.0, "backoff_busy_s": 1.0}

@@ -16,7 +16,6 @@ from faxgw.store import Destination, Store
 from hwsim import ModemBank
 
 from .gateway import Daemon, make_pdf
-from .conftest import client as client  # noqa: F401 - the tenant's client, on our daemon
 
 pytestmark = pytest.mark.interop
 FAR_CSI = "+1 555 0142"

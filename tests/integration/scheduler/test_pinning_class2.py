@@ -11,7 +11,6 @@ import pytest
 from hwsim import ModemBank
 
 from .gateway import Daemon, make_pdf
-from .conftest import client as client  # noqa: F401 - the tenant's client, on our daemon
 
 pytestmark = pytest.mark.interop
 DRIVERS = Path(__file__).resolve().parents[3] / "drivers"
