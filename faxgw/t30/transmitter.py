@@ -247,13 +247,17 @@ class Transmitter(EcmSending, Engine):
         document: resolution or width changes); MPS otherwise."""
         if self.page == len(self.report.pages) - 1:
             return FCF.EOP
-        return FCF.EOM if self.page_modes[self.page + 1] != self.page_modes[self.page] \
-            else FCF.MPS
+        return FCF.EOM if self._mode(self.page + 1) != self._mode(self.page) else FCF.MPS
+
+    def _mode(self, index: int) -> tuple[Resolution, int]:
+        # A driver may add pages as it goes (hw-sim's Class 2 firmware does): those pages
+        # keep the last mode given.
+        return self.page_modes[min(index, len(self.page_modes) - 1)]
 
     def _next_document(self, at: float) -> list[Action]:
         """After MCF to EOM: phase B again, the receiver sends DIS, we command the next
         document's mode with a new DCS (T.30 5.3.6.1.7)."""
-        self.wanted_resolution, self.wanted_width = self.page_modes[self.page]
+        self.wanted_resolution, self.wanted_width = self._mode(self.page)
         self.t1_deadline = at + self.t1_s
         self.noise_before_dis = self.dis_repeats = 0
         return [Note(f"EOM: page {self.page + 1} starts a new document; waiting for DIS"),

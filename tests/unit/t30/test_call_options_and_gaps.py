@@ -5,7 +5,8 @@ PIP and PIN at the end of a page, a page unanswered when the line drops)."""
 from dataclasses import replace
 
 from faxgw.outcome import Outcome
-from faxgw.session import CallOptions, Coding, PageOutcome, RemoteStation, Resolution
+from faxgw.session import (CallOptions, Coding, PageOutcome, PageResult, RemoteStation,
+                           Resolution)
 from faxgw.session import WIDTH_A4_PX, WIDTH_B4_PX
 from faxgw.t30 import events as ev
 from faxgw.t30.dis import DisCapabilities
@@ -212,3 +213,13 @@ def test_a_page_refused_with_rtn_then_the_line_dropped_is_not_unconfirmed():
     line(tx.handle(far(8.0, FCF.RTN)))  # answered: not accepted; retraining
     line(tx.handle(ev.LinkFailed(8.5, ev.LinkFailure.LINE_DROPPED)))
     assert tx.report.pages[0].outcome is PageOutcome.NOT_SENT
+
+
+def test_pages_a_driver_adds_as_it_goes_keep_the_last_mode_and_go_with_mps():
+    # hw-sim's Class 2 firmware starts a one-page transmitter and adds pages as the DTE
+    # sends them: the post-page command must not look past the modes it was given.
+    tx = Transmitter(LOCAL, 1)
+    tx.report.pages.append(PageResult(index=1))
+    assert tx.post_page_command() is FCF.MPS
+    tx.page = 1
+    assert tx.post_page_command() is FCF.EOP
