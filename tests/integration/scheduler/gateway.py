@@ -165,7 +165,6 @@ class EfaxAnswerer:
     device: str
     workdir: Path
     calls: list[EfaxCall] = field(default_factory=list)
-    local_id: str | None = None  # the CSI efax announces (its -l option)
 
     def __post_init__(self) -> None:
         if shutil.which("efax") is None or shutil.which("efix") is None:
@@ -187,9 +186,8 @@ class EfaxAnswerer:
             folder.mkdir(parents=True, exist_ok=True)
             log_path = folder / "efax.log"
             with open(log_path, "w") as log:
-                ident = ["-l", self.local_id] if self.local_id is not None else []
                 self.proc = subprocess.Popen(
-                    ["efax", "-d", self.device, "-o1", "-w", "-iS0=1", "-v", "ewinchr", *ident,
+                    ["efax", "-d", self.device, "-o1", "-w", "-iS0=1", "-v", "ewinchr",
                      "-r", str(folder / "rcv")], stdout=log, stderr=subprocess.STDOUT)
             self._wait_listening(log_path)
             code = self.proc.wait()
