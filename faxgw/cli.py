@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "faxgw.documents.cli",  # convert
     "faxgw.modem.cli",  # modem probe / send / receive
     "faxgw.client_cli",  # send, status, modems: through the running daemon's API
+    "faxgw.destinations_cli",  # destinations list / show / set
 )
 # Which module owns a command, so that `faxgw status` imports the small HTTP client only:
 # the codec and documents modules pull in numba and numpy, a second of start-up a person
@@ -27,7 +28,7 @@ COMMAND_OWNERS = {
     "serve": "faxgw.server_cli", "demo": "faxgw.server_cli", "tenant": "faxgw.server_cli",
     "admin-key": "faxgw.server_cli", "g3": "faxgw.g3.cli", "convert": "faxgw.documents.cli",
     "modem": "faxgw.modem.cli", "send": "faxgw.client_cli", "status": "faxgw.client_cli",
-    "modems": "faxgw.client_cli",
+    "modems": "faxgw.client_cli", "destinations": "faxgw.destinations_cli",
 }
 
 

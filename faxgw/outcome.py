@@ -46,6 +46,7 @@ class Outcome(str, Enum):
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
     WORKER_LOST = "worker_lost"
+    RECIPIENT_MISMATCH = "recipient_mismatch"
 
     @property
     def sentence(self) -> str:
@@ -100,4 +101,8 @@ _SENTENCES: dict[Outcome, tuple[str, RetryClass]] = {
     # Our own page coder died mid-call: nothing is wrong with the document or the line.
     Outcome.WORKER_LOST: ("The gateway lost the process coding a page during the call; "
                           "the fax will be tried again.", RetryClass.PROTOCOL),
+    # The sender asked to verify the recipient and the machine that answered named itself
+    # otherwise: no page was sent. Calling again would reach the same machine.
+    Outcome.RECIPIENT_MISMATCH: ("The fax machine that answered is not the expected "
+                                 "recipient, so no page was sent.", RetryClass.PERMANENT),
 }

@@ -27,11 +27,13 @@ PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/healthz"})
 # No tenant: their handlers decide (public, or the admin key).
 OPS_PATHS = frozenset({"/health", "/metrics", "/modems"})
 ADMIN_PREFIX = "/admin/received"
+DESTINATIONS_PREFIX = "/admin/destinations"  # what was learned per number called
 
 
 def is_admin_path(path: str) -> bool:
     """Paths whose auth is the admin key, not a tenant's (the auth middleware asks)."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+    return any(path == prefix or path.startswith(prefix + "/")
+               for prefix in (ADMIN_PREFIX, DESTINATIONS_PREFIX))
 
 
 def new_admin_key() -> tuple[str, str]:

@@ -132,6 +132,34 @@ def _drawable(text: str, field: str) -> None:
                        f"{field} has characters the fax font cannot print: {shown}.", field=field)
 
 
+# --- recipient pinning ---
+MAX_CSI = 20  # T.30 5.3.6.2.4: the CSI is 20 characters
+
+
+def verify_recipient(text: str) -> bool:
+    if text not in ("true", "false"):
+        raise bad_request("invalid_verify_recipient", "verifyRecipient must be true or false.")
+    return text == "true"
+
+
+def expected_csi(text: str) -> str:
+    stripped = text.strip()
+    if not stripped or len(stripped) > MAX_CSI or not _PRINTABLE.match(stripped) \
+            or not stripped.isascii():
+        raise bad_request("invalid_expected_csi",
+                          f"expectedCsi must be 1 to {MAX_CSI} printable ASCII characters.")
+    return stripped
+
+
+def recipient_fields(values: dict[str, Any]) -> tuple[bool, str | None]:
+    """(verify, expected CSI) of a submission; expectedCsi means nothing without verifying."""
+    verify, expected = values.get("verifyRecipient", False), values.get("expectedCsi")
+    if expected is not None and not verify:
+        raise bad_request("invalid_expected_csi", "expectedCsi needs verifyRecipient=true.")
+    return verify, expected
+# --- end recipient pinning ---
+
+
 def cover_page(text: str) -> dict:
     if len(text.encode()) > MAX_COVER_PAGE_BYTES:
         raise bad_request("invalid_cover_page", f"coverPage must be at most {MAX_COVER_PAGE_BYTES} bytes of JSON.")

@@ -90,6 +90,8 @@ class FaxStore:
             "idempotency_key": fax.idempotency_key,
             "request_sha256": fax.request_sha256,
             "page_count": fax.page_count,
+            "verify_recipient": int(fax.verify_recipient),
+            "expected_csi": fax.expected_csi,
             "now": now,
         }
 

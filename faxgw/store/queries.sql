@@ -50,10 +50,12 @@ SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms 
 -- name: fax_insert
 INSERT INTO faxes (id, tenant_id, status, phone_number, phone_e164, metadata, resolution, header_line,
                    cover_page, document_count, auto_retries_left, next_attempt_ms,
-                   idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms)
+                   idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms,
+                   verify_recipient, expected_csi)
 VALUES (:id, :tenant_id, {to:submit}, :phone_number, :phone_e164, :metadata, :resolution, :header_line,
         :cover_page, :document_count, :auto_retries_left, :now,
-        :idempotency_key, :request_sha256, :page_count, 1, :now, :now)
+        :idempotency_key, :request_sha256, :page_count, 1, :now, :now,
+        :verify_recipient, :expected_csi)
 RETURNING *;
 
 -- name: document_insert

@@ -140,6 +140,8 @@ class NewFax:
     request_sha256: str | None = None  # what a repeat with the same key must match
     phone_e164: str = ""  # faxgw.phone.e164 of it with the dial plan's country ("": as typed)
     page_count: int | None = None  # from the submit-time validation, cover page included
+    verify_recipient: bool = False  # disconnect before any page if the CSI is not the pinned one
+    expected_csi: str | None = None  # the sender's pin; else the one learned for the number
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,21 @@ SEND_FORM = {
                                       "and time of sending and 'Page n of N' are printed with it. A "
                                       "character the fax font cannot print is refused: 422 "
                                       "text_unprintable."},
+        # --- recipient pinning ---
+        "verifyRecipient": {"type": "string", "enum": ["true", "false"],
+                            "description": "true: before any page, the CSI the far machine "
+                                           "announces must match expectedCsi, or else the CSI "
+                                           "pinned for this number (learned from its first "
+                                           "good call, or set by an admin). On a mismatch the "
+                                           "call ends with no page sent and the fax fails "
+                                           "(outcome recipient_mismatch), its failedReason "
+                                           "naming both identifiers; it is not retried. CSIs "
+                                           "compare by their digits and '+'."},
+        "expectedCsi": {"type": "string", "maxLength": schemas.MAX_CSI,
+                        "description": "The CSI the recipient's fax machine announces (20 "
+                                       "printable characters at most); only with "
+                                       "verifyRecipient=true."},
+        # --- end recipient pinning ---
     },
 }
 

@@ -32,6 +32,8 @@ TEXT_FIELDS = {
     "resolution": schemas.resolution,
     "headerLine": schemas.header_line,
     "coverPage": schemas.cover_page,
+    "verifyRecipient": schemas.verify_recipient,
+    "expectedCsi": schemas.expected_csi,
 }
 
 
@@ -49,6 +51,7 @@ async def send_fax(request: web.Request) -> web.Response:
     staging = Staging(services.state, services.faxes_dir_sync)
     try:
         form = await _read_form(request, staging, config.limits)
+        verify, expected_csi = schemas.recipient_fields(form.values)
         fingerprint = request_fingerprint(form.values, staging.files) if key else None
         if first:  # a repeat: read (to compare it) but never stored
             staging.discard()
@@ -62,7 +65,8 @@ async def send_fax(request: web.Request) -> web.Response:
             phone_e164=e164_of(request, form.values["phoneNumber"]), metadata=form.values.get("metadata", {}),
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
-            idempotency_key=key, request_sha256=fingerprint, page_count=pages))
+            idempotency_key=key, request_sha256=fingerprint, page_count=pages,
+            verify_recipient=verify, expected_csi=expected_csi))
     except Exception:
         staging.discard()
         raise
@@ -101,6 +105,8 @@ def request_fingerprint(values: dict[str, Any], files: list) -> str:
         "resolution": values.get("resolution", "fine"), "headerLine": values.get("headerLine"),
         "coverPage": values.get("coverPage"), "documents": [f.sha256 for f in files],
     }
+    if values.get("verifyRecipient"):  # only when set: earlier requests keep their hash
+        canonical["recipient"] = [True, values.get("expectedCsi")]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -28,9 +28,9 @@ from faxgw.modem.at.recovery import leave_data_state
 from faxgw.modem.at.results import Kind
 from faxgw.modem.at.states import ANY_FINAL, Mode
 from faxgw.outcome import Outcome
-from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,
-                           PageReceivedCallback, PageResult, PageSource, Resolution,
-                           SessionResult)
+from faxgw.session import (CallOptions, Coding, PageConfirmedCallback, PageFormat, PageOutcome,
+                           PageReceivedCallback, PageResult, PageSource, RemoteStation,
+                           Resolution, SessionResult)
 from faxgw.t30.frames import FCF
 from faxgw.t30.negotiate import QualityPolicy, judge_page
 
@@ -83,10 +83,15 @@ class Class2Base:
                  decoder: PageDecoder) -> None:
         self.channel, self.profile, self.config, self.decoder = channel, profile, config, decoder
         self.ec = 0  # the EC value in force (0: no ECM)
+        self.check_recipient = None  # the current send's RecipientCheck, if any
 
     # --- FaxSession -----------------------------------------------------------------------
     async def send(self, number: str, pages: PageSource,
-                   on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
+                   on_page_confirmed: PageConfirmedCallback | None = None,
+                   options: CallOptions | None = None) -> SessionResult:
+        # The modem negotiates speed and ECM itself: of the call options only the
+        # recipient check applies here, asked with the CSI the modem reports after dialling.
+        self.check_recipient = options.check_recipient if options else None
         call = Call(self, "send", number, pages.page_count)
         call.result.pages = [PageResult(index=i) for i in range(pages.page_count)]
         pipeline = PagePipeline(pages)
@@ -140,6 +145,10 @@ class Class2Base:
                                    timeout_s=cfg.dial_timeout_s, what="dial")
         self._dial_result(call, reply)
         call.phase = "B"
+        refusal = self.check_recipient and self.check_recipient(
+            RemoteStation(call.result.remote_ident))
+        if refusal:
+            raise CallEnded(Outcome.RECIPIENT_MISMATCH, refusal, "B")
         for index in range(pages.page_count):
             await self._send_page(tx, call, index, pages.page_count, pipeline, on_confirmed)
         raise CallEnded(Outcome.SUCCESS)
