@@ -129,7 +129,9 @@ async def one_call(directory: Path, pages: int, line: str, ecm: bool) -> dict:
             "call_s": result.line_seconds, "floor_s": floor, "rate": result.bit_rate,
             "coding": result.compression, "octets": octets, "pprs": sent.get("pprs", 0),
             "resent": sent.get("frames_retransmitted", 0), "ctcs": sent.get("ctcs", 0),
-            "bad_rows": result.bad_rows, "error": "" if sent else err.decode()[-500:]}
+            "bad_rows": result.bad_rows, "error": "" if sent else err.decode()[-500:],
+            "outcome": f"{sent.get('outcome')} ({sent.get('detail')}); far end: "
+                       f"{result.completion}, {result.pages} page(s)"}
 
 
 def show(row: dict) -> None:
@@ -141,6 +143,8 @@ def show(row: dict) -> None:
           f"{row['resent']} CTC {row['ctcs']}  bad rows {row['bad_rows']}  "
           f"{'ok' if row['ok'] else 'FAILED'} {'pixel-exact' if row['exact'] else 'NOT EXACT'}"
           f"{'  ' + row['error'] if row['error'] else ''}", flush=True)
+    if not row["ok"]:
+        print(f"    {row['outcome']}", flush=True)
     if row["pages"] == 1 and row["mode"] == "ECM+MMR":
         hylafax = HYLAFAX_S[row["line"]]
         print(f"    against HylaFAX's {hylafax} s: x{row['call_s'] / hylafax:.2f}", flush=True)

@@ -11,7 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from PIL import Image
 
+from faxgw.modem.class1.session import Class1Config, Class1Session
+from faxgw.modem.device import open_modem
+from faxgw.modem.pages import G3Decoder, ImagePages
+from faxgw.session import Coding, Resolution
+from faxgw.t30.link import Modulation
+from faxgw.t30.negotiate import LocalCapabilities
 from tests.hwsim.efaxrun import make_pages
 from tests.interop.spandsp.farend import (assert_same_pages, assert_success, far_end,
                                           tiff_pages)
@@ -23,6 +30,9 @@ pytestmark = pytest.mark.interop
 # spandsp's signal 17.5 dB above the noise, where V.17 and V.29 at 9600 lose bits now and
 # then: without ECM rows break, with ECM frames are resent.
 NOISY_LINE = {"attenuation_db": 25.0, "noise_dbm0": -55.0}
+# 3 dB more noise: 14400 and 12000 fail TCF, and at the rate that passes frames still break
+# (measured: 7200 with two PPRs).
+NOISIER_LINE = {"attenuation_db": 25.0, "noise_dbm0": -52.0}
 
 
 async def send_to_spandsp(tmp_path, *flags: str, pages: int = 1, **far_options):
@@ -54,7 +64,7 @@ async def receive_from_spandsp(tmp_path, **far_options):
     return got, result, far
 
 
-@pytest.mark.parametrize("rate", [14400, 9600, 7200])
+@pytest.mark.parametrize("rate", [14400, 9600])
 async def test_faxgw_sends_ecm_mmr_to_spandsp(tmp_path, rate):
     sent, result, _ = await send_to_spandsp(tmp_path, max_rate=rate)
     assert sent["ecm"] is True and result.ecm is True
@@ -62,6 +72,27 @@ async def test_faxgw_sends_ecm_mmr_to_spandsp(tmp_path, rate):
     assert sent["bit_rate"] == result.bit_rate == rate
     assert sent["ecm_frame_size"] == 256 and sent["pprs"] == 0
     assert sent["ecm_frames"] >= 5  # the page is about 1.7 KB of MMR
+
+
+async def test_faxgw_sends_ecm_mmr_to_spandsp_at_7200(tmp_path):
+    """An answering spandsp offers 14400, 9600 or 4800 at most in its DIS: 7200 is what
+    a sender limited to V.29 7200 and V.27ter picks (the modem and the session as the
+    technician commands build them, the modulations narrowed)."""
+    png, ink = page_image(tmp_path)
+    async with far_end(tmp_path, "answer", tmp_path / "received.tif", ident="1002") as far:
+        async with open_modem(far.device) as modem:
+            assert modem.info.fth == (3,)  # spandsp frames HDLC at V.21 only
+            local = LocalCapabilities(ident="1001", ecm=True, modulations=(
+                Modulation.V29_7200, Modulation.V27TER_4800, Modulation.V27TER_2400))
+            session = Class1Session(modem.class1_link(), Class1Config(local=local),
+                                    G3Decoder())
+            sent = await session.send("1002", ImagePages([Image.open(png)], Resolution.FINE))
+        result = await far.result(timeout=120)
+    assert sent.success, sent.to_json()[-3000:] + far.log()[-3000:]
+    assert_success(result, far, pages=1)
+    assert sent.ecm and result.ecm and sent.coding is Coding.MMR and result.compression == "MMR"
+    assert sent.bit_rate == result.bit_rate == 7200
+    assert_same_pages(tiff_pages(tmp_path / "received.tif"), [ink])
 
 
 @pytest.mark.parametrize("rate", [14400, 9600, 7200])
@@ -81,7 +112,7 @@ async def test_faxgw_sends_64_octet_frames_to_spandsp(tmp_path):
 
 
 async def test_noisy_line_costs_resent_frames_and_speed_not_pixels(tmp_path):
-    sent, result, far = await send_to_spandsp(tmp_path, **NOISY_LINE)
+    sent, result, far = await send_to_spandsp(tmp_path, **NOISIER_LINE)
     assert sent["ecm"] is True and sent["coding"] == "MMR"
     assert sent["bit_rate"] == result.bit_rate < 14400, result
     assert sent["pprs"] >= 1 and sent["frames_retransmitted"] >= 1, json.dumps(sent)[-2000:]
@@ -89,9 +120,11 @@ async def test_noisy_line_costs_resent_frames_and_speed_not_pixels(tmp_path):
 
 
 async def test_noisy_line_receiving_from_spandsp_pages_still_exact(tmp_path):
+    """spandsp resends what faxgw's PPR asked for (its PPS then counts only those frames:
+    the page must still come whole)."""
     got, result, _ = await receive_from_spandsp(tmp_path, **NOISY_LINE)
     assert got["ecm"] is True and got["bit_rate"] == result.bit_rate < 14400, result
-    assert got["pprs"] == result.ecm_retries or got["pprs"] >= 0
+    assert got["pprs"] >= 1 and result.ecm_retries >= 1, json.dumps(got)[-2000:]
 
 
 async def test_a_far_end_without_ecm_gets_mr_without_ecm(tmp_path):
