@@ -131,3 +131,14 @@ async def test_a_far_end_without_ecm_gets_mr_without_ecm(tmp_path):
     sent, result, _ = await send_to_spandsp(tmp_path, ecm=False)
     assert sent["ecm"] is False and result.ecm is False
     assert sent["coding"] == result.compression == "MR"
+
+
+@pytest.mark.realtime
+async def test_one_real_time_ecm_call_keeps_t30_timing(tmp_path):
+    """At real time spandsp's T.30 timers run as on a phone line: framing a block and
+    deframing the far end's answers must not cost faxgw a timer (no repeated PPS, no RNR)."""
+    sent, result, far = await send_to_spandsp(tmp_path, time_factor=1)
+    assert sent["ecm"] is True and sent["coding"] == "MMR" and sent["bit_rate"] == 14400
+    assert sent["pprs"] == 0 and sent["rnrs"] == 0
+    assert not any("repeating" in e["what"] for e in sent["trace"]), far.log()[-2000:]
+    assert sum(1 for e in sent["trace"] if e["what"].startswith("PPS ")) == 1
