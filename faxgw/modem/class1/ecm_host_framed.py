@@ -24,6 +24,7 @@ from enum import Enum
 
 from faxgw.modem.at.dle import DLE_ETX, stuff
 from faxgw.modem.at.errors import ATTimeout
+from faxgw.modem.at.transaction import Transaction
 from faxgw.modem.at.results import Kind
 from faxgw.modem.class1.hdlc_framer import HdlcDeframer, encode, preamble_flags
 from faxgw.modem.states import ANY_FINAL, CAN
@@ -86,7 +87,7 @@ class HostFramedEcm:
             raise CarrierLost(f"{command}: the carrier held no ECM frame ({detail})")
         return frames
 
-    async def _deframe_until_rcp(self, tx, deframer: HdlcDeframer,
+    async def _deframe_until_rcp(self, tx: Transaction, deframer: HdlcDeframer,
                                  frames: list[ReceivedFrame]) -> _End:
         """Feed the deframer until <DLE><ETX>, or a short grace after the first good RCP,
         or until the data goes quiet (then the +FRM is aborted here)."""

@@ -26,8 +26,7 @@ async def test_ecm_mmr_fax_through_modems_without_hdlc_at_speed(bank, tmp_path):
         receiver.start()
         try:
             attempt, done, before, after = await _send(sender)
-            await asyncio.sleep(0.5)  # the receiver writes its record after the hang-up
-            [record] = receiver.received()
+            [record] = await _received(receiver)
         finally:
             receiver.stop()
     finally:
@@ -54,6 +53,16 @@ async def test_ecm_mmr_fax_through_modems_without_hdlc_at_speed(bank, tmp_path):
 
 
 PDF = make_pdf(2, seed=5)
+
+
+async def _received(receiver: Daemon, timeout_s: float = 15.0) -> list[dict]:
+    """The receiver writes its record after the hang-up: wait for it, bounded."""
+    for _ in range(int(timeout_s / 0.1)):
+        records = receiver.received()
+        if records:
+            return records
+        await asyncio.sleep(0.1)
+    return receiver.received()
 
 
 async def _send(sender: Daemon):

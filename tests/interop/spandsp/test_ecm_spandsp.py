@@ -70,7 +70,10 @@ async def test_faxgw_sends_ecm_mmr_to_spandsp(tmp_path, rate):
     assert sent["ecm"] is True and result.ecm is True
     assert sent["coding"] == "MMR" and result.compression == "MMR"
     assert sent["bit_rate"] == result.bit_rate == rate
-    assert sent["ecm_frame_size"] == 256 and sent["pprs"] == 0
+    # No PPR is asserted here: at time factor 4 spandsp's modem drains +FTM data 4 times
+    # faster than a line, and a loaded machine may leave it short mid-frame (a frame then
+    # resent); the real-time test below asserts a clean call without PPR.
+    assert sent["ecm_frame_size"] == 256
     assert sent["ecm_frames"] >= 5  # the page is about 1.7 KB of MMR
 
 
@@ -101,7 +104,7 @@ async def test_faxgw_receives_ecm_mmr_from_spandsp(tmp_path, rate):
     assert got["ecm"] is True and result.ecm is True
     assert got["coding"] == "MMR" and result.compression == "MMR"
     assert got["bit_rate"] == result.bit_rate == rate
-    assert got["ecm_frames"] >= 5 and got["pprs"] == 0
+    assert got["ecm_frames"] >= 5
 
 
 async def test_faxgw_sends_64_octet_frames_to_spandsp(tmp_path):
@@ -139,6 +142,6 @@ async def test_one_real_time_ecm_call_keeps_t30_timing(tmp_path):
     deframing the far end's answers must not cost faxgw a timer (no repeated PPS, no RNR)."""
     sent, result, far = await send_to_spandsp(tmp_path, time_factor=1)
     assert sent["ecm"] is True and sent["coding"] == "MMR" and sent["bit_rate"] == 14400
-    assert sent["pprs"] == 0 and sent["rnrs"] == 0
+    assert sent["pprs"] == 0 and sent["rnrs"] == 0 and sent["frames_retransmitted"] == 0
     assert not any("repeating" in e["what"] for e in sent["trace"]), far.log()[-2000:]
     assert sum(1 for e in sent["trace"] if e["what"].startswith("PPS ")) == 1
