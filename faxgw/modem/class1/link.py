@@ -36,6 +36,7 @@ V21_BIT_RATE = 300
 PREAMBLE_S = 1.0  # T.30 clause 5.3.1: 1 s of flags before the first frame of a carrier
 HDLC_OVERHEAD_BYTES = 4  # FCS (2) and flags around a frame
 MAX_NOISE_FRAMES = 3  # empty frames (DLE ETX noise after dialling) skipped per receive
+REPEATED_CONNECT = b"\r\nCONNECT\r\n"
 DIALLABLE = re.compile(r"[0-9*#+,WTPwtp!@]{1,40}")
 
 _DIAL_RESULTS = {Kind.CONNECT: DialResult.CONNECTED, Kind.BUSY: DialResult.BUSY,
@@ -164,6 +165,11 @@ class AtClass1Link(HostFramedEcm, ModemFramedEcm):
             await self._abort_data(tx, command)
             raise CarrierLost("frame data stopped before <DLE><ETX>") from None
         reply = await tx.read_final(f"{command} frame", accept=ANY_FINAL)
+        # spandsp's T.31 modem may say CONNECT twice before a V.21 frame (once for the
+        # flags, once more as the frame begins); the second lands in the frame data, where
+        # it can never be content: a frame starts with its address octet, 0xFF.
+        while data.startswith(REPEATED_CONNECT):
+            data = data[len(REPEATED_CONNECT):]
         if reply.kind in (Kind.OK, Kind.ERROR):
             return data, reply.kind is Kind.OK  # T.31 8.3.6: ERROR after a frame = bad FCS
         self._carrier_ended(reply, "during an HDLC frame")
