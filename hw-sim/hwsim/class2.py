@@ -25,7 +25,6 @@ from .class2_data import REVERSED, PageBuffer, StartChar
 from .dialing import place_call
 from .class2_firmware import Firmware, dcs_params, dis_params, ecm_supported
 from .hdlc import DLE_ETX, dle_stuff
-from .modulation import CED
 from .port import XON
 from .timing import now
 
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
 
 DONE = "DONE"
 ERROR = "ERROR"
-CED_S = 3.0
 T1_S = 35.0  # T.30 5.4.3: how long the caller listens for DIS
 START_CHAR_S = 5.0  # the DTE's DC2 after +FDR's CONNECT
 NO_CALL_WAIT_S = 5.0
@@ -127,10 +125,7 @@ async def answer(modem: "Modem") -> str:
     modem.off_hook = True
     modem.line_dead = False
     modem.call = call
-    call.connect(modem)
-    ced = call.start_carrier(modem, CED)
-    await asyncio.sleep(modem.timing.wall(CED_S))
-    ced.end(now())
+    call.connect(modem)  # the firmware's T.30 sends CED itself
     state.detach()
     fw = state.fw = Firmware(modem, call, sending=False)
     fw.start_receiving(state.caps, state.local_id)
@@ -140,8 +135,8 @@ async def answer(modem: "Modem") -> str:
         modem.result("NO CARRIER")
         return DONE
     modem.info(d.connected)
-    if fw.engine.report.remote_ident:
-        modem.info(f'{d.remote_tsi}:"{fw.engine.report.remote_ident}"')
+    if fw.remote_ident:
+        modem.info(f'{d.remote_tsi}:"{fw.remote_ident}"')
     modem.info(f"{d.negotiated}:{dcs_params(fw.dcs).format()}")
     return None
 
@@ -236,10 +231,7 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         if fw is None and state.last_hangup is not None and modem.line_dead:
             modem.info(f"{d.hangup}:{state.last_hangup:02d}")
         return ERROR
-    if fw.ppm_heard is not None and not fw.verdicts:
-        fw.verdicts.append(state.page_verdict)  # the response to the last page's PPM
-        state.page_verdict = cp.FPS_MCF
-        fw.wake()
+    state.page_verdict = cp.FPS_MCF  # spandsp's T.30 judges the page itself
 
     def next_page():
         page = fw.rx_page
@@ -266,10 +258,9 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         await fw.until(lambda: bool(page.chunks) or page.ended)
     modem.send_data(DLE_ETX)
     modem.set_sink(None)
-    await fw.until(lambda: fw.ppm_heard is not None or fw.hangup is not None
-                   or (fw.rx_page is not page and fw.rx_page is not None))
-    if fw.ppm_heard is not None:
-        modem.info(f"+FET:{fw.ppm_heard}")
+    await fw.until(lambda: page.ppm is not None or fw.hangup is not None)
+    if page.ppm is not None:
+        modem.info(f"+FET:{page.ppm}")
     elif fw.hangup is not None:
         _report_hangup(modem, fw)
     return None
