@@ -48,6 +48,7 @@ class FrontEnd:
         self.tx_carrier: "Carrier | None" = None
         self.tx_free_at = 0.0
         self.image = bytearray()
+        self.waiting_frames: list[bytes] = []
 
     # -- the engine's requests, in order -----------------------------------------------
     async def perform(self, msg: Message) -> bool:
@@ -86,8 +87,6 @@ class FrontEnd:
             carrier.end(now())
             self.line._transmitted()
             self.engine.send("S")
-        elif self.tx_carrier is not None and modem_type == MODEM_V21:
-            pass  # already on (its first frame came first)
         elif modem_type == MODEM_V21 or (modem_type in FAMILY and hdlc):
             mod = V21 if modem_type == MODEM_V21 else modulation_for(modem_type, bit_rate,
                                                                     short_train)
@@ -95,6 +94,9 @@ class FrontEnd:
             self.tx_carrier = self.call.start_carrier(self.modem, mod)
             self.tx_carrier.hdlc_at_speed = not mod.is_hdlc
             self.tx_free_at = self.tx_carrier.data_at
+            waiting, self.waiting_frames = self.waiting_frames, []
+            for frame in waiting:
+                await self._frame(frame)
         elif modem_type in FAMILY:
             self.image = bytearray()
             self.tx_mod = modulation_for(modem_type, bit_rate, short_train)
@@ -102,10 +104,10 @@ class FrontEnd:
 
     async def _frame(self, frame: bytes | None) -> None:
         if self.tx_carrier is None and frame is not None:
-            # spandsp may hand over the first frame before it names the modulation
-            self.line._transmitting()
-            self.tx_carrier = self.call.start_carrier(self.modem, V21)
-            self.tx_free_at = self.tx_carrier.data_at
+            # spandsp queues a burst's first frame before it names the modulation (as its
+            # own modems buffer it): it goes out once the carrier is on
+            self.waiting_frames.append(frame)
+            return
         carrier = self.tx_carrier
         if carrier is None:
             self.engine.send("S")

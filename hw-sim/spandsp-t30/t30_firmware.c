@@ -225,6 +225,8 @@ static int dte_line(char *text)
         if (decoder != NULL)
             t4_rx_end_page(decoder);
         page_ready = 1;
+        span_log(t30_get_logging_state(t30), SPAN_LOG_FLOW, "The DTE's page: %zu octets of rows\n",
+                 rows_len);
         return 0;
     case 'K':
         t30_terminate(t30);
@@ -245,6 +247,8 @@ static void attach_row_reader(int calling)
    the placeholder's. When the CFR comes, the DCS is on the line and the DTE (told by +FCS)
    can give the page: it is encoded again from the DTE's rows before the engine sends it.
    Later pages are started after MCF, with the row reader already attached. */
+static void refill_first_block(void);
+
 static void confirmed_to_receive(void)
 {
     if (t30->calling_party && t30->error_correcting_mode && t30->t4.tx.tiff.tiff_file != NULL
@@ -252,7 +256,43 @@ static void confirmed_to_receive(void)
         if (t30->t4.tx.t4_t6_tx.row_read_handler == NULL)
             t4_tx_set_row_read_handler(&t30->t4.tx, read_row, NULL);
         t4_tx_start_page(&t30->t4.tx);
+        refill_first_block();
     }
+}
+
+/* spandsp cut the placeholder's page into its first ECM block when it encoded it: cut the
+   DTE's page instead (FCD frames of octets_per_ecm_frame, the last padded with zeros, as
+   spandsp pads), and forget the old block's progress. */
+static void refill_first_block(void)
+{
+    int i, j, len, size = t30->octets_per_ecm_frame;
+    t30->ppr_count = 0;
+    t30->ecm_progress = 0;
+    for (j = 3; j < 3 + 32; j++)
+        t30->ecm_frame_map[j] = 0xFF;
+    for (i = 0; i < 256; i++)
+        t30->ecm_len[i] = -1;
+    t30->ecm_at_page_end = 0;
+    for (i = 0; i < 256; i++) {
+        uint8_t *frame = t30->ecm_data[i];
+        frame[0] = 0xFF;
+        frame[1] = 0x03;
+        frame[2] = 0x06;  /* FCD */
+        frame[3] = (uint8_t) i;
+        len = t4_tx_get_chunk(&t30->t4.tx, frame + 4, size);
+        if (len < size) {
+            if (len > 0) {
+                memset(frame + 4 + len, 0, size - len);
+                t30->ecm_len[i++] = (int16_t) (size + 4);
+            }
+            t30->ecm_frames = i;
+            t30->ecm_at_page_end = 1;
+            return;
+        }
+        t30->ecm_len[i] = (int16_t) (size + 4);
+    }
+    t30->ecm_frames = 256;
+    t30->ecm_at_page_end = t4_tx_check_bit(&t30->t4.tx) < 0;
 }
 
 static void pull_image(void)
