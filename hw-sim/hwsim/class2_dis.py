@@ -54,7 +54,7 @@ def params(fif: bytes, command: bool) -> cp.Params:
     ecm = _extended(fif, 27)
     small_frames = _extended(fif, 28) if command else 0
     wd = 2 if bit(fif, 18) else 1 if bit(fif, 17) else 0
-    ln = 2 if bit(fif, 19) else 1 if bit(fif, 20) else 0
+    ln = 2 if bit(fif, 20) else 1 if bit(fif, 19) else 0
     scan = _SCAN_MS.get(tuple(bit(fif, n) for n in (21, 22, 23)), 0)
     return cp.Params(vr=bit(fif, 15), br=cp.BIT_RATES.index(rate), wd=wd, ln=ln, df=df,
                      ec=(1 if small_frames else 2) if ecm else 0, bf=0,
