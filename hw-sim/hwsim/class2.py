@@ -1,6 +1,7 @@
 """Class 2.0 (ITU-T T.32) and Class 2 (EIA-592 draft, SP-2388) commands of a simulated modem.
 
-With ``+FCLASS=2.0`` or ``+FCLASS=2`` the modem runs T.30 itself (``class2_firmware``); the
+With ``+FCLASS=2.0`` or ``+FCLASS=2`` the modem runs T.30 itself (``class2_firmware``:
+spandsp's T.30 engine, with ECM and MMR); the
 DTE sets capabilities and session parameters, dials or answers, and moves page data:
 
 - send: ``ATD`` (``+FCO``, ``+FCI:``, ``+FIS:`` remote DIS, OK once DIS is heard),
@@ -9,9 +10,9 @@ DTE sets capabilities and session parameters, dials or answers, and moves page d
   the post-page message; ``+FPS:``/``+FPTS:`` tells the receiver's response, and
   ``+FHS:``/``+FHNG:`` the end of the call.
 - receive: ``ATA`` (``+FCO``, ``+FTI:``, ``+FCS:``, OK), ``+FDR`` (CONNECT, the DTE sends
-  DC2, the page, <DLE><ETX>, ``+FET:`` post-page message, OK); ``+FPS=2``/``+FPTS=2``
-  before the next ``+FDR`` rejects the page (RTN); after the last page ``+FDR`` answers
-  ``+FHS:00`` and OK.
+  DC2, the page, <DLE><ETX>, ``+FET:`` post-page message, OK); spandsp's T.30 judges
+  each page itself (a DTE's ``+FPS=2``/``+FPTS=2`` is accepted but changes nothing);
+  after the last page ``+FDR`` answers ``+FHS:00`` and OK.
 """
 
 from __future__ import annotations
