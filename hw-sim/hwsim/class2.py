@@ -21,6 +21,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from . import class2_params as cp
+from . import spandsp_t30
 from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
 from .dialing import place_call
@@ -85,6 +86,7 @@ def in_class2(modem: "Modem") -> bool:
 
 # -- dialing and answering -------------------------------------------------------------------
 async def dial(modem: "Modem", dial_string: str) -> str:
+    await asyncio.to_thread(spandsp_t30.executable)  # built before the line is taken
     call = await place_call(modem, dial_string)
     if isinstance(call, str):
         return call
@@ -114,6 +116,7 @@ async def dial(modem: "Modem", dial_string: str) -> str:
 
 
 async def answer(modem: "Modem") -> str:
+    await asyncio.to_thread(spandsp_t30.executable)  # built before the line is taken
     call = modem.ringing_call
     state, d = modem.class2, modem.class2.dialect
     if call is None or call.state != "ringing" or not state.receive_enabled:

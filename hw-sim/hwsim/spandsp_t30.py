@@ -10,6 +10,7 @@ DTE all reach the engine only through them, so a call is as deterministic as hw-
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import tempfile
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ class Message:
     data: bytes | None = None
 
 
+@functools.cache
 def executable() -> Path:
+    """The engine's program, built on first use (once per source version and process)."""
     return build(source_dir=SOURCE_DIR, name="spandsp-t30-firmware", libs=("-ltiff",))
 
 
