@@ -69,6 +69,9 @@ class EcmBlock:
 
     frames: dict[int, bytes]
     pps: bytes | None = None  # the last PPS's FIF: ppm, page, block, frames - 1
+    # Frames in the block: the most any of its PPSs counted (spandsp, sending again after
+    # PPR, counts only the frames it resent).
+    count: int = 0
 
 
 class Firmware:
@@ -84,7 +87,6 @@ class Firmware:
         self.dcs: cp.Params | None = None
         self.phase = "A"
         self.prelude: list[ReceivedFrame] = []  # frames heard before +FDT
-        self.ecm_frames = self.ecm_resent = 0
         # sending (the DTE's pages and post-page messages, the receiver's responses)
         self.pages_in: deque = deque()  # page buffers from +FDT
         self.ppms_in: deque[int] = deque()  # post-page messages from the DTE
@@ -233,7 +235,12 @@ class Firmware:
 
     def engine_done(self, completion: int, pages: int, bit_rate: int, ecm: int,
                     encoding: int, ecm_retries: int) -> None:
+        """spandsp's phase E: its completion code becomes the hang-up code; what it says of
+        the call goes into the call's record."""
         self.hangup_pending = hangup_code(completion, self.phase, self.sending, self.last_ppm)
+        self.call.record.notes.append(
+            f"{self.modem.name}: spandsp T.30 completion {completion}, {pages} page(s), "
+            f"{bit_rate} bit/s, ecm={ecm}, encoding={encoding}, ecm retries={ecm_retries}")
 
     async def _finished(self, code: int) -> None:
         if self.modem.call is self.call:
@@ -293,6 +300,7 @@ class Firmware:
             self.phase = "D"
         elif code == dis.PPS and len(fif) >= 4:
             self._block.pps = bytes(fif)
+            self._block.count = max(self._block.count, fif[3] + 1)
             ppm = fif[0] & 0xFE
             self._ppm_in = dis.PPM_CODE.get(ppm) if ppm else None
             self.phase = "D"
@@ -300,13 +308,15 @@ class Firmware:
     def _answered(self, positive: bool) -> None:
         """We answered a post-page message (or a PPS): an ECM block is complete, and with
         a PPM the page is; the DTE gets both."""
-        pps, page = self._block.pps, self.rx_page
-        if pps is not None and page is not None:
-            count = pps[3] + 1
-            page.push(b"".join(self._block.frames.get(n, b"") for n in range(count)))
+        page = self.rx_page
+        if page is None:
+            return
+        if self._block.pps is not None:
+            frames = self._block.frames
+            page.push(b"".join(frames.get(n, b"") for n in range(self._block.count)))
             self._block = EcmBlock({})
             self.wake()
-        if self._ppm_in is not None and page is not None:
+        if self._ppm_in is not None:
             page.ppm, self._ppm_in = self._ppm_in, None
             self._all_confirmed = positive and page.ppm == cp.PPM_EOP
             page.ended = True
@@ -315,13 +325,9 @@ class Firmware:
 
     def _ecm_frame(self, frame: bytes, sent: bool) -> None:
         self.phase = "C"
-        self.ecm_frames += 1
         if sent:
             return
-        number, data = frame[3], frame[4:]
-        if number in self._block.frames:
-            self.ecm_resent += 1
-        self._block.frames[number] = data
+        self._block.frames[frame[3]] = frame[4:]  # a frame sent again replaces a bad one
         if self.rx_page is None or self.rx_page.ended:
             self._new_rx_page()
 
