@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from .class2_hdlc import Deframer, Framer
 from .class2_line import BytesToSend, LineGone, NoSignal
 from .datamode import CARRIER_OFF_DETECT_S, sleep_until
 from .hdlc import with_fcs
@@ -49,6 +50,7 @@ class FrontEnd:
         self.tx_free_at = 0.0
         self.image = bytearray()
         self.waiting_frames: list[bytes] = []
+        self.framer: Framer | None = None
 
     # -- the engine's requests, in order -----------------------------------------------
     async def perform(self, msg: Message) -> bool:
@@ -92,7 +94,11 @@ class FrontEnd:
                                                                     short_train)
             self.line._transmitting()
             self.tx_carrier = self.call.start_carrier(self.modem, mod)
-            self.tx_carrier.hdlc_at_speed = not mod.is_hdlc
+            at_speed = not mod.is_hdlc
+            self.framer = Framer() if at_speed and not self._far_frames_at(mod) else None
+            self.tx_carrier.hdlc_at_speed = at_speed and self.framer is None
+            # ECM framed here goes out as line bits: image data starting with flags
+            self.tx_carrier.hdlc_in_data = self.framer is not None
             self.tx_free_at = self.tx_carrier.data_at
             waiting, self.waiting_frames = self.waiting_frames, []
             for frame in waiting:
@@ -113,10 +119,17 @@ class FrontEnd:
             self.engine.send("S")
             return
         if frame is None:  # the closing flags: the carrier goes off
+            if self.framer is not None:
+                await self._octets(carrier, self.framer.close())
             await sleep_until(self.tx_free_at)
             carrier.end(now())
             self.tx_carrier = None
             self.line._transmitted()
+            self.engine.send("S")
+            return
+        if self.framer is not None:
+            await self._octets(carrier, self.framer.frame(frame))
+            self.fw.saw(frame, sent=True)
             self.engine.send("S")
             return
         line = with_fcs(frame)
@@ -128,6 +141,25 @@ class FrontEnd:
         self.tx_free_at = end
         self.fw.saw(frame, sent=True)
         self.engine.send("S")
+
+    async def _octets(self, carrier: "Carrier", data: bytes) -> None:
+        if not data:
+            return
+        start = max(now(), self.tx_free_at)
+        end = start + self.modem.timing.wall(len(data) * 8 / carrier.modulation.bit_rate)
+        await sleep_until(end)
+        self.line.check()
+        self.call.send_bytes(self.modem, carrier, data, start, end)
+        self.tx_free_at = end
+
+    def _far_frames_at(self, mod: Modulation) -> bool:
+        """Whether the far modem frames HDLC at this speed itself (its profile's +FTH/+FRH
+        lists the modulation): then hw-sim's line carries our ECM as frames, else as the
+        bits a DTE framing ECM itself reads with +FRM. The bits on a real line are the
+        same; hw-sim's line has the two forms, and a receiver reads one."""
+        far = self.call.callee if self.modem is self.call.caller else self.call.caller
+        profile = getattr(far, "profile", None)
+        return profile is not None and far.fax_class1 and mod.code in profile.frh
 
     async def _send_image(self) -> None:
         """TCF as the engine made it; a page without ECM as the DTE sends it (the engine's
@@ -172,16 +204,38 @@ class FrontEnd:
         self.line._consumed(carrier)
         self.engine.send(f"C {path} down")
 
+    async def _framed_data_in(self, carrier: "Carrier", index: int) -> None:
+        """ECM a DTE framed itself (plain image data): this modem deframes it."""
+        deframer = Deframer()
+        await sleep_until(carrier.data_at)
+        self.engine.send("C h up")
+        while True:
+            while index < len(carrier.segments):
+                for frame, ok in deframer.feed(carrier.segments[index].data):
+                    self.engine.send(f"F {int(ok)} {frame.hex()}")
+                    if ok:
+                        self.fw.saw(frame, sent=False)
+                index += 1
+            if not carrier.active:
+                break
+            await carrier.changed()
+        self.line._consumed(carrier)
+        self.engine.send("C h down")
+
     async def _image_in(self, carrier: "Carrier", index: int) -> None:
         # The engine may not yet have asked for this modulation (its CFR is barely out):
         # wait for it while the carrier lasts; the segments stay readable from the start.
-        while not self._listening_for(carrier) and carrier.active:
+        while not (self._listening_for(carrier) or self._listening_for(carrier, hdlc=True)) \
+                and carrier.active:
             self.rx_changed.clear()
             changed = asyncio.ensure_future(self.rx_changed.wait())
             ended = asyncio.ensure_future(carrier.changed())
             await asyncio.wait({changed, ended}, return_when=asyncio.FIRST_COMPLETED)
             changed.cancel()
             ended.cancel()
+        if self._listening_for(carrier, hdlc=True):
+            await self._framed_data_in(carrier, index)
+            return
         if not self._listening_for(carrier):
             self.line._consumed(carrier)
             return
@@ -204,8 +258,10 @@ class FrontEnd:
             self.fw.page_data_ended(page)
         self.engine.send("C n down")
 
-    def _listening_for(self, carrier: "Carrier") -> bool:
-        if self.rx_type not in FAMILY or self.rx_hdlc:
+    def _listening_for(self, carrier: "Carrier", hdlc: bool = False) -> bool:
+        """The engine listens for this carrier's modulation: for image data, or (``hdlc``)
+        for ECM frames at that speed."""
+        if self.rx_type not in FAMILY or self.rx_hdlc != hdlc:
             return False
         mod = carrier.modulation
         return mod.family == FAMILY[self.rx_type] and mod.bit_rate == self.rx_rate
