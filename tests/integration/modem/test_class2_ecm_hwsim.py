@@ -27,12 +27,14 @@ DRIVERS_DIR = Path(__file__).resolve().parents[3] / "drivers"
 CLASS20 = DRIVERS_DIR / "hwsim-class20.toml"
 
 
-def _inks(count: int, lines: int = 300, seed: int = 7) -> list[np.ndarray]:
+def _inks(count: int, lines: int = 800, seed: int = 7) -> list[np.ndarray]:
+    """Pages of random rectangles: about ten 256-octet ECM frames each in MMR, so that a
+    line damaging one frame in three damages some on every page."""
     rng = np.random.default_rng(seed)
     inks = []
     for _ in range(count):
         ink = np.zeros((lines, 1728), bool)
-        for _ in range(40):
+        for _ in range(120):
             y, x = int(rng.integers(0, lines - 20)), int(rng.integers(0, 1600))
             ink[y:y + int(rng.integers(2, 20)), x:x + int(rng.integers(4, 120))] = True
         inks.append(ink)
