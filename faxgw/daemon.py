@@ -23,6 +23,8 @@ from faxgw.documents.options import HeaderLine
 from faxgw.documents.service import FaxDocuments
 from faxgw.logs import setup_logging, stream_is_journal
 from faxgw.operations import Operations
+from faxgw.preflight import EXIT_IN_USE, CannotStart
+from faxgw.preflight import check as preflight_check
 from faxgw.scheduler.service import Scheduler
 from faxgw.state_dir import StateDir
 from faxgw.store import Store
@@ -30,8 +32,7 @@ from faxgw.webhooks.worker import WebhookWorker
 from faxgw.webhooks.worker_lock import WorkerLockHeld
 
 log = logging.getLogger("faxgw")
-# sysexits.h EX_TEMPFAIL: the state directory is in use by another daemon; it may be free later.
-EXIT_STATE_DIR_BUSY = 75
+EXIT_STATE_DIR_BUSY = EXIT_IN_USE  # the state directory is in use by another daemon
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -42,9 +43,14 @@ def run(config: Config, config_path: str | None = None) -> int:
     if fmt == "auto":
         fmt = "json" if stream_is_journal(sys.stderr) else "text"
     setup_logging(config.logging.level, fmt, stream=sys.stderr)
+    warn_without_sender(config)
     try:
+        preflight_check(config)
         asyncio.run(serve(config, config_path))
-    except WorkerLockHeld as exc:  # a second daemon on the same state directory
+    except CannotStart as exc:  # port taken, state directory in use: one line, no traceback
+        log.error("%s", exc)
+        return EXIT_IN_USE
+    except WorkerLockHeld as exc:  # a second daemon that won the race past the check
         log.error("not starting: %s", exc)
         return EXIT_STATE_DIR_BUSY
     return 0
@@ -163,6 +169,21 @@ def configured_header(config: Config) -> HeaderLine | None:
         return None
     return HeaderLine(sender_name=sender.name, sender_number=sender.number or config.scheduler.local_ident,
                       format=sender.header_format)
+
+
+def warn_without_sender(config: Config) -> None:
+    """Every page's header line says who sent it; without [sender] it reads "From:" and
+    nothing, which the receiver cannot call back (and US rules, 47 CFR 64.1604, forbid)."""
+    sender = config.sender
+    if not sender.header_format:
+        return
+    missing = [what for what, given in (("name", sender.name),
+                                        ("number", sender.number or config.scheduler.local_ident))
+               if not given]
+    if missing:
+        log.warning("[sender] has no %s: the header line of every page sent says 'From:' "
+                    "without it; set [sender] name and number in the config",
+                    " and no ".join(missing))
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -67,6 +67,12 @@ class PageSource(Protocol):
     def encode(self, index: int, fmt: PageFormat) -> bytes: ...
 
 
+class PageSourceLost(Exception):
+    """``PageSource.encode`` lost the worker that was coding the page (it died, or the pool
+    was shut down under it): a fault of the gateway, not of the document; the fax is tried
+    again."""
+
+
 class PageOutcome(str, Enum):
     CONFIRMED = "confirmed"  # MCF (or PIP): the page is on paper
     CONFIRMED_RETRAIN = "confirmed_retrain"  # RTP: accepted, line needs retraining

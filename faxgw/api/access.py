@@ -36,7 +36,12 @@ def is_admin_path(path: str) -> bool:
 
 def new_admin_key() -> tuple[str, str]:
     key = "fgwadm_" + secrets.token_urlsafe(32)
-    return key, hashlib.sha256(key.encode()).hexdigest()
+    return key, admin_key_digest(key)
+
+
+def admin_key_digest(key: str) -> str:
+    """What [server] admin_key_sha256 holds for ``key``."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def admin_refusal(request: web.Request) -> web.Response | None:

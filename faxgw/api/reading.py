@@ -9,6 +9,8 @@ from aiohttp import web
 
 from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request, fax_not_found
+from faxgw.api.keys import SERVICES
+from faxgw.phone import e164
 
 
 async def json_body(request: web.Request):
@@ -27,3 +29,10 @@ def path_fax_id(request: web.Request) -> str:
     if not schemas.is_uuid(value):
         raise fax_not_found()
     return value.lower()
+
+
+def e164_of(request: web.Request, number: str) -> str:
+    """``number`` (already validated) in E.164 with the dial plan's country code: what search
+    and the one-call-per-number rule compare."""
+    plan = request.app[SERVICES].config.dialplan
+    return e164(number, plan.country_code, plan.national_prefix)

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from faxgw.api.errors import ApiError, bad_request
+from faxgw.documents.service import COVER_KEYS
+from faxgw.phone import SEPARATORS
 from faxgw.store.received_objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
@@ -24,8 +26,7 @@ MAX_URL = 2048
 # How long a rotated webhook secret may keep signing beside the new one.
 MAX_SECRET_GRACE_S = 7 * 24 * 3600
 
-# Separators people write in phone numbers; dropped before the digits are checked.
-_SEPARATORS = re.compile(r"[ \-.()/]")
+_SEPARATORS = SEPARATORS  # people's separators in phone numbers: faxgw.phone's
 # E.164: + then 7..15 digits; or a national/internal number of 2..20 digits.
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 _NATIONAL = re.compile(r"^[0-9]{2,20}$")
@@ -102,6 +103,11 @@ def cover_page(text: str) -> dict:
         value = None
     if not isinstance(value, dict):
         raise bad_request("invalid_cover_page", "coverPage must be a JSON object.")
+    unknown = sorted(set(value) - set(COVER_KEYS))
+    if unknown:  # as an unknown form field is: a typo would silently leave the cover blank
+        raise bad_request("invalid_cover_page",
+                          f"coverPage has an unknown key {unknown[0][:40]!r}; the keys are "
+                          f"{', '.join(sorted(COVER_KEYS))}.", field=f"coverPage.{unknown[0][:40]}")
     for name, field_value in value.items():
         if isinstance(field_value, str):
             _drawable(field_value, f"coverPage.{name}")
@@ -168,8 +174,13 @@ def event_list(value: Any) -> list[str]:
     valid = {s.value for s in Status} | set(INBOUND_EVENTS)
     if value is None:
         return sorted(valid)
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v in valid for v in value):
+    if not isinstance(value, list) or not value:
         raise bad_request("invalid_events", f"events must be a non-empty list of fax statuses or received-fax events: {', '.join(sorted(valid))}.")
+    bad = [v for v in value if not (isinstance(v, str) and v in valid)]
+    if bad:
+        shown = json.dumps(bad[0])[:60]
+        raise bad_request("invalid_events", f"events: {shown} is not a fax status or received-fax event; "
+                                            f"the events are {', '.join(sorted(valid))}.", event=shown)
     return sorted(set(value))
 
 
@@ -179,11 +190,20 @@ def json_object(body: Any) -> dict:
     return body
 
 
+# Names an answer carries that a client may copy into its next request by mistake.
+_REQUEST_NAMES = {"nextCursor": "cursor"}
+_REQUEST_NAMES_WHY = {"nextCursor": "the next page is asked for with cursor set to the "
+                                    "previous answer's nextCursor"}
+
+
 def reject_unknown(body: dict, known: set[str]) -> None:
     """Unknown fields and explicit nulls are refused: leave a field out to mean "not given"."""
     unknown = sorted(set(body) - known)
     if unknown:
-        raise ApiError(400, "unknown_field", f"Unknown field {unknown[0]!r}.", field=unknown[0])
+        name = unknown[0]
+        hint = _REQUEST_NAMES.get(name)
+        tail = f"; did you mean {hint!r}? ({_REQUEST_NAMES_WHY[name]})" if hint in known else "."
+        raise ApiError(400, "unknown_field", f"Unknown field {name!r}{tail}", field=name)
     nulls = sorted(k for k, v in body.items() if v is None)
     if nulls:
         raise ApiError(400, "invalid_field", f"{nulls[0]} must not be null; leave it out instead.", field=nulls[0])

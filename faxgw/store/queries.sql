@@ -48,10 +48,10 @@ WHERE tenant_id = :tenant_id AND key_hash != :keep AND (revoked_ms IS NULL OR re
 SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms LIMIT 1;
 
 -- name: fax_insert
-INSERT INTO faxes (id, tenant_id, status, phone_number, metadata, resolution, header_line,
+INSERT INTO faxes (id, tenant_id, status, phone_number, phone_e164, metadata, resolution, header_line,
                    cover_page, document_count, auto_retries_left, next_attempt_ms,
                    idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms)
-VALUES (:id, :tenant_id, {to:submit}, :phone_number, :metadata, :resolution, :header_line,
+VALUES (:id, :tenant_id, {to:submit}, :phone_number, :phone_e164, :metadata, :resolution, :header_line,
         :cover_page, :document_count, :auto_retries_left, :now,
         :idempotency_key, :request_sha256, :page_count, 1, :now, :now)
 RETURNING *;
@@ -128,7 +128,7 @@ WHERE id = (
     SELECT f.id FROM faxes f
     WHERE f.status IN {from:claim} AND f.next_attempt_ms <= :now AND f.archived_ms IS NULL
       AND (:tenant_id IS NULL OR f.tenant_id = :tenant_id)
-      AND f.phone_number NOT IN (SELECT phone_number FROM faxes WHERE status = 'FaxAttemptInitiated')
+      AND f.phone_e164 NOT IN (SELECT phone_e164 FROM faxes WHERE status = 'FaxAttemptInitiated')
     ORDER BY f.next_attempt_ms, f.created_ms LIMIT 1)
   AND status IN {from:claim}
 RETURNING *;

@@ -111,7 +111,8 @@ SEND_FORM = {
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
         "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
                                                       "read: to, toNumber, from (or sender), fromNumber (or "
-                                                      "senderNumber), subject, message; from and fromNumber "
+                                                      "senderNumber), subject, message (another key is "
+                                                      "refused: 400 invalid_cover_page); from and fromNumber "
                                                       "also name the sender on the header line. A "
                                                       "character the fax font cannot print is "
                                                       "refused: 422 text_unprintable."},
@@ -242,5 +243,13 @@ SCHEMAS = {
         "faxStatus": {"type": "string", "description": "On 409: the fax's current status."},
         "faxId": {"type": "string", "description": "On 422 idempotency_key_reused: the fax "
                   "first submitted with this key."},
-        "field": {"type": "string", "description": "On 400: the field at fault, when one is."}}},
+        "field": {"type": "string", "description": "On 400: the field at fault, when one is."},
+        "action": {"type": "string", "description": "On 409 invalid_status: the action the "
+                   "fax's status does not allow (retry, hold, revive, stop)."},
+        "document": {"type": "integer", "description": "On 413, 415 and 422 about a document: "
+                     "its position in the request (1 is the first document part)."},
+        "event": {"type": "string", "description": "On 400 invalid_events: the event that is "
+                  "not one (as JSON)."},
+        "limitBytes": {"type": "integer", "description": "On 413 document_too_large: the "
+                       "upload limit in bytes."}}},
 }

@@ -42,6 +42,9 @@ async def create_endpoint(request: web.Request) -> web.Response:
 
 async def list_endpoints(request: web.Request) -> web.Response:
     rows = await request.app[SERVICES].store.endpoints(request[TENANT])
+    wanted = request.query.get("endpointId")
+    if wanted is not None:  # ?endpointId=<id>: that one endpoint (an empty list if none)
+        rows = [r for r in rows if r["id"] == wanted.strip().lower()]
     return web.json_response({"endpoints": [endpoint_object(r) for r in rows]})
 
 
