@@ -37,7 +37,8 @@ def build_session(modem: Modem, options: SessionOptions,
     decoder = decoder or G3Decoder()
     if modem.fclass in CLASS2_SESSIONS:  # the modem runs T.30 (Class 2 / 2.0)
         return CLASS2_SESSIONS[modem.fclass](
-            modem.channel, modem.profile, Class2Config(ident=options.ident), decoder)
+            modem.channel, modem.profile, Class2Config(ident=options.ident, ecm=options.ecm),
+            decoder)
     ecm, frame_size = ecm_for(modem, options)
     local = LocalCapabilities(ident=options.ident, modulations=modulations(modem),
                               ecm=ecm, ecm_frame_size=frame_size)
