@@ -44,5 +44,8 @@ def fit_width(image: Image.Image, width_px: int) -> Image.Image:
 
 def fit_page(image: Image.Image, have: Resolution, want: Resolution,
              width_px: int) -> Image.Image:
-    """Both at once: rows for ``want``, then the line width."""
+    """Both at once, on any image Pillow can make bilevel: rows for ``want``, then the
+    line width."""
+    if image.mode != "1":
+        image = image.convert("1")
     return fit_width(rescale_rows(image, have, want), width_px)

@@ -113,10 +113,14 @@ class ImagePages:
     """``PageSource`` over mode "1" images (0 black) rendered at ``resolution``: encoded
     with ``faxgw.g3`` for the negotiated format, resampled when the receiver cannot take
     the document's resolution (pairs of lines ORed, so thin strokes survive), cut or
-    padded with white to the agreed width."""
+    centred on white to the agreed width."""
 
     def __init__(self, images: list[Any], resolution: Resolution,
                  width_px: int = WIDTH_A4_PX) -> None:
+        # Loaded now: a page is encoded in several formats at once (in threads), and a
+        # lazily opened image file must not be read by two threads.
+        for image in images:
+            image.load()
         self.images, self.resolution, self.width_px = images, resolution, width_px
         self.page_count = len(images)
 

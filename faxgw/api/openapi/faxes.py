@@ -270,5 +270,9 @@ SCHEMAS = {
         "event": {"type": "string", "description": "On 400 invalid_events: the event that is "
                   "not one (as JSON)."},
         "limitBytes": {"type": "integer", "description": "On 413 document_too_large: the "
-                       "upload limit in bytes."}}},
+                       "upload limit in bytes."},
+        "freeBytes": {"type": "integer", "description": "On 507 insufficient_storage: the "
+                      "free space of the state directory's disk, in bytes."},
+        "reserveBytes": {"type": "integer", "description": "On 507 insufficient_storage: the "
+                         "free space kept in reserve ([storage] reserve_bytes), in bytes."}}},
 }

@@ -35,8 +35,8 @@ async def test_ecm_mmr_fax_through_modems_without_hdlc_at_speed(bank, tmp_path):
     assert attempt["modem"] == "ecm1"
     details = attempt["details"]
     assert details["ecm"] is True and details["coding"] == "MMR", details
-    assert details["frames_retransmitted"] == 0 and details["pprs"] == 0
-    assert details["ecm_frames"] >= 2
+    assert details["framesRetransmitted"] == 0 and details["pprs"] == 0
+    assert details["ecmFrames"] >= 2
 
     call = next(c for c in bank.calls() if c["dialed"] == "4500")
     pages = [c for c in call["carriers"] if c["page"] is not None]

@@ -64,13 +64,13 @@ async def test_tcf_failed_at_14400_then_the_retry_starts_lower_and_succeeds(
     first, *between, second = attempts
     assert {a["outcome"] for a in between} <= {"busy"}
     assert first["outcome"] != "success"
-    assert first["details"]["failed_trainings"] == {"V.17 14400": 3}, first["details"]
+    assert first["details"]["failedTrainings"] == {"V.17 14400": 3}, first["details"]
     assert first["details"]["learned"]["startBitRate"] is None  # nothing known yet
     # The retry started from what worked (12000) instead of repeating 14400.
     assert second["outcome"] == "success" and second["bitRate"] == 12000
     assert second["details"]["learned"]["startBitRate"] == 12000
-    assert second["details"]["options_used"]["maxBitRate"] == 12000
-    assert second["details"]["failed_trainings"] == {} and second["details"]["trainings"] == 1
+    assert second["details"]["optionsUsed"]["maxBitRate"] == 12000
+    assert second["details"]["failedTrainings"] == {} and second["details"]["trainings"] == 1
     await until(lambda: any(r["complete"] and r["pages"] == 1 for r in daemon.received()))
     store = await Store.open(daemon.state_dir)
     try:
@@ -98,7 +98,7 @@ async def test_an_ecm_call_that_fails_in_its_page_phase_makes_the_retry_go_witho
     assert first["outcome"] != "success" and first["ecm"] is True, first
     assert first["details"]["pprs"] >= 1 and first["details"]["learned"]["ecm"] is True
     assert second["details"]["learned"]["ecm"] is False
-    assert second["details"]["options_used"]["ecm"] is False
+    assert second["details"]["optionsUsed"]["ecm"] is False
     assert second["outcome"] == "success" and second["ecm"] is False
     store = await Store.open(daemon.state_dir)
     try:

@@ -65,7 +65,7 @@ async def test_a_different_csi_gets_no_page_and_the_fax_fails_naming_both(client
     assert details["trainings"] == 0  # DCN came before DCS: not even a training
     assert details["learned"]["recipientCheck"] == {"expectedCsi": "+1 555 0199",
                                                     "source": "sender"}
-    assert details["remote_ident"] == FAR_CSI
+    assert details["remoteIdent"] == FAR_CSI
     [call] = await received_calls(daemon, 1)
     assert call["pages"] == 0 and not call["complete"]
 

@@ -45,7 +45,7 @@ async def test_class20_a_different_csi_gets_no_page_and_a_match_is_sent(client, 
     assert "'+1 555 0199'" in done["failedReason"] and f"'{FAR_CSI}'" in done["failedReason"]
     [attempt] = await client.attempts(fax["faxId"])
     assert attempt["outcome"] == "recipient_mismatch" and attempt["modem"] == "out-c20"
-    assert attempt["details"]["modem_class"] == "2.0"
+    assert attempt["details"]["modemClass"] == "2.0"
     assert [p["attempts"] for p in attempt["details"]["pages"]] == [0]
     assert not any("FDT" in t["what"] for t in attempt["details"]["trace"])
     fax = await client.send("4501", make_pdf(1), verifyRecipient="true", expectedCsi=FAR_CSI)
