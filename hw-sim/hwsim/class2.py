@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from . import class2_params as cp
+from . import class2_params as cp, quirks
 from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
 from .dialing import place_call
@@ -77,7 +77,7 @@ class Class2State:
 
     def reverse_rx(self) -> bool:
         flipped = self.bit_order in (1, 3)
-        return flipped != self.dialect.rx_reversed
+        return (flipped != self.dialect.rx_reversed) != quirks.class2_rx_bits_flipped(self.modem)
 
 
 def in_class2(modem: "Modem") -> bool:
