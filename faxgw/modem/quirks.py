@@ -32,11 +32,13 @@ class Quirks:
     fcerror_as_error: bool = False
     # The modem never reports +FCERROR: +FRM stays silent while V.21 is on the line.
     fcerror_never_reported: bool = False
-    # The modem says CONNECT to +FTM/+FTH before its transmitter takes data: bytes written
+    # The modem says CONNECT to +FTM before its transmitter takes image data: bytes written
     # in the first this-many ms are lost.
     tm_connect_delay_ms: int = 0
     # The modem answers +FRH=3 at a turnaround with CONNECT then NO CARRIER, before any
-    # flags: the command must be issued again.
+    # flags. No hook: the T.30 runner listens again after a NO CARRIER that brought no
+    # frame, for any modem; the flag is here so that hw-sim plays it and a test keeps
+    # that true.
     rh_connect_bug: bool = False
     # +FRS resets the modem (or does nothing useful): wait for silence on the host's clock.
     frs_unusable: bool = False
@@ -93,14 +95,11 @@ def image_receive_wait_s(quirks: Quirks, timeout_s: float) -> tuple[float, bool]
     return timeout_s, False
 
 
-def connect_to_data_delay_s(quirks: Quirks, profile_delay_ms: int) -> float:
-    """Pause between +FTM/+FTH's CONNECT and the first data byte."""
-    return max(quirks.tm_connect_delay_ms, profile_delay_ms) / 1000
-
-
-def frh_connect_attempts(quirks: Quirks) -> int:
-    """How often +FRH=3 is issued when CONNECT is followed by NO CARRIER before data."""
-    return 2 if quirks.rh_connect_bug else 1
+def connect_to_data_delay_s(quirks: Quirks, command: str, profile_delay_ms: int) -> float:
+    """Pause between the CONNECT of ``command`` (+FTM or +FTH) and the first data byte:
+    the profile's [timing] pause for every transmit, the quirk's for image data."""
+    image = command.upper().startswith("AT+FTM")
+    return max(quirks.tm_connect_delay_ms if image else 0, profile_delay_ms) / 1000
 
 
 def silence_by_host(quirks: Quirks, command: str) -> bool:

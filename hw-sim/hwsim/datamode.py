@@ -70,7 +70,7 @@ async def hdlc_transmit(modem: "Modem", modulation: Modulation = V21) -> str:
     state.detach_rx()
     reader = FrameReader(MAX_FRAME if modulation.is_hdlc else MAX_ECM_FRAME)
     # kept for the whole carrier: no byte falls between frames
-    modem.set_sink(quirks.settling(modem, reader.sink))
+    modem.set_sink(reader.sink)
     quirks.transmitted(modem)
     modem.result("CONNECT")
     try:

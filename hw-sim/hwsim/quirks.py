@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 Sink = Callable[[bytes], int]
 FCS_OCTETS = 2
+DLE_ETX = b"\x10\x03"
 DONE = "DONE"
 
 # Modems whose transmitter has run since their last +FRH=3: the next one at a turnaround
@@ -26,8 +27,8 @@ _turned_around: "weakref.WeakSet[Modem]" = weakref.WeakSet()
 
 
 def settling(modem: "Modem", sink: Sink) -> Sink:
-    """``sink`` for the data after a transmit CONNECT; with ``tm_connect_delay_ms`` the bytes
-    the DTE writes within that time after CONNECT are lost, as the modem is not ready."""
+    """``sink`` for the image data after +FTM's CONNECT; with ``tm_connect_delay_ms`` the
+    bytes the DTE writes within that time after CONNECT are lost (the modem is not ready)."""
     delay_s = int(modem.profile.quirk("tm_connect_delay_ms", 0)) / 1000
     if not delay_s:
         return sink
@@ -55,6 +56,7 @@ def false_frh_connect(modem: "Modem") -> bool:
         return False
     _turned_around.discard(modem)
     modem.result("CONNECT")
+    modem.send_data(DLE_ETX)  # as for a carrier lost before a whole frame (T.31 8.3.6)
     modem.result("NO CARRIER")
     return True
 

@@ -210,20 +210,12 @@ class AtClass1Link:
         raise LinkTimeout("only line noise where a frame was expected")
 
     async def _receive_raw_frame(self, timeout_s: float) -> tuple[bytes, bool]:
-        attempts = quirk_hooks.frh_connect_attempts(self._profile.quirks)
-        for attempt in range(attempts):
-            try:
-                async with self._transaction() as tx:
-                    if self._rx_up:
-                        self._rx_up = False  # ATD's CONNECT stands for this +FRH=3
-                    else:
-                        await self._start_receive(tx, "AT+FRH=3", timeout_s)
-                    return await self._frame_data(tx, "AT+FRH=3")
-            except CarrierLost:
-                if attempt + 1 == attempts:
-                    raise
-                self._ch.note("note", "+FRH=3: CONNECT without a carrier; asking again")
-        raise AssertionError("unreachable")
+        async with self._transaction() as tx:
+            if self._rx_up:
+                self._rx_up = False  # ATD's CONNECT stands for this +FRH=3
+            else:
+                await self._start_receive(tx, "AT+FRH=3", timeout_s)
+            return await self._frame_data(tx, "AT+FRH=3")
 
     # --- image data -------------------------------------------------------------------------
 
@@ -363,7 +355,7 @@ class AtClass1Link:
                                  accept=ANY_FINAL, data_mode=Mode.DATA_TX)
         if reply.kind is not Kind.CONNECT:
             self._carrier_ended(reply, command)
-        delay_s = quirk_hooks.connect_to_data_delay_s(self._profile.quirks,
+        delay_s = quirk_hooks.connect_to_data_delay_s(self._profile.quirks, command,
                                                       self._timing.after_connect_delay_ms)
         if delay_s:
             await asyncio.sleep(delay_s)
