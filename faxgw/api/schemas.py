@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from faxgw.api.errors import ApiError, bad_request
-from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
+from faxgw.store.received_objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
 RESOLUTIONS = ("standard", "fine", "superfine")

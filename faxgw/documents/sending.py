@@ -16,9 +16,9 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 from PIL import Image
 
+from faxgw.pagefit import fit_width, rescale_rows
 from faxgw.pageformat import Resolution
 from faxgw.session import PageFormat
 
@@ -81,26 +81,3 @@ class StoredPages:
         if coding != "MMR":
             options.update(min_scan_ms=fmt.min_scan_ms, bit_rate=fmt.bit_rate)
         return codec().encode(image, coding, **options)
-
-
-def rescale_rows(image: Image.Image, have: Resolution, want: Resolution) -> Image.Image:
-    """Change the vertical resolution by whole factors of two (98 / 196 / 391 lines)."""
-    steps = have.rank - want.rank
-    if steps == 0:
-        return image
-    white = np.asarray(image)
-    if steps < 0:
-        return Image.fromarray(np.repeat(white, 2 ** -steps, axis=0))
-    factor = 2 ** steps
-    rows = white.shape[0] // factor * factor
-    merged = white[:rows].reshape(-1, factor, white.shape[1]).all(axis=1)  # white only if all were
-    return Image.fromarray(merged)
-
-
-def fit_width(image: Image.Image, width_px: int) -> Image.Image:
-    """Centre the 1728-pixel line in a wider one (B4, A3), or crop it for a narrower one."""
-    if image.width == width_px:
-        return image
-    page = Image.new("1", (width_px, image.height), 1)
-    page.paste(image, ((width_px - image.width) // 2, 0))
-    return page

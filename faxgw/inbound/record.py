@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from faxgw.modem.pages import G3Decoder
+from faxgw.page_decoder import G3Decoder
 from faxgw.pageformat import X_DPI, Resolution
 from faxgw.session import ReceivedPage, SessionResult
 from faxgw.state_dir import RECEIVED_DIR  # noqa: F401 - callers import it from here

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faxgw.inbound.record import RECEIVED_DIR, CallFolder
 from faxgw.inbound.routing import InboundConfig, Routing, route
-from faxgw.inbound.statuses import ReceivedStatus, ended_status
+from faxgw.store.received_statuses import ReceivedStatus, ended_status
 from faxgw.outcome import Outcome
 from faxgw.session import ReceivedPage, SessionResult
 from faxgw.store.received import NewCall, PageRow, ReceivedCallEnd, ReceivedStore

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Protocol
 
+from faxgw import pagefit
 from faxgw.session import (WIDTH_A4_PX, Coding, PageFormat, PageReceivedCallback, PageSource,
                            ReceivedPage, Resolution)
 from faxgw.t30.negotiate import PageQuality
@@ -128,41 +129,8 @@ class ImagePages:
 
 
 def fit_page(image: Any, resolution: Resolution, fmt: PageFormat) -> Any:
-    """The page image at the format's resolution and width (a pure function)."""
-    import numpy as np
-    from PIL import Image
-
-    ink = ~np.asarray(image.convert("1"), dtype=bool)
-    steps = fmt.resolution.rank - resolution.rank
-    while steps < 0:  # coarser: OR each pair of lines
-        ink = np.vstack([ink, np.zeros((len(ink) % 2, ink.shape[1]), bool)])
-        ink = ink[0::2] | ink[1::2]
-        steps += 1
-    if steps > 0:  # finer than the document: repeat lines
-        ink = np.repeat(ink, 2 ** steps, axis=0)
-    width = ink.shape[1]
-    if width > fmt.width_px:
-        left = (width - fmt.width_px) // 2
-        ink = ink[:, left:left + fmt.width_px]
-    elif width < fmt.width_px:
-        ink = np.hstack([ink, np.zeros((len(ink), fmt.width_px - width), bool)])
-    return Image.fromarray(~ink)
-
-
-class G3Decoder:
-    """``PageDecoder`` with ``faxgw.g3``: the image and its bad-line report."""
-
-    def decode(self, data: bytes, fmt: PageFormat) -> tuple[Any, PageQuality]:
-        from faxgw import g3
-
-        image, report = g3.decode(data, fmt.width_px, fmt.coding.value)
-        return image, PageQuality(report.lines, report.bad_lines, report.longest_bad_run)
-
-    def warm_up(self) -> None:
-        """Compile the codec's kernels of every coding (MH, MR, MMR) now."""
-        from faxgw import g3
-
-        g3.warm_up()
+    """The page image at the format's resolution and width (the one fitter, faxgw.pagefit)."""
+    return pagefit.fit_page(image, resolution, fmt.resolution, fmt.width_px)
 
 
 def received_tiff(pages: list[ReceivedPage]) -> bytes:

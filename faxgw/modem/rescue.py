@@ -13,7 +13,7 @@ from faxgw.modem.at.channel import AtChannel
 from faxgw.modem.at.dle import DLE_ETX
 from faxgw.modem.device import GENERIC
 from faxgw.modem.profiles import find_profile, profile_dirs
-from faxgw.modem.states import CAN
+from faxgw.modem.at.states import CAN
 
 log = logging.getLogger("faxgw.modem.rescue")
 

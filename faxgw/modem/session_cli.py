@@ -16,7 +16,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-from faxgw.modem.pages import G3Decoder, ImagePages, received_tiff
+from faxgw.modem.pages import ImagePages, received_tiff
+from faxgw.page_decoder import G3Decoder
 from faxgw.modem.sessions import SessionOptions, build_session
 from faxgw.session import ReceivedPage, Resolution, SessionResult
 from faxgw.t30.link import ModemFault
@@ -69,9 +70,13 @@ def run_send(args: argparse.Namespace) -> int:
 
 
 async def _send(args: argparse.Namespace, source: ImagePages) -> SessionResult | dict:
+    from faxgw import g3
     from faxgw.modem.device import open_modem
     from faxgw.modem.profiles import profile_dirs
 
+    # Before dialling, as the daemon does at start: a codec compiled on a cold cache during
+    # the call (seconds) would make the receiver give up between CFR and the page.
+    await asyncio.to_thread(g3.warm_up)
     try:
         async with open_modem(args.device, args.profile, dirs=profile_dirs(args.drivers)) as modem:
             return await build_session(modem, _options(args)).send(args.number, source)

@@ -14,7 +14,8 @@ from faxgw.modem.class1.session import Class1Config, Class1Session
 from faxgw.modem.class2.session import Class2Config
 from faxgw.modem.class2.variants import SESSIONS as CLASS2_SESSIONS
 from faxgw.modem.device import Modem
-from faxgw.modem.pages import G3Decoder, PageDecoder
+from faxgw.modem.pages import PageDecoder
+from faxgw.page_decoder import G3Decoder
 from faxgw.modem.profiles import ecm_settings
 from faxgw.session import FaxSession
 from faxgw.t30.link import Modulation

@@ -37,9 +37,9 @@ def _init_worker(owner_pid: int) -> None:
     exit_with_owner(owner_pid)
     from faxgw.documents.header import strip_image
     from faxgw.documents.geometry import Resolution
-    from faxgw.scheduler.pages import warm_up_codec
+    from faxgw.g3 import warm_up
 
-    warm_up_codec()
+    warm_up()
     strip_image("warm up", Resolution.FINE)  # loads the header's font before a call waits
 
 

@@ -11,23 +11,19 @@ import asyncio
 import json
 from collections import OrderedDict
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from faxgw.documents import HeaderLine, RenderOptions
 from faxgw.documents.sending import StoredPages
 from faxgw.documents.service import FaxDocuments, options_for
-from faxgw.session import WIDTH_A4_PX
+from faxgw.scheduler.encoding import PageEncoder
 from faxgw.store import Claim
-
-if TYPE_CHECKING:
-    from faxgw.scheduler.encoding import PageEncoder
 
 
 class PageStore:
     def __init__(self, state_dir: Path, documents: FaxDocuments,
-                 encoder: "PageEncoder | None" = None) -> None:
+                 encoder: PageEncoder | None = None) -> None:
         self.state_dir = state_dir
         self.documents = documents
         self.encoder = encoder  # None: code pages in the session's threads
@@ -77,13 +73,3 @@ _options = render_options  # the name the documents tests guard the preview with
 def _count(path: Path) -> int:
     with Image.open(path) as tiff:
         return getattr(tiff, "n_frames", 1)
-
-
-def warm_up_codec() -> None:
-    """Compile/load the codec's kernels now (numba): a first encode during a call can take
-    longer than the receiver waits for the page (T.30 T2)."""
-    import faxgw.g3 as g3
-
-    blank = Image.new("1", (WIDTH_A4_PX, 8), 1)
-    for coding in ("MH", "MR", "MMR"):
-        g3.decode(g3.encode(blank, coding), WIDTH_A4_PX, coding)

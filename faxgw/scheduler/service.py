@@ -10,6 +10,7 @@ import logging
 import time
 from typing import Callable
 
+from faxgw import g3
 from faxgw.config import Config
 from faxgw.documents.service import FaxDocuments
 from faxgw.outcome import Outcome
@@ -19,7 +20,7 @@ from faxgw.scheduler.dispatcher import Dispatcher
 from faxgw.scheduler.encoding import PageEncoder
 from faxgw.scheduler.looplag import LoopLag, summary
 from faxgw.scheduler.modem_status import ModemStatus
-from faxgw.scheduler.pages import PageStore, warm_up_codec
+from faxgw.scheduler.pages import PageStore
 from faxgw.scheduler.policy import backoff_s
 from faxgw.scheduler.pool import ModemPool, PooledModem
 from faxgw.inbound.service import InboundService
@@ -60,7 +61,7 @@ class Scheduler:
             modems, dial_plan = tuple(self.bank.modems), self.bank.dial_plan(dial_plan)
             idents = self.bank.idents
         started = time.monotonic()
-        await asyncio.to_thread(warm_up_codec)
+        await asyncio.to_thread(g3.warm_up)
         log.info("codec ready in %.1f s", time.monotonic() - started)
         if any(m.send for m in modems):
             self.encoder = PageEncoder()

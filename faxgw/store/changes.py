@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import aiosqlite
 
 from faxgw.store.rows import fax_object, iso
-from faxgw.webhooks.envelope import cloud_event
+from faxgw.cloudevents import cloud_event
 
 EVENT_TYPE_PREFIX = "faxgw.fax."
 

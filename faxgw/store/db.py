@@ -31,9 +31,11 @@ _TO = re.compile(r"\{to:([a-z_]+)\}")
 _QUERY_HEADER = re.compile(r"^-- name: ([a-z0-9_]+)\s*$", re.MULTILINE)
 
 
-def load_queries() -> dict[str, str]:
-    """The named queries of queries.sql: each block starts with ``-- name: <name>``."""
-    text = resources.files(__package__).joinpath("queries.sql").read_text("utf-8")
+def load_queries(filename: str = "queries.sql") -> dict[str, str]:
+    """The named queries of one of the store's .sql files: each block starts with
+    ``-- name: <name>``; ``{from:action}`` and ``{to:action}`` stand for the lifecycle's
+    statuses."""
+    text = resources.files(__package__).joinpath(filename).read_text("utf-8")
     text = _FROM.sub(lambda m: _sql_list(lifecycle.sources(lifecycle.Action(m.group(1)))), text)
     text = _TO.sub(lambda m: f"'{lifecycle.TRANSITIONS[lifecycle.Action(m.group(1))].target.value}'", text)
     parts = _QUERY_HEADER.split(text)

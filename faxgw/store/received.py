@@ -8,27 +8,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any, Mapping
 
 import aiosqlite
 
-from faxgw.inbound.objects import FAX_FAILED, FAX_RECEIVED, PAGE_RECEIVED, received_object
-from faxgw.inbound.statuses import RECEIVED_MOVES, ReceivedStatus
+from faxgw.store.received_objects import FAX_FAILED, FAX_RECEIVED, PAGE_RECEIVED, received_object
+from faxgw.store.received_statuses import RECEIVED_MOVES, ReceivedStatus
 from faxgw.store.changes import outbox_event
-from faxgw.store.db import _QUERY_HEADER, Database, many, one
+from faxgw.store.db import Database, load_queries, many, one
 from faxgw.store.rows import now_ms
 
 FAR_FUTURE_MS = 2**62
 
 
-def _queries() -> dict[str, str]:
-    text = resources.files(__package__).joinpath("received.sql").read_text("utf-8")
-    parts = _QUERY_HEADER.split(text)
-    return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
-
-
-Q = _queries()
+Q = load_queries("received.sql")
 
 
 @dataclass(frozen=True)
@@ -57,7 +50,7 @@ class PageRow:
 
 @dataclass(frozen=True)
 class ReceivedCallEnd:
-    status: str  # a ReceivedStatus the call may end in (faxgw/inbound/statuses.py)
+    status: str  # a ReceivedStatus the call may end in (faxgw/store/received_statuses.py)
     partial_reason: str | None
     outcome: str
     remote_ident: str | None

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-SPEC_VERSION = "1.0"
+from faxgw.cloudevents import cloud_event
+
 TYPE_PREFIX = "com.faxgw.fax."
-DATA_CONTENT_TYPE = "application/json"
 # CloudEvents HTTP binding, structured content mode.
 HTTP_CONTENT_TYPE = "application/cloudevents+json; charset=utf-8"
 DEFAULT_SOURCE = "urn:faxgw"
@@ -62,27 +62,6 @@ def format_time(moment: datetime) -> str:
         raise ValueError("event times must be timezone-aware")
     utc = moment.astimezone(timezone.utc)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
-def cloud_event(event_id: str, source: str, type_: str, subject: str, time: str,
-                data: Mapping[str, Any], extensions: Mapping[str, Any]) -> dict[str, Any]:
-    """A CloudEvents 1.0 envelope (structured mode, JSON data): the attributes in one
-    fixed order, then the extension attributes, then ``data``.
-
-    The only builder of envelopes: the outbox row the store writes with each change and
-    the body the webhook worker POSTs both come from here.
-    """
-    return {
-        "specversion": SPEC_VERSION,
-        "id": event_id,
-        "source": source,
-        "type": type_,
-        "subject": subject,
-        "time": time,
-        "datacontenttype": DATA_CONTENT_TYPE,
-        **extensions,
-        "data": data,
-    }
 
 
 def build_envelope(event: FaxEvent, source: str = DEFAULT_SOURCE) -> dict[str, Any]:

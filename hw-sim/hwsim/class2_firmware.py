@@ -47,7 +47,7 @@ _QUALITY = {cp.FPS_MCF: PageQuality(100, 0, 0), cp.FPS_RTN: PageQuality(100, 100
 _PPM_FCF = {FCF.MPS: cp.PPM_MPS, FCF.EOM: cp.PPM_EOM, FCF.EOP: cp.PPM_EOP}
 
 
-# The hook for ECM (issue 7): this firmware offers ECM (EC > 0 in +FCC=?, accepted in
+# The hook for ECM: this firmware offers ECM (EC > 0 in +FCC=?, accepted in
 # +FCC=/+FIS=) only when the T.30 engine it runs does ECM. Today's engine never negotiates
 # it (LocalCapabilities.ecm: "never offered"), so the modem refuses EC=1. Once the engine
 # has ECM: set this True and pass ``ecm=caps.ec > 0`` into ``local_capabilities``.

@@ -1,4 +1,4 @@
-"""Benchmark of the Class 1 session in hw-sim's real-time mode (issue 6).
+"""Benchmark of the Class 1 session in hw-sim's real-time mode.
 
 faxgw sends a 3-page fine fax to faxgw through two simulated modems while a process pool
 renders documents next to it (as the daemon does). Printed:

@@ -1,7 +1,7 @@
-"""Benchmark of ECM + MMR (issue 7) against MH without ECM, faxgw to faxgw through hw-sim.
+"""Benchmark of ECM + MMR against MH without ECM, faxgw to faxgw through hw-sim.
 
 The same document is sent three times: MH without ECM (the anchor: what faxgw sent before
-issue 7), ECM with MMR on a clean line, and ECM with MMR on a line that flips bits in the
+ECM), ECM with MMR on a clean line, and ECM with MMR on a line that flips bits in the
 ECM frames. Printed side by side: the call time (first carrier to last, in line seconds),
 the call time per page, the image bytes, and the ratio to the anchor; for the noisy line
 also the frames sent again and what they should cost on the line (their bytes at the

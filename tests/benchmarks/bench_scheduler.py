@@ -10,7 +10,7 @@ the scheduler on and the queue drains. Prints:
   tenant first-fax wait   per tenant, scheduler start -> its first fax on a line; the largest
   event loop lag          p99 / max of the sending daemon's loop (50 ms probe)
 
-Targets (issue 8): idle gap < 1 s, loop lag p99 < 50 ms. A script, not a test:
+Targets: idle gap < 1 s, loop lag p99 < 50 ms. A script, not a test:
 
     python3 tests/benchmarks/bench_scheduler.py [--faxes 400] [--modems 16]
 """

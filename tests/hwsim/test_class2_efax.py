@@ -1,5 +1,5 @@
 """efax drives hw-sim's Class 2.0 (T.32) modem against efax on a Class 1 modem, both ways:
-the independent check that the simulated Class 2.0 modem is faithful (issue 9).
+the independent check that the simulated Class 2.0 modem is faithful.
 
 efax ``-o0`` forces its Class 2.0 mode; the other efax stays in Class 1 (``-o1``), so the
 T.30 on the line is checked by efax's own Class 1 implementation.

@@ -3,7 +3,7 @@ parameters and answers, the status and event names."""
 
 from __future__ import annotations
 
-from faxgw.inbound.objects import EVENTS as INBOUND_EVENTS
+from faxgw.store.received_objects import EVENTS as INBOUND_EVENTS
 from faxgw.lifecycle import Status
 
 STATUSES = [s.value for s in Status]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faxgw.api.openapi.common import ADMIN, ADMIN_401, TS, UUID, error, nullable, ok, ref
-from faxgw.inbound.objects import EVENTS
+from faxgw.store.received_objects import EVENTS
 
 _ID = {"name": "receivedId", "in": "path", "required": True, "schema": {"type": "string"},
        "description": "The received fax's id. Unknown ids, other tenants' ids and faxes kept "

@@ -23,7 +23,7 @@ from faxgw.modem.at import dle
 from faxgw.modem.at.buffer import ReceiveBuffer
 from faxgw.modem.at.errors import ATTimeout, BufferOverflow, ModemGone
 from faxgw.modem.at.results import Kind, Result, classify
-from faxgw.modem.states import ONLY_OK, Mode
+from faxgw.modem.at.states import ONLY_OK, Mode
 from faxgw.modem.at.transaction import Reply, Transaction  # noqa: F401 (Reply re-exported)
 from faxgw.modem.at.transport import SerialTransport
 

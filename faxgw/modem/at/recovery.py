@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from faxgw.modem.at import dle
 from faxgw.modem.at.errors import ATError, ATTimeout, ModemUnresponsive
-from faxgw.modem.states import ANY_FINAL, CAN, Mode
+from faxgw.modem.at.states import ANY_FINAL, CAN, Mode
 
 if TYPE_CHECKING:
     from faxgw.modem.at.channel import Transaction

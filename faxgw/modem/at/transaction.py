@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from faxgw.modem.at import dle, recovery
 from faxgw.modem.at.errors import ATError, ATTimeout
 from faxgw.modem.at.results import Kind, Result, classify
-from faxgw.modem.states import ONLY_OK, Mode
+from faxgw.modem.at.states import ONLY_OK, Mode
 
 if TYPE_CHECKING:
     from faxgw.modem.at.channel import AtChannel

@@ -22,7 +22,7 @@ from faxgw.modem.at.errors import ATChannelError, ATError, ATTimeout, ModemGone
 from faxgw.modem.profiles import Profile
 from faxgw.modem.at.recovery import leave_data_state
 from faxgw.modem.at.results import Kind
-from faxgw.modem.states import ANY_FINAL, CAN, Mode
+from faxgw.modem.at.states import ANY_FINAL, CAN, Mode
 from faxgw.t30.link import (
     CarrierLost, DialResult, LineDropped, LinkError, LinkTimeout, ModemFault, Modulation,
     ReceivedFrame, WrongCarrier,

@@ -16,7 +16,7 @@ from faxgw.modem.class2 import codes
 from faxgw.modem.at.channel import AtChannel, Reply, Transaction
 from faxgw.modem.class1.runner import Trace
 from faxgw.modem.at.errors import ATChannelError, ATTimeout
-from faxgw.modem.states import ANY_FINAL, CAN
+from faxgw.modem.at.states import ANY_FINAL, CAN
 from faxgw.outcome import Outcome
 from faxgw.session import PageFormat, SessionResult
 

@@ -27,7 +27,7 @@ from faxgw.modem.at.errors import ATChannelError, ATTimeout
 from faxgw.modem.profiles import Profile
 from faxgw.modem.at.recovery import leave_data_state
 from faxgw.modem.at.results import Kind
-from faxgw.modem.states import ANY_FINAL, Mode
+from faxgw.modem.at.states import ANY_FINAL, Mode
 from faxgw.outcome import Outcome
 from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,
                            PageReceivedCallback, PageResult, PageSource, Resolution,

@@ -9,7 +9,7 @@ from faxgw.modem.at.channel import AtChannel, ChannelSettings
 from faxgw.modem.at.dle import DLE_ETX, stuff
 from faxgw.modem.at.errors import ATError, ATTimeout, ModemGone, ModemUnresponsive
 from faxgw.modem.at.results import Kind
-from faxgw.modem.states import ANY_FINAL, Mode
+from faxgw.modem.at.states import ANY_FINAL, Mode
 from faxgw.t30.link import ModemFault
 
 FAST = ChannelSettings(command_timeout_s=0.5, reset_timeout_s=0.5, escape_guard_s=0.05,

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faxgw.modem.pages import G3Decoder, ImagePages
+from faxgw.modem.pages import ImagePages
+from faxgw.page_decoder import G3Decoder
 from faxgw.modem.class2.session import Class2Config
 from faxgw.modem.class2.variants import SESSIONS
 from faxgw.modem.device import open_modem

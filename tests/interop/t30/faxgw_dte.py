@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from faxgw.modem.pages import G3Decoder, ImagePages, fit_page
+from faxgw.modem.pages import ImagePages, fit_page
+from faxgw.page_decoder import G3Decoder
 from faxgw.modem.class1.session import Class1Config, receive_fax, send_fax
 from faxgw.modem.device import open_modem
 from faxgw.session import PageFormat, ReceivedPage, Resolution, SessionResult

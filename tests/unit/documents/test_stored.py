@@ -8,7 +8,8 @@ from PIL import Image, ImageSequence
 
 import faxgw.g3
 from faxgw.documents import RenderOptions, Resolution, render_all
-from faxgw.documents.sending import StoredPages, rescale_rows
+from faxgw.documents.sending import StoredPages
+from faxgw.pagefit import rescale_rows
 from faxgw.documents.stored import STORED_CODING, STORED_ENCODE_OPTIONS, read_pages, write_pages
 from faxgw.session import Coding, PageFormat, Resolution as SessionResolution
 from tests.unit.documents import corpus

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any, Mapping
 
-from faxgw.inbound.statuses import ReceivedStatus
+from faxgw.store.received_statuses import ReceivedStatus
 from faxgw.store.rows import iso
 
 # Event names (the suffix of the CloudEvents type com.faxgw.fax.<name>), subscribable by

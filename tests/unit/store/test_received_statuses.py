@@ -5,7 +5,7 @@ from importlib import resources
 
 import pytest
 
-from faxgw.inbound.statuses import RECEIVED_MOVES, ReceivedStatus, ended_status
+from faxgw.store.received_statuses import RECEIVED_MOVES, ReceivedStatus, ended_status
 from faxgw.moves import IllegalMove
 
 
