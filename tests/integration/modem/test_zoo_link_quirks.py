@@ -30,7 +30,7 @@ async def _image_receive_meets_v21(profile) -> tuple[type[Exception], float]:
         called_m = bank.add_modem("1002", profile=DRIVERS_DIR / "digi-acceleport.toml")
         async with open_modem(caller_m.device, DIGI) as a, open_modem(called_m.device, profile) as b:
             outcome: dict = {}
-            listened = asyncio.Event()
+            listened, caller_done = asyncio.Event(), asyncio.Event()
 
             async def called_side():
                 await b.wait_for_ring(20)
@@ -44,6 +44,7 @@ async def _image_receive_meets_v21(profile) -> tuple[type[Exception], float]:
                     outcome["error"] = type(exc)
                 outcome["after_s"] = time.monotonic() - started
                 listened.set()
+                await caller_done.wait()  # not under the caller's frames
                 await link.hang_up()
 
             async def calling_side():
@@ -53,6 +54,7 @@ async def _image_receive_meets_v21(profile) -> tuple[type[Exception], float]:
                 while not listened.is_set():  # DCS again and again: a sender hearing no CFR
                     await link.send_frames([TSI, DCS])
                     await asyncio.sleep(0.5)
+                caller_done.set()
                 await link.hang_up()
 
             async with asyncio.timeout(60):
