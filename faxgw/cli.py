@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMAND_MODULES = (
@@ -18,6 +19,7 @@ COMMAND_MODULES = (
     "faxgw.documents.cli",  # convert
     "faxgw.modem.cli",  # modem probe / send / receive
     "faxgw.client_cli",  # send, status, modems: through the running daemon's API
+    "faxgw.destinations_cli",  # destinations list / show / set
 )
 # Which module owns a command, so that `faxgw status` imports the small HTTP client only:
 # the codec and documents modules pull in numba and numpy, a second of start-up a person
@@ -26,7 +28,7 @@ COMMAND_OWNERS = {
     "serve": "faxgw.server_cli", "demo": "faxgw.server_cli", "tenant": "faxgw.server_cli",
     "admin-key": "faxgw.server_cli", "g3": "faxgw.g3.cli", "convert": "faxgw.documents.cli",
     "modem": "faxgw.modem.cli", "send": "faxgw.client_cli", "status": "faxgw.client_cli",
-    "modems": "faxgw.client_cli",
+    "modems": "faxgw.client_cli", "destinations": "faxgw.destinations_cli",
 }
 
 
@@ -56,9 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at the interpreter's exit
+        return status
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`faxgw status | head -1`): not an error of ours. Point stdout
+        # at /dev/null so that the interpreter's final flush does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports a command killed by it
 
 
 if __name__ == "__main__":

@@ -28,8 +28,12 @@ from typing import Callable, TextIO
 
 from faxgw.client import ApiFailure, Client, DaemonUnreachable
 
+# The API's values (faxgw.api.schemas.RESOLUTIONS); not imported: the CLI stays light.
+RESOLUTIONS = ("standard", "fine", "superfine")
+
 DEFAULT_URL = "http://127.0.0.1:8025"
 POLL_S = 0.5
+PROGRESS_S = 10.0  # a photo page can take minutes on the line: say so this often
 TERMINAL = ("FaxSent", "FaxFailed", "FaxCancelled")
 IN_CALL = "FaxAttemptInitiated"
 # Exit statuses (sysexits.h where one fits): scripts can tell "fax failed" from "no daemon".
@@ -75,7 +79,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     send.add_argument("--wait", action="store_true",
                       help="follow the fax live until it is sent or has failed")
     send.add_argument("--metadata", metavar="JSON", help='your own data, e.g. \'{"case": "4711"}\'')
-    send.add_argument("--resolution", help="standard or fine (the daemon's default: fine)")
+    send.add_argument("--resolution", choices=RESOLUTIONS,
+                      help="standard, fine or superfine (the daemon's default: fine)")
     send.add_argument("--header-line", help="the text at the top of every page")
     send.add_argument("--idempotency-key", metavar="KEY",
                       help="a repeat with the same key returns the first fax instead of a new one")
@@ -219,7 +224,10 @@ class Follower:
     fax: dict
     out: TextIO
     poll_s: float = POLL_S
+    progress_s: float = PROGRESS_S
     _status: str | None = None
+    _on_line_since: float | None = None  # when the page now on the line started (monotonic)
+    _progress_told: float = 0.0
     _pages_told: int = 0  # pages the receiver confirmed that we have printed, all attempts
     _calls_told: set = field(default_factory=set)  # attempt ids whose start was printed
     _ends_told: set = field(default_factory=set)   # ... whose end was printed
@@ -252,14 +260,30 @@ class Follower:
                 self._calls_told.add(a["attemptId"])
                 self._say(f"attempt {a['attemptNumber']} on modem {a['modem'] or '?'}: "
                           f"calling {fax['phoneNumber']}")
+                self._on_line_since = self._progress_told = time.monotonic()
             confirmed += a["pagesConfirmed"] or 0
             while self._pages_told < confirmed:
                 self._pages_told += 1
                 of = f" of {total}" if total else ""
                 self._say(f"page {self._pages_told}{of} sent, confirmed by the receiver")
+                self._on_line_since = self._progress_told = time.monotonic()
             if not a["inProgress"] and a["attemptId"] not in self._ends_told:
                 self._ends_told.add(a["attemptId"])
                 self._say(_attempt_end(a))
+                self._on_line_since = None
+            if a["inProgress"]:
+                self._progress(a, total)
+
+    def _progress(self, attempt: dict, total: int | None) -> None:
+        """While one page takes long (a photo at 9600 bit/s: minutes), a line now and then,
+        so that silence does not look like a hang."""
+        now = time.monotonic()
+        if self._on_line_since is None or now - self._progress_told < self.progress_s:
+            return
+        self._progress_told = now
+        page = (attempt["pagesConfirmed"] or 0) + 1
+        of = f" of {total}" if total else ""
+        self._say(f"page {page}{of} on the line for {now - self._on_line_since:.0f} s")
 
     def _say(self, text: str) -> None:
         print(f"{datetime.now():%H:%M:%S}  {text}", file=self.out, flush=True)
@@ -274,7 +298,8 @@ def _status_line(fax: dict) -> str:
         line += ": a call is being placed"
     elif status in ("FaxRetryAttempted", "FaxRetry"):
         line += f": next attempt at {_local(fax.get('nextAttemptOn'))}"
-    if fax.get("failedReason") and status != "FaxSent":
+    # In a call the reason is the previous attempt's, told when it ended: not again here.
+    if fax.get("failedReason") and status not in ("FaxSent", IN_CALL):
         line += f" ({fax['failedReason']})"
     return line
 
@@ -335,7 +360,7 @@ def _one_fax(client: Client, where: Target, fax_id: str, as_json: bool, out: Tex
         ("to", fax["phoneNumber"]),
         ("submitted", _local(fax["createdOn"])),
         ("pages", f"{_or_dash(fax.get('pageCount'))} from {fax['documentCount']} document(s)"),
-        ("attempts", f"{fax['attemptCount']} ({fax['automaticRetriesLeft']} automatic retries left)"),
+        ("attempts", _attempts_fact(fax)),
     ]
     if fax.get("nextAttemptOn"):
         facts.append(("next try", _local(fax["nextAttemptOn"])))
@@ -361,6 +386,12 @@ def _one_fax(client: Client, where: Target, fax_id: str, as_json: bool, out: Tex
             reason = f"  {h['reason']}" if h.get("reason") else ""
             print(f"  {_local(h['changedOn'])}  {h['faxStatus']}{reason}", file=out)
     return 0
+
+
+def _attempts_fact(fax: dict) -> str:
+    if fax["faxStatus"] in TERMINAL:  # no retry comes by itself (PUT .../retry buys one)
+        return str(fax["attemptCount"])
+    return f"{fax['attemptCount']} ({fax['automaticRetriesLeft']} automatic retries left)"
 
 
 # --- modems ------------------------------------------------------------------------------

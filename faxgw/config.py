@@ -9,6 +9,12 @@ listen = "127.0.0.1:8025"        # HOST:PORT of the REST API; port 0 picks a fre
 admin_key_sha256 = ""            # hex SHA-256 of the admin key (GET /modems, /metrics);
                                  # `faxgw admin-key` makes one; "" = no admin access
 metrics_public = false           # true: GET /metrics needs no key (a trusted LAN)
+max_connections = 4000           # open API connections in all (lowered to fit the descriptor
+                                 # limit); more are answered 503 and closed at once
+max_connections_per_client = 256 # ... from one client address
+header_timeout_s = 10            # a request's line and headers must arrive within this (408)
+body_timeout_s = 120             # its body within this after its headers (408)
+keepalive_timeout_s = 15         # an idle connection between requests is closed after this
 
 [logging]
 level = "INFO"                   # DEBUG, INFO, WARNING, ERROR
@@ -17,6 +23,8 @@ format = "auto"                  # "json": one JSON object per line; "text": for
 
 [storage]
 state_dir = "/var/lib/faxgw"     # SQLite file, documents, temporary uploads
+reserve_bytes = 268435456        # free space kept: below it, writes are refused (507) and
+                                 # /health is degraded, before the disk is full
 
 [limits]
 max_upload_bytes = 20971520      # all documents of one POST /fax together (413 beyond)
@@ -106,6 +114,11 @@ class ServerConfig:
     # by the service) never holds a usable secret.
     admin_key_sha256: str = ""
     metrics_public: bool = False
+    max_connections: int = 4000
+    max_connections_per_client: int = 256
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 120.0
+    keepalive_timeout_s: float = 15.0
 
     @property
     def host(self) -> str:
@@ -125,6 +138,7 @@ class LoggingConfig:  # read by faxgw/logs.py
 @dataclass(frozen=True)
 class StorageConfig:
     state_dir: str = "/var/lib/faxgw"
+    reserve_bytes: int = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -333,7 +347,14 @@ def _check(c: Config) -> None:
         raise ConfigError(f"logging.format: auto, json or text, not {c.logging.format!r}")
     if not c.storage.state_dir:
         raise ConfigError("storage.state_dir: must not be empty")
+    if c.storage.reserve_bytes < 0:
+        raise ConfigError("storage.reserve_bytes: must not be negative")
     positive = {
+        "server.max_connections": c.server.max_connections,
+        "server.max_connections_per_client": c.server.max_connections_per_client,
+        "server.header_timeout_s": c.server.header_timeout_s,
+        "server.body_timeout_s": c.server.body_timeout_s,
+        "server.keepalive_timeout_s": c.server.keepalive_timeout_s,
         "limits.max_upload_bytes": c.limits.max_upload_bytes,
         "limits.max_documents": c.limits.max_documents,
         "limits.search_page_size": c.limits.search_page_size,

@@ -13,6 +13,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from faxgw.api.app import create_app
+from faxgw.api.connection_guard import ConnectionLimits, GuardedSite, connection_cap, raise_descriptor_limit
 from faxgw.api.services import AttemptCounters, Services, no_modems
 from faxgw.api.status import attempt_listener, new_metrics
 from faxgw.api.uploads import DirSync
@@ -23,6 +24,8 @@ from faxgw.documents.options import HeaderLine
 from faxgw.documents.service import FaxDocuments
 from faxgw.logs import setup_logging, stream_is_journal
 from faxgw.operations import Operations
+from faxgw.preflight import EXIT_IN_USE, CannotStart
+from faxgw.preflight import check as preflight_check
 from faxgw.scheduler.service import Scheduler
 from faxgw.state_dir import StateDir
 from faxgw.store import Store
@@ -30,8 +33,7 @@ from faxgw.webhooks.worker import WebhookWorker
 from faxgw.webhooks.worker_lock import WorkerLockHeld
 
 log = logging.getLogger("faxgw")
-# sysexits.h EX_TEMPFAIL: the state directory is in use by another daemon; it may be free later.
-EXIT_STATE_DIR_BUSY = 75
+EXIT_STATE_DIR_BUSY = EXIT_IN_USE  # the state directory is in use by another daemon
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
@@ -42,9 +44,14 @@ def run(config: Config, config_path: str | None = None) -> int:
     if fmt == "auto":
         fmt = "json" if stream_is_journal(sys.stderr) else "text"
     setup_logging(config.logging.level, fmt, stream=sys.stderr)
+    warn_without_sender(config)
     try:
+        preflight_check(config)
         asyncio.run(serve(config, config_path))
-    except WorkerLockHeld as exc:  # a second daemon on the same state directory
+    except CannotStart as exc:  # port taken, state directory in use: one line, no traceback
+        log.error("%s", exc)
+        return EXIT_IN_USE
+    except WorkerLockHeld as exc:  # a second daemon that won the race past the check
         log.error("not starting: %s", exc)
         return EXIT_STATE_DIR_BUSY
     return 0
@@ -63,12 +70,8 @@ async def serve(config: Config, config_path: str | None = None) -> None:
         # stopped, or their threads and worker processes keep the process alive.
         services, scheduler = await stack.enter_async_context(started_services(config))
         app = create_app(config, services)
-        # access_log=None: a line per request costs throughput; errors are still logged.
-        runner = web.AppRunner(app, handle_signals=False, access_log=None)
-        await runner.setup()
+        runner = await _started_http_server(app, config)
         stack.push_async_callback(runner.cleanup)
-        site = web.TCPSite(runner, config.server.host, config.server.port, reuse_address=True)
-        await site.start()
         host, port = runner.addresses[0][:2]  # the real port when 0 was asked
         # The API's port is one of the box's own that no webhook may reach; with port 0 this
         # is the first time it is known, so before we say we listen.
@@ -86,6 +89,25 @@ async def serve(config: Config, config_path: str | None = None) -> None:
         await stop.wait()
         log.info("stopping")
         ops.stopping()
+
+
+async def _started_http_server(app: web.Application, config: Config) -> web.AppRunner:
+    """The API on its socket, behind the connection caps and read deadlines."""
+    server = config.server
+    limits = ConnectionLimits(
+        max_connections=connection_cap(server.max_connections, raise_descriptor_limit()),
+        max_connections_per_client=server.max_connections_per_client,
+        header_timeout_s=server.header_timeout_s, body_timeout_s=server.body_timeout_s)
+    # access_log=None: a line per request costs throughput; errors are still logged.
+    runner = web.AppRunner(app, handle_signals=False, access_log=None,
+                           keepalive_timeout=server.keepalive_timeout_s)
+    await runner.setup()
+    try:
+        await GuardedSite(runner, server.host, server.port, limits).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
 
 
 @contextlib.asynccontextmanager
@@ -163,6 +185,21 @@ def configured_header(config: Config) -> HeaderLine | None:
         return None
     return HeaderLine(sender_name=sender.name, sender_number=sender.number or config.scheduler.local_ident,
                       format=sender.header_format)
+
+
+def warn_without_sender(config: Config) -> None:
+    """Every page's header line says who sent it; without [sender] it reads "From:" and
+    nothing, which the receiver cannot call back (and US rules, 47 CFR 64.1604, forbid)."""
+    sender = config.sender
+    if not sender.header_format:
+        return
+    missing = [what for what, given in (("name", sender.name),
+                                        ("number", sender.number or config.scheduler.local_ident))
+               if not given]
+    if missing:
+        log.warning("[sender] has no %s: the header line of every page sent says 'From:' "
+                    "without it; set [sender] name and number in the config",
+                    " and no ".join(missing))
 
 
 def _stop_on_signals() -> asyncio.Event:

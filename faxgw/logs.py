@@ -16,7 +16,9 @@ import contextvars
 import json
 import logging
 import os
+import re
 import sys
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
@@ -29,6 +31,16 @@ _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 
 # Attributes every LogRecord has; anything else on a record came from extra=.
 _RECORD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+# Secrets as they appear in text: webhook signing secrets, API keys, Authorization headers.
+# Every line is passed through these at every level, tracebacks included.
+_SECRETS = re.compile(r"(whsec_|fgw_)[A-Za-z0-9_\-]{6,}|(?i:(bearer)\s+)[^\s\"',;]+")
+# extra= fields that hold what a tenant sent about a patient, or a secret.
+_PRIVATE_FIELDS = frozenset({"metadata", "coverPage", "secret", "secrets", "apiKey", "authorization"})
+# Libraries whose DEBUG lines print every SQL statement's parameters (patient metadata,
+# signing secrets): never below INFO, whatever logging.level says.
+_CHATTY_LIBRARIES = ("aiosqlite",)
+REDACTED = "[redacted]"
 
 # journald reads a "<N>" prefix on a stdout line as the syslog priority of that line
 # (SyslogLevelPrefix=, on by default), so `journalctl -p warning` works on JSON lines too.
@@ -59,10 +71,21 @@ def _known_ids(ids: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in ids.items() if value is not None}
 
 
+def redact(text: str) -> str:
+    """`text` with every secret it shows replaced."""
+    return _SECRETS.sub(_redacted, text)
+
+
+def _redacted(match: re.Match) -> str:
+    if match.group(1):
+        return match.group(1) + REDACTED
+    return match.group(2) + " " + REDACTED
+
+
 def _event_fields(record: logging.LogRecord) -> dict[str, Any]:
     """The context ids in force when the event was logged, then its extra= fields."""
     fields = dict(getattr(record, "faxgw_context", {}))
-    fields.update((key, value) for key, value in vars(record).items()
+    fields.update((key, REDACTED if key in _PRIVATE_FIELDS else value) for key, value in vars(record).items()
                   if key not in _RECORD_ATTRIBUTES and key != "faxgw_context")
     ordered = {key: fields.pop(key) for key in CONTEXT_FIELDS if key in fields}
     return ordered | fields
@@ -73,6 +96,39 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.faxgw_context = _context.get()
+        return True
+
+
+class RepeatLimit(logging.Filter):
+    """At most `burst` identical records (same logger, level, source line and message) per
+    `window_s`; the rest are dropped and counted, and the next one let through says how
+    many were (field `suppressedRepeats`). A failure that repeats thousands of times a
+    second (accept() out of descriptors) then costs a few lines a minute instead of filling
+    the disk; records that differ (each fax's own line) are never held back."""
+
+    MAX_KEYS = 4096  # distinct calls tracked; beyond, the oldest window is forgotten
+
+    def __init__(self, burst: int = 10, window_s: float = 60.0, clock=None) -> None:
+        super().__init__()
+        self.burst, self.window_s = burst, window_s
+        self._clock = clock or time.monotonic
+        self._windows: dict[tuple, list] = {}  # key -> [window start, records, suppressed]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        key = (record.name, record.levelno, record.pathname, record.lineno, record.getMessage())
+        now = self._clock()
+        window = self._windows.get(key)
+        if window is None or now - window[0] >= self.window_s:
+            suppressed = window[2] if window is not None else 0
+            if window is None and len(self._windows) >= self.MAX_KEYS:
+                self._windows.pop(next(iter(self._windows)))
+            self._windows[key] = window = [now, 0, 0]
+            if suppressed:
+                record.suppressedRepeats = suppressed
+        if window[1] >= self.burst:
+            window[2] += 1
+            return False
+        window[1] += 1
         return True
 
 
@@ -91,7 +147,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             event["exception"] = self.formatException(record.exc_info)
-        line = json.dumps(event, ensure_ascii=False, default=str)
+        line = redact(json.dumps(event, ensure_ascii=False, default=str))
         return _priority_prefix(record) + line if self.syslog_prefix else line
 
 
@@ -104,7 +160,7 @@ class TextFormatter(logging.Formatter):
                f"{record.getMessage()}" + (f" [{fields}]" if fields else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return redact(line)
 
 
 def setup_logging(level: str | int = "INFO", fmt: str = "json",
@@ -119,6 +175,7 @@ def setup_logging(level: str | int = "INFO", fmt: str = "json",
         raise ValueError(f"log format must be 'json' or 'text', not {fmt!r}")
     handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatLimit())
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     for old in [h for h in root.handlers if getattr(h, "faxgw_handler", False)]:
@@ -126,6 +183,8 @@ def setup_logging(level: str | int = "INFO", fmt: str = "json",
     handler.faxgw_handler = True
     root.addHandler(handler)
     root.setLevel(_level_number(level))
+    for name in _CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(max(logging.INFO, _level_number(level)))
     return handler
 
 

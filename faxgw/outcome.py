@@ -45,6 +45,8 @@ class Outcome(str, Enum):
     DOCUMENT_ERROR = "document_error"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    WORKER_LOST = "worker_lost"
+    RECIPIENT_MISMATCH = "recipient_mismatch"
 
     @property
     def sentence(self) -> str:
@@ -96,4 +98,11 @@ _SENTENCES: dict[Outcome, tuple[str, RetryClass]] = {
     Outcome.CANCELLED: ("The fax was cancelled.", RetryClass.STOPPED),
     Outcome.INTERRUPTED: ("The call was interrupted when the gateway stopped or "
                           "restarted.", RetryClass.PROTOCOL),
+    # Our own page coder died mid-call: nothing is wrong with the document or the line.
+    Outcome.WORKER_LOST: ("The gateway lost the process coding a page during the call; "
+                          "the fax will be tried again.", RetryClass.PROTOCOL),
+    # The sender asked to verify the recipient and the machine that answered named itself
+    # otherwise: no page was sent. Calling again would reach the same machine.
+    Outcome.RECIPIENT_MISMATCH: ("The fax machine that answered is not the expected "
+                                 "recipient, so no page was sent.", RetryClass.PERMANENT),
 }

@@ -15,6 +15,9 @@ from faxgw.config import Config, ConfigError
 DEFAULT_CONFIG = os.environ.get("FAXGW_CONFIG", "/etc/faxgw/faxgw.toml")
 DEMO_TENANT = "demo"
 DEMO_KEY_FILE = "demo-api-key"
+DEMO_ADMIN_KEY_FILE = "demo-admin-key"
+DEMO_SENDER_NAME = "faxgw demo"
+DEMO_SENDER_NUMBER = "+1 555 0101"  # the simulated bank's first outgoing line
 # sysexits.h EX_CONFIG: faxgw.service has RestartPreventExitStatus=78, so systemd does not
 # restart a daemon whose config it refused (it would only be refused again).
 EXIT_CONFIG = 78
@@ -227,15 +230,55 @@ def cmd_demo(args) -> int:
     except ConfigError as exc:
         print(f"faxgw: {exc}", file=sys.stderr)
         return 2
+    from faxgw.preflight import EXIT_IN_USE, CannotStart, check
+
+    try:
+        check(config)  # before a key is minted or the banner printed
+    except CannotStart as exc:
+        print(f"faxgw demo: {exc}", file=sys.stderr)
+        return EXIT_IN_USE
     tenant_id, key = asyncio.run(_with_store(config, lambda s: _demo_key(s, state / DEMO_KEY_FILE)))
-    # Faxes the demo's own receiving line answers belong to the demo tenant.
-    config = configuration.from_dict({"server": {"listen": args.listen},
-                                      "storage": {"state_dir": str(state)},
-                                      "inbound": {"default_tenant": tenant_id}})
+    admin_key, admin_digest = _demo_admin_key(state / DEMO_ADMIN_KEY_FILE)
+    config = demo_config(args.listen, state, tenant_id, admin_digest)
     base = f"http://{args.listen}"
     # Imported here: the simulated fax machine (hw-sim) is only loaded for the demo.
-    from faxgw.scheduler.simbank import demo_instructions
+    from faxgw.scheduler.simbank import FAX_MACHINE_E164, demo_instructions
 
     print(f"faxgw demo: state in {state}\nAPI key of tenant '{DEMO_TENANT}': {key}\n"
-          + demo_instructions(base, key, state) + f"API docs: {base}/docs\n", flush=True)
+          f"admin key (GET /modems, /metrics): {admin_key}\n"
+          + demo_instructions(base, key, state) + f"API docs: {base}/docs\n"
+          + "Or with faxgw's own commands, in another terminal:\n"
+          f"  export FAXGW_URL={base} FAXGW_API_KEY={key} FAXGW_ADMIN_KEY={admin_key}\n"
+          f"  faxgw send {FAX_MACHINE_E164} some.pdf --wait\n"
+          "  faxgw status\n  faxgw modems\n", flush=True)
     return daemon.run(config)
+
+
+def demo_config(listen: str, state: Path, tenant_id: str, admin_digest: str) -> Config:
+    """The demo's config: faxes its own receiving line answers belong to the demo tenant,
+    and pages carry a sample sender (a real config must name its own)."""
+    from faxgw.scheduler.simbank import SIM_COUNTRY_CODE
+
+    return configuration.from_dict({
+        "server": {"listen": listen, "admin_key_sha256": admin_digest},
+        "storage": {"state_dir": str(state)},
+        "inbound": {"default_tenant": tenant_id},
+        "sender": {"name": DEMO_SENDER_NAME, "number": DEMO_SENDER_NUMBER},
+        # The simulated exchange's country: 5550100 and +15550100 are one number.
+        "dialplan": {"country_code": SIM_COUNTRY_CODE},
+    })
+
+
+def _demo_admin_key(key_file: Path) -> tuple[str, str]:
+    """(admin key, its SHA-256) of the demo: kept in the state dir, so a restarted demo
+    keeps the key its terminal lines name."""
+    from faxgw.api.access import admin_key_digest, new_admin_key
+
+    if key_file.exists():
+        key = key_file.read_text().strip()
+        return key, admin_key_digest(key)
+    key, digest = new_admin_key()
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key + "\n")
+    return key, digest

@@ -67,6 +67,12 @@ class PageSource(Protocol):
     def encode(self, index: int, fmt: PageFormat) -> bytes: ...
 
 
+class PageSourceLost(Exception):
+    """``PageSource.encode`` lost the worker that was coding the page (it died, or the pool
+    was shut down under it): a fault of the gateway, not of the document; the fax is tried
+    again."""
+
+
 class PageOutcome(str, Enum):
     CONFIRMED = "confirmed"  # MCF (or PIP): the page is on paper
     CONFIRMED_RETRAIN = "confirmed_retrain"  # RTP: accepted, line needs retraining
@@ -148,6 +154,12 @@ class SessionResult:
     modem_class: str = "1"  # the +FCLASS the call ran in: "1" (host T.30), "2" or "2.0"
     ecm_frame_size: int | None = None  # octets per ECM frame; None without ECM
     ecm_counters: EcmCounters = field(default_factory=EcmCounters)
+    # What the far machine told about itself (Class 1: NSF as hex, DIS as capability
+    # names) and the trainings it refused, by bit rate: what the scheduler learns from.
+    remote_nsf: str | None = None
+    remote_capabilities: list[str] = field(default_factory=list)
+    failed_trainings: dict[str, int] = field(default_factory=dict)  # "V.17 14400" -> FTTs
+    options_used: dict[str, Any] = field(default_factory=dict)  # the CallOptions applied
 
     @property
     def success(self) -> bool:
@@ -201,11 +213,42 @@ class ReceivedPage:
 PageReceivedCallback = Callable[[ReceivedPage], Awaitable[None] | None]
 
 
+@dataclass(frozen=True, slots=True)
+class RemoteStation:
+    """What the called machine said about itself before any page (phase B): its CSI as
+    sent (None if it sent none), its NSF frame's information field, its DIS capabilities."""
+
+    ident: str | None
+    nsf: bytes | None = None
+    capabilities: tuple[str, ...] = ()
+
+
+# Asked once the far end has identified itself and before any page goes: None to go on,
+# else the reason to disconnect (the call then ends RECIPIENT_MISMATCH without a page).
+# Synchronous: the T.30 engine has no I/O, and the decision is a comparison of strings.
+RecipientCheck = Callable[[RemoteStation], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class CallOptions:
+    """What one outgoing call is told beyond its pages (the scheduler's learning and the
+    sender's pinning). The defaults are a call with nothing learned."""
+
+    max_bit_rate: int | None = None  # train first at the fastest speed not above this
+    ecm: bool = True  # False: no error correction this call, even where both sides can
+    check_recipient: RecipientCheck | None = None
+
+    def describe(self) -> dict[str, Any]:
+        return {"maxBitRate": self.max_bit_rate, "ecm": self.ecm,
+                "recipientChecked": self.check_recipient is not None}
+
+
 class FaxSession(Protocol):
     """One modem's way of making a fax call (Class 1 or Class 2/2.0)."""
 
     async def send(self, number: str, pages: PageSource,
-                   on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
+                   on_page_confirmed: PageConfirmedCallback | None = None,
+                   options: CallOptions | None = None) -> SessionResult:
         """Dial ``number`` and send ``pages``; success only if the last page got MCF."""
 
     async def receive(self, on_page_received: PageReceivedCallback | None = None

@@ -10,11 +10,19 @@ daemon keeps there, named once. Other modules ask here instead of joining names 
 
 Relative names (``FAXES_DIR``, ``RECEIVED_DIR``) are what the database stores: a state
 directory moved as a whole keeps working.
+
+Nothing here is for other local users: the database holds patient metadata and the webhook
+signing secrets. ``prepare`` makes the daemon's umask keep every bit for the group and other users off
+(files 0600, folders 0700) whatever umask it was started with, and takes those bits off the
+folders and the database files that exist already (made by an older version or by hand);
+the files inside faxes/ and received/ are out of reach behind their folders.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +32,9 @@ FAXES_DIR = "faxes"
 STAGING_DIR = "tmp"
 RECEIVED_DIR = "received"
 SCHEDULER_STATS_FILE = "scheduler-stats.json"
+# Bits the daemon never gives: any for the group or other users. (A group of its own would
+# allow 0640, but outside systemd the user's group is often shared, so none.)
+PRIVATE_UMASK = 0o077
 
 
 @dataclass(frozen=True)
@@ -56,10 +67,29 @@ class StateDir:
     def prepare(self) -> None:
         """At start, before any request: the folders exist, and uploads a stop or crash cut
         off are gone (nothing in staging is a fax yet)."""
+        keep_private()
         self.root.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staging.mkdir(parents=True, exist_ok=True)
         self.faxes.mkdir(parents=True, exist_ok=True)
+        self.received.mkdir(parents=True, exist_ok=True)
+        for path in (self.root, self.staging, self.faxes, self.received, *self._database_files()):
+            _take_away_public_bits(path)
+
+    def _database_files(self) -> list[Path]:
+        return [p for p in self.root.glob(DATABASE_FILE + "*") if p.is_file()]
+
+
+def keep_private() -> None:
+    """The process's umask from now on: at least PRIVATE_UMASK (a stricter one stays)."""
+    current = os.umask(PRIVATE_UMASK)
+    os.umask(current | PRIVATE_UMASK)
+
+
+def _take_away_public_bits(path: Path) -> None:
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & PRIVATE_UMASK:
+        path.chmod(mode & ~PRIVATE_UMASK)
 
 
 def webhook_worker_lock(database: Path) -> Path:

@@ -27,16 +27,23 @@ PUBLIC_PATHS = frozenset({"/openapi.json", "/docs", "/healthz"})
 # No tenant: their handlers decide (public, or the admin key).
 OPS_PATHS = frozenset({"/health", "/metrics", "/modems"})
 ADMIN_PREFIX = "/admin/received"
+DESTINATIONS_PREFIX = "/admin/destinations"  # what was learned per number called
 
 
 def is_admin_path(path: str) -> bool:
     """Paths whose auth is the admin key, not a tenant's (the auth middleware asks)."""
-    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+    return any(path == prefix or path.startswith(prefix + "/")
+               for prefix in (ADMIN_PREFIX, DESTINATIONS_PREFIX))
 
 
 def new_admin_key() -> tuple[str, str]:
     key = "fgwadm_" + secrets.token_urlsafe(32)
-    return key, hashlib.sha256(key.encode()).hexdigest()
+    return key, admin_key_digest(key)
+
+
+def admin_key_digest(key: str) -> str:
+    """What [server] admin_key_sha256 holds for ``key``."""
+    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def admin_refusal(request: web.Request) -> web.Response | None:

@@ -19,7 +19,8 @@ def create_app(config: Config, services: Services) -> web.Application:
     """
     if services.config is not config:
         raise ValueError("create_app: the services were built from another config")
-    app = web.Application(middlewares=[middlewares.errors, middlewares.auth])
+    app = web.Application(middlewares=[middlewares.errors, middlewares.auth,
+                                              middlewares.storage_reserve])
     app[SERVICES] = services
     add_routes(app.router)
     return app

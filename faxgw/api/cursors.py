@@ -9,6 +9,7 @@ import hashlib
 import json
 
 from faxgw.api.errors import bad_request
+from faxgw.api.schemas import parse_json
 
 CURSOR_DIGEST_HEX = 16  # 64 bits: enough to tell two filter sets apart, a short cursor
 
@@ -28,8 +29,10 @@ def decode_cursor(value, digest: str) -> tuple[int, str]:
     if isinstance(value, str):
         try:
             text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-            created, fax_id, bound_to = json.loads(text)
-            if isinstance(created, int) and not isinstance(created, bool) and isinstance(fax_id, str):
+            created, fax_id, bound_to = parse_json(text)
+            # Bounded: SQLite's integers are 64-bit, and a bigger one cannot even be bound.
+            if (isinstance(created, int) and not isinstance(created, bool) and 0 <= created < 2**53
+                    and isinstance(fax_id, str)):
                 position = (created, fax_id, bound_to)
         except (TypeError, ValueError, binascii.Error):
             pass

@@ -9,6 +9,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from faxgw.api.access import OPS_PATHS, PUBLIC_PATHS, is_admin_path
+from faxgw.api.disk_space import is_disk_full, space_of
 from faxgw.api.errors import ApiError, error_response, fax_not_found
 from faxgw.api.keys import SERVICES, TENANT
 from faxgw.api.openapi import allowed_methods
@@ -36,6 +37,11 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
     except TransitionRefused as exc:
         return error_response(409, "invalid_status", str(exc), faxStatus=exc.current.value,
                               action=exc.action.value)
+    except ConnectionResetError:
+        # The client went away mid-request (a dropped upload): nothing of ours failed, and
+        # the handler has already thrown away what it had staged. Nobody reads the answer.
+        log.info("client went away during %s %s", request.method, request.path)
+        return error_response(400, "client_disconnected", "The connection was lost during the request.")
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -45,9 +51,30 @@ async def errors(request: web.Request, handler) -> web.StreamResponse:
             allow = allowed_methods(request.path)
             resp.headers["Allow"] = ",".join(allow) if allow else exc.headers.get("Allow", "")
         return resp
-    except Exception:
-        log.exception("unhandled error in %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "The server failed to handle the request.")
+    except Exception as exc:
+        if not is_disk_full(exc):
+            log.exception("unhandled error in %s %s", request.method, request.path)
+            return error_response(500, "internal_error", "The server failed to handle the request.")
+        log.error("disk full during %s %s: %s", request.method, request.path, exc)
+        services = request.app[SERVICES]
+        space = space_of(services.state.root, services.config.storage.reserve_bytes, fresh=True)
+        return space.refusal().response()
+
+
+# Requests that write nothing although they POST: searches.
+_READ_ONLY_POSTS = frozenset({"/fax/search", "/received/search"})
+
+
+@web.middleware
+async def storage_reserve(request: web.Request, handler) -> web.StreamResponse:
+    """507 for a write while the disk is below its reserve (see faxgw/api/disk_space.py)."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or request.path in _READ_ONLY_POSTS:
+        return await handler(request)
+    services = request.app[SERVICES]
+    space = space_of(services.state.root, services.config.storage.reserve_bytes)
+    if space.low:
+        raise space.refusal()
+    return await handler(request)
 
 
 # After a 413 the rest of the upload is read and dropped, within these bounds, then the

@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from faxgw.api.access import ADMIN_PREFIX
-from faxgw.api.views import (admin, attempts, docs, events, fax_pages, fax_submission, faxes, ops,
-                             received_faxes, webhook_endpoints)
+from faxgw.api.views import (admin, attempts, destinations, docs, events, fax_pages,
+                             fax_submission, faxes, ops, received_faxes, webhook_endpoints)
 
 
 def add_routes(router: web.UrlDispatcher) -> None:
@@ -19,6 +19,7 @@ def add_routes(router: web.UrlDispatcher) -> None:
     router.add_get("/metrics", ops.metrics_view, allow_head=False)
     router.add_get("/modems", ops.modems_view, allow_head=False)
     _received(router)
+    destinations.add_routes(router)
 
 
 def _faxes(router: web.UrlDispatcher) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 from aiohttp import BodyPartReader
 
 from faxgw.api.errors import ApiError
-from faxgw.documents import DocumentError
+from faxgw.documents import DocumentError, ErrorCode
 from faxgw.documents import detect_type as documents_detect_type
 from faxgw.state_dir import FAXES_DIR, StateDir
 from faxgw.store.rows import Document
@@ -51,6 +51,18 @@ def _detected(data: bytes) -> str | None:
         return documents_detect_type(data).value
     except DocumentError:
         return None
+
+
+def _refusal(staged: "Staged") -> ApiError:
+    """The documents package's own code and reason (document_empty, document_type_unknown,
+    text_not_utf8): one catalogue of refusals, whichever layer notices first."""
+    try:
+        documents_detect_type(staged.tmp.read_bytes())
+        reason = DocumentError(ErrorCode.UNKNOWN_TYPE, "unsupported document type")
+    except DocumentError as exc:
+        reason = exc
+    return ApiError(reason.http_status, reason.code.value,
+                    f"Document {staged.position}: {reason.reason}.", document=staged.position)
 
 
 @dataclass
@@ -109,13 +121,9 @@ class Staging:
         return [f.tmp for f in self.files]
 
     def _typed(self, staged: Staged) -> str:
-        if staged.size == 0:
-            raise ApiError(415, "empty_document", f"Document {staged.position} is empty.", document=staged.position)
-        kind = detect_type(staged.tmp)
+        kind = detect_type(staged.tmp) if staged.size else None
         if kind is None:
-            raise ApiError(415, "unsupported_document",
-                           f"Document {staged.position} is not a PDF, TIFF, PNG, JPEG, GIF, BMP or UTF-8 text file.",
-                           document=staged.position)
+            raise _refusal(staged)
         return kind
 
     async def commit(self, fax_id: str) -> list[Document]:

@@ -8,11 +8,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .encode import CODINGS, write_tiff_class_f
+from .encode import CODINGS  # a light module: the codec itself is imported when used
 from .errors import DocumentError
 from .geometry import Resolution
 from .options import DEFAULT_HEADER_FORMAT, Binarisation, CoverPage, HeaderLine, Limits, RenderOptions
-from .pipeline import render_all
 
 
 def register(subparsers) -> None:
@@ -26,9 +25,11 @@ def register(subparsers) -> None:
     parser.add_argument("--binarisation", choices=[b.value for b in Binarisation], default="auto")
     parser.add_argument("--header", metavar="FORMAT", nargs="?", const=DEFAULT_HEADER_FORMAT,
                         help="print a header line on every page (fields: {date} {time} "
-                             "{sender_name} {sender_number} {recipient_number} {page} {pages})")
+                             "{sender_name} {sender_number} {to} {page} {pages}, as in the config's "
+                             "[sender] header_format)")
     parser.add_argument("--sender-name", default="")
     parser.add_argument("--sender-number", default="")
+    parser.add_argument("--to", default="", metavar="NUMBER", help="the number {to} prints")
     parser.add_argument("--cover-to", metavar="NAME", help="add a cover page addressed to NAME")
     parser.add_argument("--subject", default="")
     parser.add_argument("--message", default="")
@@ -40,7 +41,8 @@ def register(subparsers) -> None:
 def options_from(args: argparse.Namespace) -> RenderOptions:
     header = None
     if args.header is not None:
-        header = HeaderLine(sender_name=args.sender_name, sender_number=args.sender_number, format=args.header)
+        header = HeaderLine(sender_name=args.sender_name, sender_number=args.sender_number,
+                            recipient_number=args.to, format=args.header)
     cover = None
     if args.cover_to is not None:
         cover = CoverPage(to=args.cover_to, sender=args.sender_name, sender_number=args.sender_number,
@@ -50,6 +52,11 @@ def options_from(args: argparse.Namespace) -> RenderOptions:
 
 
 def convert(args: argparse.Namespace) -> int:
+    # Here, not at the top: the pipeline and the codec are what the conversion needs, and
+    # only once the arguments are known to be good.
+    from .encode import write_tiff_class_f
+    from .pipeline import render_all
+
     try:
         documents = [_read(path) for path in args.inputs]
         pages = render_all(documents, options_from(args))

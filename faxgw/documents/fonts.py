@@ -4,9 +4,11 @@ A monospaced font with wide Unicode coverage and sturdy strokes (thin Courier br
 98 lines per inch) when the system has one (Debian: fonts-dejavu-core); reportlab's built-in
 Courier otherwise. Courier is a standard Type 1 font in WinAnsiEncoding: it has glyphs for
 cp1252 only, and reportlab draws a black box for anything else. DejaVu Sans Mono adds Greek,
-Cyrillic, Latin Extended and symbols, but no CJK or emoji either. A character the font has no
-glyph for is therefore never drawn: a text document with one is refused (missing_glyphs),
-and in a header line or on a cover page it is printed as "?" (printable).
+Cyrillic, Latin Extended and symbols, but no CJK or emoji either. A text document falls back
+to a CJK font (Debian: fonts-noto-cjk; CFF outlines, which reportlab cannot embed, so those
+characters are drawn by Pillow, see text.py) for what the monospaced font lacks, and is
+refused (missing_text_glyphs) only for what neither can draw. In a header line or on a cover
+page a character the monospaced font lacks is printed as "?" (printable).
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ MONO_CANDIDATES = (
 BOLD_CANDIDATES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
     "/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf",
+)
+CJK_CANDIDATES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansMonoCJK-Regular.ttc",
 )
 REPORTLAB_MONO = "FaxgwMono"
 
@@ -85,6 +91,35 @@ def printable(text: str) -> str:
     if set(text) <= coverage:
         return text
     return "".join(c if c in coverage else "?" for c in text)
+
+
+def cjk_font_path() -> str | None:
+    return _first_existing(CJK_CANDIDATES)
+
+
+@functools.cache
+def fallback_coverage() -> frozenset[str]:
+    """Every character the CJK fallback font can draw (empty when it is not installed)."""
+    path = cjk_font_path()
+    if path is None:
+        return frozenset()
+    from .cmap import characters
+
+    return characters(path)
+
+
+def missing_text_glyphs(text: str, limit: int = 5) -> list[str]:
+    """As missing_glyphs, for a text document: the CJK fallback counts too."""
+    missing = missing_glyphs(text, limit=len(text))
+    if not missing:
+        return []
+    fallback = fallback_coverage()
+    return [c for c in missing if c not in fallback][:limit]
+
+
+@functools.cache
+def pillow_fallback(size_px: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(cjk_font_path(), size_px)
 
 
 @functools.cache

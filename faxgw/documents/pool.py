@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import resource
 import select
+import signal
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -29,17 +30,32 @@ _PRELOAD = ["faxgw.documents._preload"]
 def _init_worker(max_bytes: int | None, nice: int, owner_pid: int) -> None:
     """A hostile document should kill its worker, not the box: cap the address space
     (1.5 GiB by default; a warm worker maps about 0.5 GiB, mostly the codec's compiler)."""
-    exit_with_owner(owner_pid)
+    start_owned_worker(owner_pid)
     if max_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
     if nice:
         os.nice(nice)
 
 
-def exit_with_owner(owner_pid: int) -> None:
-    """Call first in the initializer of EVERY worker pool of the daemon: the worker then
-    exits when the daemon does, however the daemon ends (see _exit_with)."""
+def start_owned_worker(owner_pid: int) -> None:
+    """Call first in the initializer of EVERY worker pool of the daemon: the worker leaves
+    the terminal's signals to the daemon, and exits when the daemon does, however the
+    daemon ends (see _exit_with)."""
+    _leave_the_terminal()
     threading.Thread(target=_exit_with, args=(owner_pid,), daemon=True, name="owner-watch").start()
+
+
+def _leave_the_terminal() -> None:
+    """Ctrl-C (and Ctrl-\\, Ctrl-Z) in a terminal signal its whole foreground process group:
+    the daemon, its fork server and every worker. The daemon stops gracefully on SIGINT and
+    ends its workers itself; a worker killed by the keystroke mid-page would fail the call.
+    So the worker moves to a process group of its own, and ignores SIGINT for the instant
+    before it did."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.setpgid(0, 0)
+    except OSError:
+        pass  # a session leader already (cannot happen under the fork server); SIG_IGN holds
 
 
 def _exit_with(owner_pid: int) -> None:

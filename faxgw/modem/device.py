@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from faxgw.modem.at.channel import AtChannel, Trace
+from faxgw.modem.class1.ecm_modem_framed import modem_framed_speeds
 from faxgw.modem.class1.link import AtClass1Link
 from faxgw.modem.at.errors import ATChannelError
 from faxgw.modem.probe import (
@@ -54,7 +55,10 @@ class Modem:
         if self.fclass not in CLASS1_VALUES:
             raise ModemFault(f"{self.device}: no Class 1 (offers {self.info.classes if self.info else '?'})")
         if self._link is None:
-            self._link = AtClass1Link(self.channel, self.profile, self.fclass)
+            caps = self.profile.capabilities
+            fth, frh = (self.info.fth, self.info.frh) if self.info else (caps.fth, caps.frh)
+            self._link = AtClass1Link(self.channel, self.profile, self.fclass, modem_framed_speeds(
+                self.profile.ecm_framing, fth, frh))
         return self._link
 
 

@@ -38,7 +38,8 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "capabilities": {"fclass": (STR, None), "ftm": (INTS, ()), "frm": (INTS, ()),
                      "fth": (INTS, ()), "frh": (INTS, ())},
     "driver": {"classes": (STRS, ("1.0", "1")), "dial_command": (STR, "ATDT"),
-               "ecm": (BOOL, True), "ecm_frame_size": (INT, 256)},
+               "ecm": (BOOL, True), "ecm_frame_size": (INT, 256),
+               "ecm_framing": (STR, "host")},
     "init": {"reset": (STR, "ATZ"), "commands": (STRS, ("ATE0", "ATV1", "ATQ0", "ATS0=0")),
              "hangup": (STR, "ATH0")},
     "serial": {"baudrate": (INT, 115200), "flow_control": (STR, "xonxoff"),
@@ -59,15 +60,9 @@ SOURCED_OVERRIDES = ("ftm_remove", "frm_remove", "ftm", "frm", "fcc")
 KNOWN_CLASSES = ("1", "1.0", "2", "2.0")
 FLOW_CONTROLS = ("xonxoff", "none")
 ECM_FRAME_SIZES = (256, 64)  # T.30 A.3.1
-
-
-def ecm_settings(profile: Profile, fth: tuple[int, ...], frh: tuple[int, ...],
-                 wanted: bool = True, frame_size: int = 256) -> tuple[bool, int]:
-    """(use ECM, frame size) for one modem: ECM needs HDLC at an image speed both ways
-    (+FTH=?/+FRH=? list more than V.21's 3), and neither the profile nor the modem's
-    config may turn it off; the smaller frame size of the two wins."""
-    at_speed = any(c != 3 for c in fth) and any(c != 3 for c in frh)
-    return (at_speed and profile.ecm and wanted), min(profile.ecm_frame_size, frame_size)
+# Who frames ECM's HDLC at image speed: the host (sent as +FTM data, what every Class 1
+# modem can carry) or the modem itself (+FTH=<mod>, where the profile trusts it).
+ECM_FRAMINGS = ("host", "modem")
 
 
 # A malformed profile file is a configuration error; the message names the file and the
@@ -140,8 +135,9 @@ class Profile:
     capabilities: Capabilities
     classes: tuple[str, ...]
     dial_command: str
-    ecm: bool  # error correction mode may be used (when the modem can send HDLC at speed)
+    ecm: bool  # error correction mode may be used
     ecm_frame_size: int  # octets per ECM frame we send: 256, or 64 for a noisy line
+    ecm_framing: str  # "host" or "modem": who frames ECM's HDLC at image speed
     reset_command: str
     init_commands: tuple[str, ...]
     hangup_command: str
@@ -271,6 +267,7 @@ def _build(document: dict[str, Any], v: dict[str, dict[str, Any]], quirks: Quirk
         identity=Identity(**v["identity"]), capabilities=Capabilities(**v["capabilities"]),
         classes=v["driver"]["classes"], dial_command=v["driver"]["dial_command"],
         ecm=v["driver"]["ecm"], ecm_frame_size=v["driver"]["ecm_frame_size"],
+        ecm_framing=v["driver"]["ecm_framing"],
         reset_command=v["init"]["reset"], init_commands=v["init"]["commands"],
         hangup_command=v["init"]["hangup"], baudrate=v["serial"]["baudrate"],
         flow_control=v["serial"]["flow_control"], tx_chunk_bytes=v["serial"]["tx_chunk_bytes"],
@@ -289,6 +286,8 @@ def _check_values(p: Profile, where: str) -> None:
         fail("driver.classes", f"must list classes from {KNOWN_CLASSES}")
     if p.ecm_frame_size not in ECM_FRAME_SIZES:
         fail("driver.ecm_frame_size", f"must be one of {ECM_FRAME_SIZES}")
+    if p.ecm_framing not in ECM_FRAMINGS:
+        fail("driver.ecm_framing", f"must be one of {ECM_FRAMINGS}")
     if not p.dial_command.upper().startswith("ATD"):
         fail("driver.dial_command", "must start with ATD")
     for key, command in [("init.reset", p.reset_command), ("init.hangup", p.hangup_command),

@@ -15,8 +15,8 @@ from faxgw.modem.class2.session import Class2Config
 from faxgw.modem.class2.variants import SESSIONS as CLASS2_SESSIONS
 from faxgw.modem.device import Modem
 from faxgw.modem.pages import PageDecoder
+from faxgw.modem.profiles import Profile
 from faxgw.page_decoder import G3Decoder
-from faxgw.modem.profiles import ecm_settings
 from faxgw.session import FaxSession
 from faxgw.t30.link import Modulation
 from faxgw.t30.negotiate import LocalCapabilities
@@ -37,7 +37,8 @@ def build_session(modem: Modem, options: SessionOptions,
     decoder = decoder or G3Decoder()
     if modem.fclass in CLASS2_SESSIONS:  # the modem runs T.30 (Class 2 / 2.0)
         return CLASS2_SESSIONS[modem.fclass](
-            modem.channel, modem.profile, Class2Config(ident=options.ident), decoder)
+            modem.channel, modem.profile, Class2Config(ident=options.ident, ecm=options.ecm),
+            decoder)
     ecm, frame_size = ecm_for(modem, options)
     local = LocalCapabilities(ident=options.ident, modulations=modulations(modem),
                               ecm=ecm, ecm_frame_size=frame_size)
@@ -45,11 +46,16 @@ def build_session(modem: Modem, options: SessionOptions,
 
 
 def ecm_for(modem: Modem, options: SessionOptions) -> tuple[bool, int]:
-    """(use ECM, frame size) for a Class 1 modem: its probed HDLC speeds (else its
-    profile's), the profile's ``[driver]`` and the operator's options all have to allow it."""
-    info, caps = modem.info, modem.profile.capabilities
-    return ecm_settings(modem.profile, info.fth if info else caps.fth,
-                        info.frh if info else caps.frh, options.ecm, options.ecm_frame_size)
+    """(use ECM, frame size) for a Class 1 modem. Every Class 1 modem can carry ECM: where
+    its ``+FTH=?`` lists only V.21 (most do) the host frames ECM's HDLC and sends it as
+    image data, so only the profile's ``[driver] ecm`` and the operator's options decide;
+    the smaller frame size of the two wins."""
+    return ecm_choice(modem.profile, options)
+
+
+def ecm_choice(profile: Profile, options: SessionOptions) -> tuple[bool, int]:
+    """The rule of ``ecm_for`` on a profile alone."""
+    return profile.ecm and options.ecm, min(profile.ecm_frame_size, options.ecm_frame_size)
 
 
 def modulations(modem: Modem) -> tuple[Modulation, ...]:

@@ -19,12 +19,13 @@ from faxgw.config import RetryConfig
 from faxgw.documents import DocumentError
 from faxgw.logs import log_context
 from faxgw.outcome import Outcome, RetryClass
-from faxgw.scheduler import policy
+from faxgw.scheduler import learning, policy
 from faxgw.scheduler.dialplan import DialPlan
 from faxgw.scheduler.pages import PageStore
 from faxgw.scheduler.pool import PooledModem
 from faxgw.session import PageResult, SessionResult
-from faxgw.store import AttemptResult, Claim, Store
+from faxgw.store import AttemptResult, Claim, Destination, Store
+from faxgw.store.rows import now_ms
 
 log = logging.getLogger("faxgw.scheduler.attempt")
 
@@ -95,22 +96,38 @@ async def _call(ctx: AttemptContext, claim: Claim, modem: PooledModem
                              details={"detail": policy.ALL_CONFIRMED_DETAIL}), CallEnd(False)
     source = await asyncio.to_thread(ctx.pages.source, pages_file, numbers)
     dialled = ctx.dial_plan.dial_string(claim.phone_number)
+    key = ctx.dial_plan.destination_key(claim.phone_number)
+    learned = await ctx.store.destination(key)
+    pin = learning.pin_for(fax, learned)
     modem.dialling()
     dialled_at = time.monotonic()
     try:
         result = await modem.session().send(
-            dialled, source, _confirmer(ctx, claim, numbers))
+            dialled, source, _confirmer(ctx, claim, numbers),
+            options=learning.call_options(learned, pin))
     except Exception as exc:  # noqa: BLE001 - an engine or link bug ends this call only
         log.exception("session failed")
         detail = f"{type(exc).__name__}: {exc}"
         return policy.failure(Outcome.PROTOCOL_ERROR, ctx.retry, detail, total), \
             CallEnd(True, detail, time.monotonic() - dialled_at)
     call_seconds = time.monotonic() - dialled_at
+    await _learn(ctx, key, learned, result)
     earlier = await _earlier_no_fax(ctx.store, claim)
-    record = policy.attempt_result(result, ctx.retry, total, earlier,
-                                   _details(result, numbers, dialled))
+    details = _details(result, numbers, dialled)
+    details["learned"] = learning.used(learned, pin, bool(fax and fax["verify_recipient"]))
+    record = policy.attempt_result(result, ctx.retry, total, earlier, details)
     return record, CallEnd(result.outcome in MODEM_BLAMED, result.outcome.sentence, call_seconds,
                            page_seconds(result))
+
+
+async def _learn(ctx: AttemptContext, key: str, learned: Destination | None,
+                 result: SessionResult) -> None:
+    """What this call teaches the next one to the number. A failure to write it costs the
+    lesson, never the attempt's record."""
+    try:
+        await ctx.store.save_destination(learning.learn(learned, key, result, now_ms()))
+    except Exception:  # noqa: BLE001 - the attempt is recorded all the same
+        log.exception("could not record what the call to %s taught", key)
 
 
 def page_seconds(result: SessionResult) -> tuple[float, ...]:

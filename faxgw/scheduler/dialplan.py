@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from faxgw.config import DialPlanConfig
+from faxgw.store import destination_key
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,10 @@ class DialPlan:
         """``+<cc><national>`` in our country -> national prefix + national number; another
         country -> international prefix + all digits; digits without ``+`` as given."""
         return self.outside_line_prefix + self._public_number(number)
+
+    def destination_key(self, number: str) -> str:
+        """The key of what was learned about ``number`` (digits, E.164 where we can)."""
+        return destination_key(number, self.country_code, self.national_prefix)
 
     def _public_number(self, number: str) -> str:
         if not number.startswith("+"):

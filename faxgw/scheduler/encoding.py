@@ -12,12 +12,13 @@ import multiprocessing
 import os
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from faxgw.documents.options import HeaderLine
-from faxgw.documents.pool import exit_with_owner
+from faxgw.documents.pool import start_owned_worker
 from faxgw.documents.sending import StoredPages
-from faxgw.session import PageFormat
+from faxgw.session import PageFormat, PageSourceLost
 
 _OPEN_FAXES = 32  # per worker: the stored pages of the faxes in calls now, decoded once
 _cache: "OrderedDict[str, StoredPages]" = OrderedDict()
@@ -33,8 +34,9 @@ def _encode(path: str, stored_index: int, fmt: PageFormat, header: HeaderLine | 
 
 def _init_worker(owner_pid: int) -> None:
     # First: a worker must not outlive a SIGKILLed daemon (it would hold its stdout and
-    # keep the fork server alive); then compile the codec before the first call needs it.
-    exit_with_owner(owner_pid)
+    # keep the fork server alive), nor die of the terminal's Ctrl-C; then compile the codec
+    # before the first call needs it.
+    start_owned_worker(owner_pid)
     from faxgw.documents.header import strip_image
     from faxgw.documents.geometry import Resolution
     from faxgw.g3 import warm_up
@@ -60,7 +62,11 @@ class PageEncoder:
         return ProcessPages(self, path, numbers, header)
 
     def encode(self, path: Path, stored_index: int, fmt: PageFormat, header: HeaderLine | None = None) -> bytes:
-        return self._executor.submit(_encode, str(path), stored_index, fmt, header).result()
+        try:
+            return self._executor.submit(_encode, str(path), stored_index, fmt, header).result()
+        except (BrokenProcessPool, RuntimeError) as exc:
+            # RuntimeError: submit after shutdown. Either way the worker is gone, not the page.
+            raise PageSourceLost(f"the page coder is gone ({type(exc).__name__}: {exc})") from exc
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)

@@ -46,6 +46,8 @@ def attempt_result(result: SessionResult, retry: RetryConfig, pages_total: int,
     """
     outcome = result.outcome
     reason = None if result.success else outcome.sentence
+    if outcome is Outcome.RECIPIENT_MISMATCH and result.detail:
+        reason = f"{outcome.sentence} {result.detail[0].upper()}{result.detail[1:]}."
     give_up = outcome.retry is RetryClass.PERMANENT
     no_fax = earlier_no_fax + (1 if outcome in NO_FAX_OUTCOMES else 0)
     if outcome in NO_FAX_OUTCOMES and no_fax >= NO_FAX_LIMIT:

@@ -19,6 +19,8 @@ For webhooks:
   outbox_after(after_id, limit) -> rows (id, event_id, tenant_id, fax_id, seq, type, payload)
   endpoints(tenant_id) -> rows (url, events JSON, secret, previous_secret, ...)
   mark_webhook_failed(fax_id, reason) -> bool                        once per fax; also an event
+For the scheduler's learning and the admin API (faxgw/store/destinations.py):
+  destination(number) / destinations(after, limit) / save_destination(Destination)
 For the archive task:
   purge_delivery_log(before_ms, batch) -> int   old outbox events with their deliveries and
       attempts, oldest first; never one still pending or not yet fanned out
@@ -32,6 +34,7 @@ from faxgw.lifecycle import TransitionRefused
 from faxgw.state_dir import DATABASE_FILE
 from faxgw.store.batch import GroupCommit
 from faxgw.store.attempts import AttemptResult, AttemptStore
+from faxgw.store.destinations import Destination, DestinationStore, destination_key
 from faxgw.store.db import Database
 from faxgw.store.faxes import FaxStore, NotFound, SearchQuery
 from faxgw.store.rows import Claim, Document, NewFax
@@ -40,12 +43,12 @@ from faxgw.store.tenants import TenantStore, TooManyEndpoints
 DB_FILENAME = DATABASE_FILE  # the state directory's layout is faxgw/state_dir.py
 
 __all__ = [
-    "AttemptResult", "Claim", "Document", "NewFax", "NotFound", "SearchQuery", "Store",
-    "TooManyEndpoints", "TransitionRefused", "DB_FILENAME",
+    "AttemptResult", "Claim", "Destination", "Document", "NewFax", "NotFound", "SearchQuery", "Store",
+    "TooManyEndpoints", "TransitionRefused", "DB_FILENAME", "destination_key",
 ]
 
 
-class Store(FaxStore, AttemptStore, TenantStore):
+class Store(FaxStore, AttemptStore, TenantStore, DestinationStore):
     def __init__(self, db: Database, max_automatic_retries: int = 5):
         self.db = db
         self.max_automatic_retries = max_automatic_retries

@@ -18,6 +18,11 @@ from faxgw.store.db import Database, many, one
 from faxgw.store.rows import Claim, Document, now_ms
 
 INTERRUPTED_REASON = "The attempt was interrupted because the fax service stopped during the call."
+INTERRUPTED = "interrupted"
+# An interrupted call (a crash, a power cut, a stop past its grace) is the gateway's fault,
+# not the line's: it spends no automatic retry, up to this many times per fax. Beyond, a fax
+# that keeps taking the daemon down with it spends them again and ends.
+FREE_INTERRUPTIONS = 3
 
 
 @dataclass(frozen=True)
@@ -120,12 +125,14 @@ class AttemptStore:
 
     async def _move_fax(self, conn, attempt, r: AttemptResult, now: int) -> dict:
         fax = await one(conn, self.db.q["fax_get_any"], {"id": attempt["fax_id"]})
-        action = attempt_end(r.success, bool(attempt["manual"]), fax["auto_retries_left"], r.give_up)
+        free = r.outcome == INTERRUPTED and await self._interruptions(conn, fax["id"]) <= FREE_INTERRUPTIONS
+        retries_left = fax["auto_retries_left"] + (1 if free else 0)
+        action = attempt_end(r.success, bool(attempt["manual"]), retries_left, r.give_up)
         status = target(action, fax["status"])
         params = {
             "id": fax["id"], "now": now, "status": status.value,
             "failed_reason": None if r.success else (r.failed_reason or r.outcome),
-            "retry_spent": 1 if action is Action.ATTEMPT_RETRY else 0,
+            "retry_spent": 1 if action is Action.ATTEMPT_RETRY and not free else 0,
             "next_attempt_ms": now + int(r.retry_delay_s * 1000) if action is Action.ATTEMPT_RETRY else None,
         }
         row = await one(conn, self.db.q["fax_attempt_end"], params)
@@ -133,12 +140,17 @@ class AttemptStore:
         await record_change(conn, self.db.q, row, now, reason)
         return dict(row)
 
+    async def _interruptions(self, conn, fax_id: str) -> int:
+        """Interrupted attempts of the fax, this one included (its end is written first)."""
+        row = await one(conn, self.db.q["attempts_interrupted_of"], {"fax_id": fax_id})
+        return row[0]
+
     async def close_interrupted_attempts(self, retry_delay_s: float = 0.0) -> list[str]:
         """At start: attempts left open by a crash end as interrupted, under the normal policy."""
         rows = await self.db.fetchall(self.db.q["attempts_open"])
         for r in rows:
             await self.finish_attempt(r["id"], AttemptResult(
-                success=False, outcome="interrupted", failed_reason=INTERRUPTED_REASON,
+                success=False, outcome=INTERRUPTED, failed_reason=INTERRUPTED_REASON,
                 retry_delay_s=retry_delay_s))
         return [r["id"] for r in rows]
 

@@ -80,6 +80,7 @@ class FaxStore:
             "id": fax.fax_id,
             "tenant_id": fax.tenant_id,
             "phone_number": fax.phone_number,
+            "phone_e164": fax.phone_e164 or fax.phone_number,
             "metadata": json.dumps(fax.metadata, separators=(",", ":")),
             "resolution": fax.resolution,
             "header_line": fax.header_line,
@@ -89,6 +90,8 @@ class FaxStore:
             "idempotency_key": fax.idempotency_key,
             "request_sha256": fax.request_sha256,
             "page_count": fax.page_count,
+            "verify_recipient": int(fax.verify_recipient),
+            "expected_csi": fax.expected_csi,
             "now": now,
         }
 
@@ -188,7 +191,7 @@ class FaxStore:
             where.append("created_ms < ?")
             params.append(s.before_ms)
         if s.fax_number is not None:
-            where.append("phone_number = ?")
+            where.append("phone_e164 = ?")
             params.append(s.fax_number)
         if s.statuses:
             where.append(_status_filter(s.statuses, params))

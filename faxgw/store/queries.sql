@@ -48,12 +48,14 @@ WHERE tenant_id = :tenant_id AND key_hash != :keep AND (revoked_ms IS NULL OR re
 SELECT id, name, created_ms FROM tenants WHERE name = :name ORDER BY created_ms LIMIT 1;
 
 -- name: fax_insert
-INSERT INTO faxes (id, tenant_id, status, phone_number, metadata, resolution, header_line,
+INSERT INTO faxes (id, tenant_id, status, phone_number, phone_e164, metadata, resolution, header_line,
                    cover_page, document_count, auto_retries_left, next_attempt_ms,
-                   idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms)
-VALUES (:id, :tenant_id, {to:submit}, :phone_number, :metadata, :resolution, :header_line,
+                   idempotency_key, request_sha256, page_count, event_seq, created_ms, updated_ms,
+                   verify_recipient, expected_csi)
+VALUES (:id, :tenant_id, {to:submit}, :phone_number, :phone_e164, :metadata, :resolution, :header_line,
         :cover_page, :document_count, :auto_retries_left, :now,
-        :idempotency_key, :request_sha256, :page_count, 1, :now, :now)
+        :idempotency_key, :request_sha256, :page_count, 1, :now, :now,
+        :verify_recipient, :expected_csi)
 RETURNING *;
 
 -- name: document_insert
@@ -128,7 +130,7 @@ WHERE id = (
     SELECT f.id FROM faxes f
     WHERE f.status IN {from:claim} AND f.next_attempt_ms <= :now AND f.archived_ms IS NULL
       AND (:tenant_id IS NULL OR f.tenant_id = :tenant_id)
-      AND f.phone_number NOT IN (SELECT phone_number FROM faxes WHERE status = 'FaxAttemptInitiated')
+      AND f.phone_e164 NOT IN (SELECT phone_e164 FROM faxes WHERE status = 'FaxAttemptInitiated')
     ORDER BY f.next_attempt_ms, f.created_ms LIMIT 1)
   AND status IN {from:claim}
 RETURNING *;
@@ -153,6 +155,9 @@ SELECT * FROM attempts WHERE id = :id AND ended_ms IS NULL;
 
 -- name: attempts_open
 SELECT id FROM attempts WHERE ended_ms IS NULL ORDER BY started_ms;
+
+-- name: attempts_interrupted_of
+SELECT COUNT(*) FROM attempts WHERE fax_id = :fax_id AND outcome = 'interrupted';
 
 -- name: attempt_end
 UPDATE attempts SET ended_ms = :now, outcome = :outcome, failed_reason = :failed_reason,

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import aiosqlite
 
+from faxgw.phone import digits
 from faxgw.store.received_objects import FAX_FAILED, FAX_RECEIVED, PAGE_RECEIVED, received_object
 from faxgw.store.received_statuses import RECEIVED_MOVES, ReceivedStatus
 from faxgw.store.changes import outbox_event
@@ -134,6 +135,7 @@ class ReceivedStore:
             "tenant_id": query.tenant_id, "unrouted": int(query.unrouted),
             "since_ms": query.since_ms, "before_ms": query.before_ms,
             "sender": None if query.sender is None else f"%{_like(query.sender)}%",
+            "sender_digits": _digits_pattern(query.sender),
             "unread": int(query.unread_only), "after_ms": query.after[0],
             "after_id": query.after[1], "limit": query.limit + 1,
         }
@@ -191,6 +193,15 @@ class ReceivedStore:
     async def mark_purged(self, received_id: str) -> None:
         async with self.db.write() as conn:
             await conn.execute(Q["received_mark_purged"], {"id": received_id, "now": now_ms()})
+
+
+def _digits_pattern(sender: str | None) -> str | None:
+    """A filter written as a number is also compared by its digits alone (a TSI is spaced as
+    the far machine likes); a filter with letters in it (a station name) is not."""
+    if sender is None or any(c.isalpha() for c in sender):
+        return None
+    found = digits(sender)
+    return f"%{found}%" if len(found) >= 3 else None
 
 
 def _like(text: str) -> str:

@@ -65,7 +65,13 @@ ORDER BY received_id, page;
 SELECT * FROM received_faxes
 WHERE ((:unrouted = 1 AND tenant_id IS NULL) OR (:unrouted = 0 AND tenant_id = :tenant_id))
   AND started_ms >= :since_ms AND started_ms < :before_ms
-  AND (:sender IS NULL OR remote_ident LIKE :sender ESCAPE '\' OR caller_number LIKE :sender ESCAPE '\')
+  AND (:sender IS NULL OR remote_ident LIKE :sender ESCAPE '\' OR caller_number LIKE :sender ESCAPE '\'
+       -- by digits: the filter +15550102 matches the TSI "+1 5550102"
+       OR (:sender_digits IS NOT NULL AND (
+             REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(COALESCE(remote_ident, ''),
+               ' ', ''), '+', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', '') LIKE :sender_digits
+          OR REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(COALESCE(caller_number, ''),
+               ' ', ''), '+', ''), '-', ''), '.', ''), '(', ''), ')', ''), '/', '') LIKE :sender_digits)))
   AND (:unread = 0 OR read_ms IS NULL)
   AND (started_ms, id) > (:after_ms, :after_id)
 ORDER BY started_ms, id

@@ -79,8 +79,25 @@ def attempt_object(row: Mapping[str, Any], brief: bool = False) -> dict:
         "pagesConfirmed": row["pages_confirmed"],
     }
     if not brief:
-        obj["details"] = json.loads(row["details"])
+        obj["details"] = camel_case_keys(json.loads(row["details"]))
     return obj
+
+
+def camel_case_keys(value: Any) -> Any:
+    """The session's details as the API spells every other name (``bit_rate`` -> ``bitRate``):
+    the record keeps the session's own field names; only the answer is translated."""
+    if isinstance(value, dict):
+        return {_camel(k) if isinstance(k, str) else k: camel_case_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [camel_case_keys(v) for v in value]
+    return value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    if not rest or not head or not all(part[:1].islower() or part[:1].isdigit() for part in rest):
+        return name  # not a snake_case identifier (a frame name, a constant): as it is
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def endpoint_object(row: Mapping[str, Any], secret: str | None = None) -> dict:
@@ -113,7 +130,7 @@ class NewFax:
 
     fax_id: str
     tenant_id: str
-    phone_number: str
+    phone_number: str  # as the client typed it, separators dropped
     documents: list[Document]
     metadata: dict[str, str] = field(default_factory=dict)
     resolution: str = "fine"
@@ -121,7 +138,10 @@ class NewFax:
     cover_page: Any = None
     idempotency_key: str | None = None
     request_sha256: str | None = None  # what a repeat with the same key must match
+    phone_e164: str = ""  # faxgw.phone.e164 of it with the dial plan's country ("": as typed)
     page_count: int | None = None  # from the submit-time validation, cover page included
+    verify_recipient: bool = False  # disconnect before any page if the CSI is not the pinned one
+    expected_csi: str | None = None  # the sender's pin; else the one learned for the number
 
 
 @dataclass(frozen=True)

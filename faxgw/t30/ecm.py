@@ -138,6 +138,14 @@ class BlockAssembly:
     def __init__(self) -> None:
         self.frames: dict[int, bytes] = {}
         self.highest_seen = -1
+        self.announced = 0  # the most frames a PPS of this partial page has named
+
+    def frame_count(self, announced: int) -> int:
+        """The frames of this partial page, given what the latest PPS says. After a PPR
+        some senders (spandsp) count only the frames of that retransmission in PPS: the
+        partial page is never smaller than the first PPS said, nor than the frames seen."""
+        self.announced = max(self.announced, announced, self.highest_seen + 1)
+        return self.announced
 
     def take(self, received: list[ReceivedFrame]) -> tuple[int, int]:
         """Keep the good FCD frames; (good FCD frames, frames with a bad FCS)."""

@@ -75,6 +75,7 @@ class EcmReceiving:
             if self.pending is not None:
                 return self._await_ecm_quality(self.pending)
             return self._answer(self.last_response, f"{frame.name} repeated: repeating our answer")
+        signal = replace(signal, frames=self.assembly.frame_count(signal.frames))
         if frame.fcf is FCF.PPS:
             missing = self.assembly.missing(signal.frames)
             if missing:

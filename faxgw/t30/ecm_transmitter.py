@@ -2,7 +2,9 @@
 frames; PPS asks whether a partial page arrived whole; PPR names the frames to send again
 (exactly those are resent); after the fourth PPR of a partial page CTC moves to the next
 lower speed, and where there is none EOR gives up on the missing frames; RNR is polled with
-RR until T5. Mixed into ``Transmitter``: it uses that class's state and helpers.
+RR until T5. At the end of a page PIP counts as MCF and PIN as a page refused (T.30
+allows both answers to a post-message command; spandsp sends them so), and EOM starts
+the next document. Mixed into ``Transmitter``: it uses that class's state and helpers.
 """
 
 from __future__ import annotations
@@ -84,10 +86,11 @@ class EcmSending:
         return self._send_ecm_command()
 
     def _block_command(self) -> FCF | None:
-        """PPS-NULL inside a page; MPS after the last partial page, EOP after the last page."""
+        """PPS-NULL inside a page; at its last partial page the post-page command (MPS,
+        EOM before a new document, EOP after the last page)."""
         if self.block < len(self.blocks) - 1:
             return None
-        return FCF.EOP if self.page == len(self.report.pages) - 1 else FCF.MPS
+        return self.post_page_command()
 
     def _partial_page_signal(self) -> PartialPageSignal:
         return PartialPageSignal(self._block_command(), self.page, self.block,
@@ -108,6 +111,8 @@ class EcmSending:
         return self.send(S.T_SEND_PPS, self.frame(command, fif), note=note)
 
     def on_pps_sent(self, event: FramesSent) -> list[Action]:
+        if self._block_command() is not None:  # the page's last partial page: it is all out
+            self.unanswered = self.page
         return self.listen(S.T_WAIT_PPS_RESPONSE, event.at, self.t4_s)
 
     def on_pps_response_frame(self, event: FrameReceived) -> list[Action]:
@@ -119,6 +124,11 @@ class EcmSending:
             return self._block_done(event.at, "MCF")
         if fcf is FCF.PPR and self.ecm_command in (FCF.PPS, FCF.RR) and asked is FCF.PPS:
             return self._ppr(frame.fif, event.at)
+        end_of_page = self._block_command() is not None and self.ecm_command is not FCF.CTC
+        if fcf is FCF.PIP and end_of_page:  # page good; the operator it asks for: none here
+            return self._block_done(event.at, "PIP")
+        if fcf is FCF.PIN and end_of_page:  # page not good; no operator to talk to either
+            return self._block_done(event.at, "PIN", abandoned=True)
         if fcf is FCF.ERR and asked is FCF.EOR and self.ecm_command in (FCF.EOR, FCF.RR):
             return self._block_done(event.at, "ERR", abandoned=True)
         if fcf is FCF.CTR and self.ecm_command is FCF.CTC:
@@ -189,6 +199,7 @@ class EcmSending:
 
     def _block_done(self, at: float, why: str, abandoned: bool = False) -> list[Action]:
         self.page_incomplete |= abandoned
+        self.unanswered = None
         self.block += 1
         self.resend, self.pprs_this_block, self.rnr_deadline = None, 0, None
         if self.block < len(self.blocks):
@@ -200,7 +211,7 @@ class EcmSending:
         actions: list[Action] = []
         if self.page_incomplete:
             page.outcome = PageOutcome.REJECTED
-            actions.append(Note(f"{why}: page {self.page + 1} sent with frames missing"))
+            actions.append(Note(f"{why}: page {self.page + 1} not accepted whole"))
         else:
             page.outcome = PageOutcome.CONFIRMED
             actions += [Note(f"{why}: page {self.page + 1} confirmed"), PageConfirmed(self.page)]
@@ -209,9 +220,11 @@ class EcmSending:
                         if p.outcome is PageOutcome.REJECTED]
             if rejected:
                 return actions + self._disconnect(
-                    Outcome.PAGE_REJECTED, f"pages {rejected} arrived with frames missing (EOR)")
+                    Outcome.PAGE_REJECTED, f"pages {rejected} not accepted whole (EOR or PIN)")
             return actions + self._disconnect(Outcome.SUCCESS)
         self.page += 1
+        if self.ppm is FCF.EOM:
+            return actions + self._next_document(at)
         self.goto(S.T_SILENCE_BEFORE_PAGE)
         return actions + [SendSilence(SILENCE_BEFORE_MODULATION_MS)]
 

@@ -31,10 +31,12 @@ class EngineReport:
     phase: Phase = Phase.A
     remote_ident: str | None = None
     remote_dis: DisCapabilities | None = None
+    remote_nsf: bytes | None = None  # the NSF frame's information field, as heard
     dcs: DcsSettings | None = None  # the parameters of the last successful training
     trainings: int = 0
     pages: list[PageResult] = field(default_factory=list)
     ecm_counters: EcmCounters = field(default_factory=EcmCounters)
+    failed_trainings: dict[str, int] = field(default_factory=dict)  # "V.17 14400" -> FTTs
 
     @property
     def pages_confirmed(self) -> int:

@@ -7,8 +7,9 @@ implement it over an in-memory line. Nothing here does I/O: these are types only
 
 Frames cross this seam as the HDLC frame *content* of T.30 clause 5.3: address (0xFF),
 control (0x03, or 0x13 for the final frame of a response), FCF, then FIF. Flags and the
-FCS are the modem's business (T.31 clause 8.3.1): the modem appends the FCS on
-transmit and checks it on receive.
+FCS are the modem's business at V.21 (T.31 clause 8.3.1): the modem appends the FCS on
+transmit and checks it on receive; ECM's frames at image speed are usually framed by the
+link itself (most modems frame HDLC at V.21 only).
 
 Image data crosses as bytes in the order the line carries it: the first bit in time is
 the least significant bit of each byte (T.31 clause 8.3.3, T.4 clause 2.1).
@@ -130,13 +131,15 @@ class Class1Link(Protocol):
         """``+FRH=3`` (or the next frame of a carrier already up); raises LinkTimeout etc."""
 
     async def send_hdlc(self, modulation: Modulation, frames: list[bytes]) -> None:
-        """ECM: ``+FTH=<mod>``, the frames in one carrier at an image modulation, carrier
-        off after the last (T.31 8.3.5). Only needed by a link whose sessions use ECM."""
+        """ECM: the frames in one carrier at an image modulation, carrier off after the
+        last: framed by the host and sent as ``+FTM=<mod>`` data, or by the modem with
+        ``+FTH=<mod>`` (T.31 8.3.5). Only needed by a link whose sessions use ECM."""
 
     async def receive_hdlc(self, modulation: Modulation, timeout_s: float
                            ) -> list[ReceivedFrame]:
-        """ECM: ``+FRH=<mod>`` frame after frame until that carrier ends; frames with a
-        bad FCS are returned marked (``fcs_ok`` False)."""
+        """ECM: the frames of the next carrier at an image modulation until it ends
+        (deframed from ``+FRM=<mod>`` data, or ``+FRH=<mod>`` frame after frame); frames
+        with a bad FCS are returned marked (``fcs_ok`` False)."""
 
     async def send_image(self, modulation: Modulation, data: bytes) -> None:
         """``+FTM=<mod>``, send data (LSB first, DLE-stuffed by the link), DLE ETX, wait OK."""

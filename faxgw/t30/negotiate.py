@@ -52,6 +52,20 @@ def common_speeds(remote: DisCapabilities, local: LocalCapabilities) -> tuple[Mo
     return tuple(m for m in remote.modulations if m in ours)
 
 
+def speeds_up_to(speeds: tuple[Modulation, ...], limit: int | None
+                 ) -> tuple[Modulation, ...]:
+    """The fallback sequence from a learned start speed down (``limit`` bit/s, None: no
+    limit); the slowest speed when the limit is below every one of them."""
+    if limit is None or not speeds:
+        return speeds
+    return tuple(m for m in speeds if m.bit_rate <= limit) or speeds[-1:]
+
+
+def capability_names(remote: DisCapabilities) -> tuple[str, ...]:
+    """A DIS in words: its named capabilities, then each speed ("V.17 14400")."""
+    return (*remote.named, *(f"{m.family} {m.bit_rate}" for m in remote.modulations))
+
+
 def _resolution(remote: DisCapabilities, wanted: Resolution) -> Resolution:
     """The finest resolution no finer than the document's that the receiver takes."""
     candidates = [r for r in remote.resolutions if r.rank <= wanted.rank]

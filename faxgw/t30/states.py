@@ -4,7 +4,8 @@
 transmitter (``T_*``) waits for DIS, sends DCS and TCF, waits for CFR/FTT, sends the page,
 the post-page message (MPS/EOP) and waits for its response; the answering receiver
 (``R_*``) sends DIS, waits for commands, checks TCF, takes the page and answers
-MCF/RTP/RTN. ``TRANSITIONS`` lists every move a state may make; the engine checks each
+MCF/RTP/RTN. After MCF to EOM (a new document follows) the transmitter waits for DIS
+again: phase B once more. ``TRANSITIONS`` lists every move a state may make; the engine checks each
 move against it, so a handler cannot wander off the diagram unnoticed.
 
 ECM (T.30 Annex A) is more rows, not flags in these: the transmitter fetches the page
@@ -102,14 +103,15 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     S.T_SEND_PPM: frozenset({S.T_WAIT_PPM_RESPONSE}),
     S.T_WAIT_PPM_RESPONSE: frozenset({S.T_WAIT_PPM_RESPONSE, S.T_SEND_PPM,
                                       S.T_SILENCE_BEFORE_PAGE, S.T_SEND_DCS,
-                                      S.T_SEND_DCN}),
+                                      S.T_SEND_DCN, S.T_WAIT_DIS}),
     S.T_SEND_DCN: frozenset(),
     S.T_FETCH_PAGE: frozenset({S.T_SEND_PARTIAL_PAGE, S.T_SEND_DCN}),
     S.T_SEND_PARTIAL_PAGE: frozenset({S.T_SILENCE_BEFORE_PPS, S.T_SEND_DCN}),
     S.T_SILENCE_BEFORE_PPS: frozenset({S.T_SEND_PPS}),
     S.T_SEND_PPS: frozenset({S.T_WAIT_PPS_RESPONSE}),
     S.T_WAIT_PPS_RESPONSE: frozenset({S.T_WAIT_PPS_RESPONSE, S.T_SEND_PPS,
-                                      S.T_SILENCE_BEFORE_PAGE, S.T_SEND_DCN}),
+                                      S.T_SILENCE_BEFORE_PAGE, S.T_SEND_DCN,
+                                      S.T_WAIT_DIS}),
     S.R_SEND_DIS: frozenset({S.R_WAIT_COMMAND}),
     S.R_WAIT_COMMAND: frozenset({S.R_WAIT_COMMAND, S.R_SEND_DIS, S.R_RECEIVE_TCF,
                                  S.R_SEND_CFR, S.R_SEND_FTT, S.R_AWAIT_QUALITY,

@@ -1,11 +1,19 @@
 """The calling transmitter (T.30 Figure 5-2, transmitter side): wait for DIS, command
-DCS and train (TCF), send each page with MPS/EOP and act on MCF/RTP/RTN/PIP/PIN.
+DCS and train (TCF), send each page with MPS/EOM/EOP and act on MCF/RTP/RTN/PIP/PIN.
+
+Per call (``CallOptions``): the first training is at no more than the learned speed, ECM
+can be off, and before any page the far end's CSI/NSF/DIS go to the recipient check,
+which may end the call with DCN. Pages whose mode (resolution, width) differs from the
+page before are a new document: EOM, then phase B again (T.30 5.3.6.1.7).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from faxgw.outcome import Outcome
-from faxgw.session import PageFormat, PageOutcome, PageResult, Resolution, WIDTH_A4_PX
+from faxgw.session import (CallOptions, PageFormat, PageOutcome, PageResult, Resolution,
+                           WIDTH_A4_PX)
 from faxgw.t30.dis import DcsSettings, DisCapabilities, page_modulation
 from faxgw.t30.ecm_transmitter import EcmSending
 from faxgw.t30.engine import Engine
@@ -17,7 +25,8 @@ from faxgw.t30.events import (Abort, Action, FramesSent, FrameReceived, ImageSen
 from faxgw.t30.frames import FCF, Frame, decode_ident, encode_ident
 from faxgw.t30.link import Modulation
 from faxgw.t30.negotiate import (LocalCapabilities, choose_dcs, common_speeds, page_format,
-                                 tcf_data)
+                                 speeds_up_to, tcf_data)
+from faxgw.t30.recipient import refusal
 from faxgw.t30.states import State
 from faxgw.t30.timers import (MAX_COMMAND_TRIES, MAX_CRP_REPEATS, MAX_DIS_REPEATS,
                               MAX_NOISE_BEFORE_DIS,
@@ -34,11 +43,20 @@ class Transmitter(EcmSending, Engine):
 
     def __init__(self, local: LocalCapabilities, page_count: int,
                  resolution: Resolution = Resolution.FINE, width_px: int = WIDTH_A4_PX,
-                 timers: Timers = Timers()) -> None:
-        super().__init__(local)
+                 timers: Timers = Timers(), options: CallOptions = CallOptions(),
+                 page_modes: list[tuple[Resolution, int]] | None = None) -> None:
+        super().__init__(local if options.ecm else replace(local, ecm=False))
         if page_count < 1:
             raise ValueError("a fax has at least one page")
-        self.wanted_resolution, self.wanted_width = resolution, width_px
+        if page_modes is not None and len(page_modes) != page_count:
+            raise ValueError("one (resolution, width) per page")
+        self.options = options
+        # Each page's (resolution, width); consecutive pages alike are one document.
+        self.page_modes = page_modes or [(resolution, width_px)] * page_count
+        self.wanted_resolution, self.wanted_width = self.page_modes[0]
+        self.recipient_checked = False
+        # The page whose data and post-page command went out, its answer not come yet.
+        self.unanswered: int | None = None
         self.t1_s, self.t4_s, self.t5_s = timers.t1_s, timers.t4_s, timers.t5_s
         self.report.pages = [PageResult(index=i) for i in range(page_count)]
         self.t1_deadline = 0.0
@@ -67,6 +85,8 @@ class Transmitter(EcmSending, Engine):
             return self._got_dis(frame, event.at)
         if isinstance(frame, Frame) and frame.fcf is FCF.CSI:
             self.report.remote_ident = decode_ident(frame.fif)
+        if isinstance(frame, Frame) and frame.fcf is FCF.NSF:
+            self.report.remote_nsf = bytes(frame.fif)
         if isinstance(frame, Frame) and frame.fcf is FCF.DCN:
             return self._finish(Outcome.FAR_END_HUNG_UP, "DCN instead of DIS")
         why = frame if isinstance(frame, str) else f"{frame.name} while waiting for DIS"
@@ -98,13 +118,25 @@ class Transmitter(EcmSending, Engine):
         except ValueError as exc:
             return self._wait_dis_more(at, str(exc))
         self.remote = self.report.remote_dis = remote
-        self.speeds = common_speeds(remote, self.local)
+        self.speeds = speeds_up_to(common_speeds(remote, self.local), self.options.max_bit_rate)
+        self.speed_index = self.tries_at_speed = 0
         notes = [Note(f"DIS: {', '.join(remote.named)}; speeds "
                       f"{', '.join(str(m.bit_rate) for m in remote.modulations)}")]
         if not remote.ready_to_receive or not self.speeds:
             return notes + self._disconnect(Outcome.INCOMPATIBLE,
                                             "far end cannot receive at any speed we have")
+        refusal = self._check_recipient(remote)
+        if refusal is not None:
+            return notes + self._disconnect(Outcome.RECIPIENT_MISMATCH, refusal)
         return notes + self._send_dcs(at)
+
+    def _check_recipient(self, remote: DisCapabilities) -> str | None:
+        """The sender's check of who answered, once per call, before any page."""
+        check = self.options.check_recipient
+        if check is None or self.recipient_checked:
+            return None
+        self.recipient_checked = True
+        return refusal(check, self.report.remote_ident, self.report.remote_nsf, remote)
 
     def _send_dcs(self, at: float, new_try: bool = True) -> list[Action]:
         """TSI + DCS, then 75 ms silence and TCF (T.30 clause 5.3.6.2)."""
@@ -146,6 +178,9 @@ class Transmitter(EcmSending, Engine):
             self.goto(S.T_SILENCE_BEFORE_PAGE)
             return [Note("CFR: training accepted"), SendSilence(SILENCE_BEFORE_MODULATION_MS)]
         if frame.fcf is FCF.FTT:
+            speed = f"{self.dcs.modulation.family} {self.dcs.modulation.bit_rate}"
+            failed = self.report.failed_trainings
+            failed[speed] = failed.get(speed, 0) + 1
             return self._fallback(event.at, "FTT")
         if frame.fcf is FCF.DIS:
             return self._dis_again(frame, event.at)
@@ -203,15 +238,37 @@ class Transmitter(EcmSending, Engine):
 
     # --- phase D: MPS/EOP and the receiver's verdict -------------------------------------
     def on_ppm_silence(self, event: SilenceDone) -> list[Action]:
-        self.ppm = FCF.EOP if self.page == len(self.report.pages) - 1 else FCF.MPS
+        self.ppm = self.post_page_command()
         self.command_tries = 0
         return self._send_ppm()
+
+    def post_page_command(self) -> FCF:
+        """EOP after the last page; EOM when the next page needs another mode (a new
+        document: resolution or width changes); MPS otherwise."""
+        if self.page == len(self.report.pages) - 1:
+            return FCF.EOP
+        return FCF.EOM if self._mode(self.page + 1) != self._mode(self.page) else FCF.MPS
+
+    def _mode(self, index: int) -> tuple[Resolution, int]:
+        # A driver may add pages as it goes (hw-sim's Class 2 firmware does): those pages
+        # keep the last mode given.
+        return self.page_modes[min(index, len(self.page_modes) - 1)]
+
+    def _next_document(self, at: float) -> list[Action]:
+        """After MCF to EOM: phase B again, the receiver sends DIS, we command the next
+        document's mode with a new DCS (T.30 5.3.6.1.7)."""
+        self.wanted_resolution, self.wanted_width = self._mode(self.page)
+        self.t1_deadline = at + self.t1_s
+        self.noise_before_dis = self.dis_repeats = 0
+        return [Note(f"EOM: page {self.page + 1} starts a new document; waiting for DIS"),
+                *self.listen(S.T_WAIT_DIS, at, self.t1_s)]
 
     def _send_ppm(self) -> list[Action]:
         self.command_tries += 1
         return self.send(S.T_SEND_PPM, self.frame(self.ppm))
 
     def on_ppm_sent(self, event: FramesSent) -> list[Action]:
+        self.unanswered = self.page
         return self.listen(S.T_WAIT_PPM_RESPONSE, event.at, self.t4_s)
 
     def on_ppm_response_frame(self, event: FrameReceived) -> list[Action]:
@@ -242,11 +299,16 @@ class Transmitter(EcmSending, Engine):
     def _page_accepted(self, outcome: PageOutcome, why: str, at: float) -> list[Action]:
         page = self.report.pages[self.page]
         page.outcome = outcome
+        self.unanswered = None
         actions: list[Action] = [Note(f"{why}: page {self.page + 1} confirmed"),
                                  PageConfirmed(self.page)]
         if self.ppm is FCF.EOP:
             return actions + self._disconnect(Outcome.SUCCESS)
         self.page += 1
+        if self.ppm is FCF.EOM:
+            if outcome is PageOutcome.CONFIRMED_RETRAIN:
+                page.retrains += 1
+            return actions + self._next_document(at)
         if outcome is PageOutcome.CONFIRMED_RETRAIN:  # RTP: retrain before the next page
             page.retrains += 1
             self.tries_at_speed = 0
@@ -259,6 +321,7 @@ class Transmitter(EcmSending, Engine):
         # A lower speed is likelier to carry it: fall back one step where there is one.
         page = self.report.pages[self.page]
         page.retrains += 1
+        self.unanswered = None
         if page.attempts >= MAX_PAGE_TRIES:
             page.outcome = PageOutcome.REJECTED
             return self._disconnect(Outcome.PAGE_REJECTED,
@@ -299,6 +362,15 @@ class Transmitter(EcmSending, Engine):
         self.report.outcome, self.report.detail = outcome, detail
         return self.send(S.T_SEND_DCN, self.frame(FCF.DCN),
                          note=f"DCN: {outcome.value}" + (f" ({detail})" if detail else ""))
+
+    def _finish(self, outcome: Outcome, detail: str = "") -> list[Action]:
+        # A page sent, its post-page command too, whose answer never came (the line
+        # dropped, the far end hung up or went silent) may be on paper: unconfirmed.
+        if self.unanswered is not None:
+            page = self.report.pages[self.unanswered]
+            if page.outcome is PageOutcome.NOT_SENT:
+                page.outcome = PageOutcome.UNCONFIRMED
+        return super()._finish(outcome, detail)
 
     def on_dcn_sent(self, event: FramesSent) -> list[Action]:
         assert self.report.outcome is not None

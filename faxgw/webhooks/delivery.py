@@ -3,13 +3,20 @@
 2xx means delivered; any other status (redirects included: they are never followed, a
 redirect could lead to a destination the URL policy refuses), a timeout, a refused
 destination or a connection error means "try again later", which the caller decides.
-The response body is read only up to a small limit (it is kept for the attempt record
-to help a tenant debug their receiver); a receiver that sends more is cut off.
+The response body is read only up to a small limit, and only when the admin lets tenants
+see it (``keep_response_body``; the limit is 0 otherwise): the status code and the timing
+are what a tenant is shown. A receiver that sends more is cut off.
+
+A tenant reads the attempt record, so every failure to reach a destination (refused by
+the policy, connection refused, no route, connect timeout) is recorded as the same
+``could not connect``: the record must not tell a tenant which ports of which hosts are
+open. The admin's log has the reason.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from dataclasses import dataclass
 
@@ -21,6 +28,7 @@ from faxgw.webhooks import signing
 from faxgw.webhooks.envelope import HTTP_CONTENT_TYPE
 from faxgw.webhooks.url_policy import DestinationRefused, PolicyResolver, UrlPolicy
 
+log = logging.getLogger(__name__)
 USER_AGENT = f"faxgw-webhooks/{__version__}"
 EVENT_ID_HEADER = "Faxgw-Event-Id"
 
@@ -107,9 +115,11 @@ async def deliver(
             if 300 <= status < 400:
                 error = f"redirect to {resp.headers.get('Location', '?')!r} not followed"
     except DestinationRefused as exc:
-        error = f"refused by URL policy: {exc}"
+        error = _could_not_connect(url, f"refused by URL policy: {exc}")
     except aiohttp.ClientConnectorError as exc:
-        error = _describe_connect_error(exc)
+        error = _could_not_connect(url, _describe_connect_error(exc))
+    except aiohttp.ConnectionTimeoutError:
+        error = _could_not_connect(url, "connect timed out")
     except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
         error = "timed out"
     except aiohttp.ClientError as exc:
@@ -137,6 +147,14 @@ async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> tuple[str, 
     except (asyncio.TimeoutError, aiohttp.ClientError):
         cut_off = True
     return b"".join(chunks).decode("utf-8", "replace"), cut_off
+
+
+COULD_NOT_CONNECT = "could not connect"
+
+
+def _could_not_connect(url: str, reason: str) -> str:
+    log.info("webhook delivery to %s could not connect: %s", url, reason)
+    return COULD_NOT_CONNECT
 
 
 def _describe_connect_error(exc: aiohttp.ClientConnectorError) -> str:

@@ -15,8 +15,17 @@
     allow_networks = ["0.0.0.0/0", "::/0"]
     deny_networks = ["0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
                      "::/128", "fe80::/10", "ff00::/8"]
-    own_networks = ["127.0.0.0/8", "::1/128"]   # addresses of the box itself
+    own_networks = ["127.0.0.0/8", "::1/128"]   # addresses of the box itself, besides the
+                                   # ones its interfaces have (always refused, every port)
     own_ports = []                 # faxgw's API port is always added; add admin ports here
+    allow_own_ports = []           # ports of the box webhooks may reach (a receiver running
+                                   # next to faxgw), 9000 or "9000-9100"; never own_ports
+    tenant_allow_networks = {}     # tenantId -> networks: that tenant's webhooks may reach
+                                   # only these (within allow_networks), e.g.
+                                   # {"3f2a...": ["192.168.10.0/24"]}
+    keep_response_body = false     # true: the first max_response_bytes of a receiver's answer
+                                   # are kept and shown to its tenant (GET /fax/{id}/events);
+                                   # false: status code and timing only
     secret_grace_s = 86400         # default grace period of a rotated signing secret
     source = "urn:faxgw"           # the CloudEvents "source" of every event
     outbox_poll_s = 0.5            # look for events written by other processes this often
@@ -35,7 +44,8 @@ from faxgw.config_error import ConfigError
 from faxgw.webhooks.backoff import DAY_S, BackoffPolicy
 from faxgw.webhooks.delivery import DeliveryLimits
 from faxgw.webhooks.envelope import DEFAULT_SOURCE
-from faxgw.webhooks.url_policy import DEFAULT_ALLOW, DEFAULT_DENY, DEFAULT_OWN_NETWORKS, UrlPolicy
+from faxgw.webhooks.url_policy import (DEFAULT_ALLOW, DEFAULT_DENY, DEFAULT_OWN_NETWORKS, UrlPolicy,
+                                       parse_port_range)
 
 
 
@@ -54,6 +64,9 @@ class WebhooksSettings:
     deny_networks: tuple[str, ...] = DEFAULT_DENY
     own_networks: tuple[str, ...] = DEFAULT_OWN_NETWORKS
     own_ports: tuple[int, ...] = ()
+    allow_own_ports: tuple[int | str, ...] = ()
+    tenant_allow_networks: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    keep_response_body: bool = False
     secret_grace_s: float = DAY_S
     source: str = DEFAULT_SOURCE
     outbox_poll_s: float = 0.5
@@ -78,7 +91,7 @@ class WebhooksSettings:
         return DeliveryLimits(
             connect_timeout_s=self.connect_timeout_s,
             total_timeout_s=self.total_timeout_s,
-            max_response_bytes=self.max_response_bytes,
+            max_response_bytes=self.max_response_bytes if self.keep_response_body else 0,
             connections_per_host=self.per_endpoint_concurrency,
         )
 
@@ -88,7 +101,12 @@ class WebhooksSettings:
             deny=self.deny_networks,
             own_ports=tuple(self.own_ports) + tuple(api_ports),
             own_networks=self.own_networks,
+            allow_own_ports=self.allow_own_ports,
         )
+
+    def tenant_networks(self, tenant_id: str) -> tuple[str, ...] | None:
+        """The networks a tenant's webhooks are narrowed to, or None when not narrowed."""
+        return dict(self.tenant_allow_networks).get(tenant_id)
 
 
 _NUMBERS = {"give_up_after_s", "backoff_base_s", "backoff_max_step_s", "connect_timeout_s",
@@ -135,12 +153,30 @@ def _parse_value(key: str, value: Any) -> Any:
             except (TypeError, ValueError):
                 raise ConfigError(f"{name}: {spec!r} is not a network") from None
         return tuple(value)
+    if key == "allow_own_ports":
+        if not isinstance(value, list):
+            raise ConfigError(f"{name}: expected a list of TCP ports or \"first-last\" ranges")
+        for spec in value:
+            try:
+                parse_port_range(spec)
+            except ValueError:
+                raise ConfigError(f"{name}: {spec!r} is not a TCP port or \"first-last\" range") from None
+        return tuple(value)
     if key == "own_ports":
         if not isinstance(value, list) or not all(
             isinstance(p, int) and not isinstance(p, bool) and 0 < p < 65536 for p in value
         ):
             raise ConfigError(f"{name}: expected a list of TCP ports")
         return tuple(value)
+    if key == "keep_response_body":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{name}: expected true or false")
+        return value
+    if key == "tenant_allow_networks":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: expected a table of tenantId = [networks]")
+        return tuple((str(tenant), _parse_value("allow_networks", networks))
+                     for tenant, networks in value.items())
     if key == "source":
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{name}: expected a non-empty URI reference")

@@ -8,8 +8,12 @@ things only the box can reach (server-side request forgery). The rules:
   network (deny wins). By default everything unicast is allowed, since clients live on the
   LAN, and link-local (169.254.0.0/16 with the cloud metadata address, fe80::/10),
   multicast, unspecified and reserved ranges are denied;
-- the box's own services: an address of the box itself (loopback by default) combined with
-  one of ``own_ports`` (the daemon's API/admin ports) is denied.
+- the box itself is never a destination: loopback, every address of its interfaces
+  (:mod:`faxgw.webhooks.box_addresses`) and ``own_networks``, on every port, so that a
+  tenant can neither read a local service's answer nor scan the box's ports. The admin may
+  open single ports of the box (``allow_own_ports``, a receiver running next to faxgw);
+  the daemon's own ports (``own_ports``: the API) stay closed even then;
+- a tenant's deliveries may be narrowed further to its own networks (``narrow``).
 
 DNS rebinding: checking a name once and connecting later would let a name answer a LAN
 address to the check and 127.0.0.1 to the connection. :class:`PolicyResolver` is given to
@@ -22,12 +26,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable, Union
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
+
+from faxgw.webhooks.box_addresses import BOX, BoxAddresses
 
 IPAddress = Union[ipaddress.IPv4Address, ipaddress.IPv6Address]
 IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
@@ -45,6 +51,7 @@ DEFAULT_DENY = (
 )
 DEFAULT_OWN_NETWORKS = ("127.0.0.0/8", "::1/128")
 VERDICT_CACHE_SIZE = 4096  # endpoint URLs; a tenant has at most 20
+_GENERATION = object()  # key of the verdict cache's entry for the box addresses it assumed
 
 
 class DestinationRefused(OSError):
@@ -57,6 +64,17 @@ class DestinationRefused(OSError):
 
 def parse_networks(specs: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(spec, strict=False) for spec in specs)
+
+
+def parse_port_range(spec: int | str) -> tuple[int, int]:
+    """8080 or "9000-9100" as (first, last); ValueError when it is neither."""
+    if isinstance(spec, bool):
+        raise ValueError(f"not a port: {spec!r}")
+    first, _, last = str(spec).partition("-")
+    low, high = int(first), int(last or first)
+    if not 0 < low <= high < 65536:
+        raise ValueError(f"not a port or port range: {spec!r}")
+    return low, high
 
 
 def _normalise(address: IPAddress) -> IPAddress:
@@ -78,6 +96,9 @@ class UrlPolicy:
         default_factory=lambda: parse_networks(DEFAULT_OWN_NETWORKS)
     )
     own_ports: frozenset[int] = frozenset()
+    allow_own_ports: tuple[tuple[int, int], ...] = ()  # (first, last) port ranges
+    narrow: tuple[IPNetwork, ...] = ()  # when set, an address must also lie in one of these
+    box: BoxAddresses = field(default=BOX, compare=False, repr=False)
     # check_url's verdicts by URL string; not part of the policy's identity.
     _verdicts: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
@@ -88,23 +109,34 @@ class UrlPolicy:
         deny: Iterable[str] = DEFAULT_DENY,
         own_ports: Iterable[int] = (),
         own_networks: Iterable[str] = DEFAULT_OWN_NETWORKS,
+        allow_own_ports: Iterable[int | str] = (),
+        narrow: Iterable[str] = (),
     ) -> "UrlPolicy":
         return cls(
             allow=parse_networks(allow),
             deny=parse_networks(deny),
             own_networks=parse_networks(own_networks),
             own_ports=frozenset(int(p) for p in own_ports),
+            allow_own_ports=tuple(parse_port_range(p) for p in allow_own_ports),
+            narrow=parse_networks(narrow),
         )
+
+    def narrowed(self, networks: Iterable[str]) -> "UrlPolicy":
+        """This policy for a tenant whose deliveries may only reach `networks`."""
+        return replace(self, narrow=parse_networks(networks))
 
     def refusal(self, address: IPAddress | str, port: int) -> str | None:
         """Why ``address:port`` is refused, or None when it is allowed."""
         ip = _normalise(ipaddress.ip_address(address))
         if _within(ip, self.deny):
             return f"address {ip} is in a denied network"
-        if not _within(ip, self.allow):
+        if not _within(ip, self.allow) or (self.narrow and not _within(ip, self.narrow)):
             return f"address {ip} is not in an allowed network"
-        if port in self.own_ports and _within(ip, self.own_networks):
-            return f"{ip} port {port} is one of faxgw's own services"
+        if _within(ip, self.own_networks) or _within(ip, self.box.networks()):
+            if port in self.own_ports:
+                return f"{ip} port {port} is one of faxgw's own services"
+            if not any(first <= port <= last for first, last in self.allow_own_ports):
+                return f"address {ip} is this box itself"
         return None
 
     def check_address(self, address: IPAddress | str, port: int) -> None:
@@ -121,6 +153,10 @@ class UrlPolicy:
         the URL and the address each time cost more than the HMAC.
         """
         if isinstance(url, str):
+            self.box.networks()  # re-read when due, so that the generation is current
+            if self._verdicts.get(_GENERATION) != self.box.generation:
+                self._verdicts.clear()  # the box's addresses changed: literals judged anew
+                self._verdicts[_GENERATION] = self.box.generation
             verdict = self._verdicts.get(url)
             if verdict is None:
                 verdict = self._verdict(url)

@@ -19,6 +19,8 @@ import random
 import time
 from dataclasses import replace
 
+import aiohttp
+
 from faxgw.lifecycle import Status
 from faxgw.store import Store
 from faxgw.webhooks.delivery import AttemptRecord, deliver, make_client_session
@@ -54,6 +56,8 @@ class WebhookWorker:
         self._ledger = DeliveryLedger(store.db)
         self._policy = settings.url_policy(api_ports)
         self._resolver: PolicyResolver | None = None
+        # Tenants whose deliveries the admin narrowed: tenantId -> (session, its resolver).
+        self._narrowed: dict[str, tuple[aiohttp.ClientSession, PolicyResolver]] = {}
         self._added_ports: frozenset[int] = frozenset()  # by add_own_ports, kept by reconfigure
         self._lock = WorkerLock(store.db.path)
         self._limits = settings.limits()
@@ -95,12 +99,32 @@ class WebhookWorker:
     def policy(self) -> UrlPolicy:
         return self._policy
 
+    def policy_for(self, tenant_id: str) -> UrlPolicy:
+        """The policy a tenant's deliveries meet: narrowed when the admin says so."""
+        networks = self._settings.tenant_networks(tenant_id)
+        return self._policy if networks is None else self._policy.narrowed(networks)
+
+    def _client_for(self, tenant_id: str) -> tuple[aiohttp.ClientSession, UrlPolicy]:
+        """The session and policy of a tenant's delivery. A narrowed tenant has a session of
+        its own: the policy is checked inside the connector's resolver, at connection time."""
+        if self._settings.tenant_networks(tenant_id) is None:
+            return self._session, self._policy
+        client = self._narrowed.get(tenant_id)
+        if client is None:
+            policy = self.policy_for(tenant_id)
+            resolver = PolicyResolver(policy)
+            client = self._narrowed[tenant_id] = (make_client_session(resolver, self._limits), resolver)
+        session, resolver = client
+        return session, resolver.policy
+
     def add_own_ports(self, ports: tuple[int, ...]) -> None:
         """Deny these ports on the box too: the API's real port once it is bound (port 0)."""
         self._added_ports |= frozenset(ports)
         self._policy = replace(self._policy, own_ports=self._policy.own_ports | self._added_ports)
         if self._resolver is not None:
             self._resolver.policy = self._policy
+        for tenant_id, (_, resolver) in self._narrowed.items():
+            resolver.policy = self.policy_for(tenant_id)
 
     async def stop(self) -> None:
         """Stop taking work; attempts still in flight are cancelled and retried after the next start."""
@@ -116,6 +140,8 @@ class WebhookWorker:
         with contextlib.suppress(Exception):
             await self._flush_results()  # what finished before the cancel is kept
         await self._session.close()
+        for session, _ in self._narrowed.values():
+            await session.close()
         self._ledger.close()
         self._lock.release()
 
@@ -124,6 +150,7 @@ class WebhookWorker:
         attempt started from now on. Attempts in flight finish on the old client session,
         which is closed after them; nothing in flight is cancelled or lost."""
         old_session, in_flight = self._session, set(self._tasks)
+        old_narrowed, self._narrowed = self._narrowed, {}
         self._settings = settings
         # The ports learnt since start (the bound API port) stay denied.
         self._policy = settings.url_policy(tuple(api_ports) + tuple(sorted(self._added_ports)))
@@ -132,7 +159,8 @@ class WebhookWorker:
         self._bodies.clear()  # the envelope's "source" may have changed
         self._resolver = PolicyResolver(self._policy)
         self._session = make_client_session(self._resolver, self._limits)
-        closer = asyncio.create_task(_close_after(old_session, in_flight))
+        closer = asyncio.create_task(_close_after([old_session, *(c[0] for c in old_narrowed.values())],
+                                                  in_flight))
         self._tasks.add(closer)  # stop() waits for it (or cancels it, which still closes)
         closer.add_done_callback(self._tasks.discard)
         self._wake.set()
@@ -201,8 +229,9 @@ class WebhookWorker:
         started_at = time.time()
         try:
             body = self._body(claimed)
+            session, policy = self._client_for(claimed.tenant_id)
             record = await deliver(
-                self._session, self._policy, claimed.url, body,
+                session, policy, claimed.url, body,
                 claimed.cloud_event_id, list(claimed.secrets), self._limits,
             )
         except Exception as exc:  # a bug or a URL no check foresaw: a failed attempt, not a stuck line
@@ -273,11 +302,12 @@ class WebhookWorker:
             self._in_flight.remove(outcome.claimed.outbox_id, outcome.claimed.endpoint_id)
 
 
-async def _close_after(session, attempts: set[asyncio.Task]) -> None:
+async def _close_after(sessions, attempts: set[asyncio.Task]) -> None:
     try:
         await asyncio.gather(*attempts, return_exceptions=True)
     finally:
-        await session.close()
+        for session in sessions:
+            await session.close()
 
 
 def _reason(outcome: DeliveryOutcome) -> str:

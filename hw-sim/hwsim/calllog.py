@@ -81,6 +81,10 @@ class CallRecord:
             "segments": len(carrier.segments),
             "bit_errors": carrier.bit_errors,
             "page": carrier.page_number,
+            # who framed the ECM frames it carried at image speed: the modem (+FTH=<mod>) or
+            # the DTE (plain +FTM data); None for V.21, TCF and non-ECM pages
+            "hdlc_framed_by": "modem" if carrier.hdlc_at_speed
+            else "dte" if carrier.hdlc_in_data else None,
             "max_lag_ms": round(carrier.max_lag_s * 1000, 2),
         }
 

@@ -38,12 +38,20 @@ class Carrier:
     max_lag_s: float = 0.0
     page_number: int | None = None  # set once it carries anything but TCF zeros
     hdlc_at_speed: bool = False  # HDLC frames at an image modulation (ECM, +FTH=<mod>)
+    # Image data that is HDLC framed by the DTE (ECM sent with +FTM, as most modems need):
+    # the modem does not know, the line does (its data starts with flags after the fill)
+    hdlc_in_data: bool = False
     _waiters: list[asyncio.Future] = field(default_factory=list)
 
     @property
     def carries_frames(self) -> bool:
         """HDLC frames: every V.21 carrier, and ECM frames at an image speed."""
         return self.modulation.is_hdlc or self.hdlc_at_speed
+
+    @property
+    def carries_ecm(self) -> bool:
+        """ECM frames at an image speed, framed by the modem or by the DTE."""
+        return self.hdlc_at_speed or self.hdlc_in_data
 
     @property
     def active(self) -> bool:

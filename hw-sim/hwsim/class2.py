@@ -1,6 +1,7 @@
 """Class 2.0 (ITU-T T.32) and Class 2 (EIA-592 draft, SP-2388) commands of a simulated modem.
 
-With ``+FCLASS=2.0`` or ``+FCLASS=2`` the modem runs T.30 itself (``class2_firmware``); the
+With ``+FCLASS=2.0`` or ``+FCLASS=2`` the modem runs T.30 itself (``class2_firmware``:
+spandsp's T.30 engine, with ECM and MMR); the
 DTE sets capabilities and session parameters, dials or answers, and moves page data:
 
 - send: ``ATD`` (``+FCO``, ``+FCI:``, ``+FIS:`` remote DIS, OK once DIS is heard),
@@ -9,9 +10,9 @@ DTE sets capabilities and session parameters, dials or answers, and moves page d
   the post-page message; ``+FPS:``/``+FPTS:`` tells the receiver's response, and
   ``+FHS:``/``+FHNG:`` the end of the call.
 - receive: ``ATA`` (``+FCO``, ``+FTI:``, ``+FCS:``, OK), ``+FDR`` (CONNECT, the DTE sends
-  DC2, the page, <DLE><ETX>, ``+FET:`` post-page message, OK); ``+FPS=2``/``+FPTS=2``
-  before the next ``+FDR`` rejects the page (RTN); after the last page ``+FDR`` answers
-  ``+FHS:00`` and OK.
+  DC2, the page, <DLE><ETX>, ``+FET:`` post-page message, OK); spandsp's T.30 judges
+  each page itself (a DTE's ``+FPS=2``/``+FPTS=2`` is accepted but changes nothing);
+  after the last page ``+FDR`` answers ``+FHS:00`` and OK.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from . import class2_params as cp, quirks
+from . import spandsp_t30
 from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
 from .dialing import place_call
 from .class2_firmware import Firmware, dcs_params, dis_params, ecm_supported
 from .hdlc import DLE_ETX, dle_stuff
-from .modulation import CED
 from .port import XON
 from .timing import now
 
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 DONE = "DONE"
 ERROR = "ERROR"
-CED_S = 3.0
 T1_S = 35.0  # T.30 5.4.3: how long the caller listens for DIS
 START_CHAR_S = 5.0  # the DTE's DC2 after +FDR's CONNECT
 NO_CALL_WAIT_S = 5.0
@@ -86,6 +86,7 @@ def in_class2(modem: "Modem") -> bool:
 
 # -- dialing and answering -------------------------------------------------------------------
 async def dial(modem: "Modem", dial_string: str) -> str:
+    await asyncio.to_thread(spandsp_t30.executable)  # built before the line is taken
     call = await place_call(modem, dial_string)
     if isinstance(call, str):
         return call
@@ -115,6 +116,7 @@ async def dial(modem: "Modem", dial_string: str) -> str:
 
 
 async def answer(modem: "Modem") -> str:
+    await asyncio.to_thread(spandsp_t30.executable)  # built before the line is taken
     call = modem.ringing_call
     state, d = modem.class2, modem.class2.dialect
     if call is None or call.state != "ringing" or not state.receive_enabled:
@@ -127,10 +129,7 @@ async def answer(modem: "Modem") -> str:
     modem.off_hook = True
     modem.line_dead = False
     modem.call = call
-    call.connect(modem)
-    ced = call.start_carrier(modem, CED)
-    await asyncio.sleep(modem.timing.wall(CED_S))
-    ced.end(now())
+    call.connect(modem)  # the firmware's T.30 sends CED itself
     state.detach()
     fw = state.fw = Firmware(modem, call, sending=False)
     fw.start_receiving(state.caps, state.local_id)
@@ -140,8 +139,8 @@ async def answer(modem: "Modem") -> str:
         modem.result("NO CARRIER")
         return DONE
     modem.info(d.connected)
-    if fw.engine.report.remote_ident:
-        modem.info(f'{d.remote_tsi}:"{fw.engine.report.remote_ident}"')
+    if fw.remote_ident:
+        modem.info(f'{d.remote_tsi}:"{fw.remote_ident}"')
     modem.info(f"{d.negotiated}:{dcs_params(fw.dcs).format()}")
     return None
 
@@ -236,10 +235,7 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         if fw is None and state.last_hangup is not None and modem.line_dead:
             modem.info(f"{d.hangup}:{state.last_hangup:02d}")
         return ERROR
-    if fw.ppm_heard is not None and not fw.verdicts:
-        fw.verdicts.append(state.page_verdict)  # the response to the last page's PPM
-        state.page_verdict = cp.FPS_MCF
-        fw.wake()
+    state.page_verdict = cp.FPS_MCF  # spandsp's T.30 judges the page itself
 
     def next_page():
         page = fw.rx_page
@@ -266,10 +262,9 @@ async def cmd_fdr(modem: "Modem", cmd: Command):
         await fw.until(lambda: bool(page.chunks) or page.ended)
     modem.send_data(DLE_ETX)
     modem.set_sink(None)
-    await fw.until(lambda: fw.ppm_heard is not None or fw.hangup is not None
-                   or (fw.rx_page is not page and fw.rx_page is not None))
-    if fw.ppm_heard is not None:
-        modem.info(f"+FET:{fw.ppm_heard}")
+    await fw.until(lambda: page.ppm is not None or fw.hangup is not None)
+    if page.ppm is not None:
+        modem.info(f"+FET:{page.ppm}")
     elif fw.hangup is not None:
         _report_hangup(modem, fw)
     return None

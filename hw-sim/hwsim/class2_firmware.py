@@ -1,37 +1,30 @@
-"""The T.30 firmware of a simulated Class 2 / 2.0 modem: one call, one engine.
+"""The T.30 firmware of a simulated Class 2 / 2.0 modem: spandsp's T.30 engine, one per call.
 
-The modem runs faxgw's I/O-free T.30 engine (the one faxgw import hw-sim accepts: efax, at
-the other end of the line, checks it independently). This module performs the engine's
-line actions on the simulated line (``class2_line``) and meets the DTE where Class 2 puts
-the DTE in charge: the page data (``+FDT``), the post-page message (``+FET`` or T.32's
-in-band <DLE><ppm>) and, when receiving, the page's quality (``+FPS``/``+FPTS``) before
-the response to the post-page message goes out.
+The engine (spandsp 0.0.6 through its C API, in the helper process of ``spandsp_t30``)
+runs the protocol; ``class2_front_end`` carries its frames and image data on hw-sim's line.
+This module meets the DTE where Class 2 puts the DTE in charge: the page data (``+FDT``)
+and post-page message (``+FET`` or T.32's in-band <DLE><ppm>) going out, the pages
+(``+FDR``) coming in, and the reports: ``+FCS`` from the DCS on the line, ``+FPS`` from the
+receiver's response, ``+FET`` from the sender's post-page message, ``+FHS`` from the
+engine's completion code (``class2_hangup``). Nothing here is faxgw's.
 
-Known limits of the engine that show here: no ECM (``ecm_supported``), and EOM (another
-document in the same call) is sent as MPS.
+Known limits: EOM (another document in the same call) is sent as MPS; a receiving DTE's
+``+FPS=2`` does not override spandsp's own copy-quality verdict.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from faxgw.outcome import Outcome
-from faxgw.session import PageOutcome, PageResult, Resolution
-from faxgw.t30 import events as ev
-from faxgw.t30.dis import DcsSettings, DisCapabilities
-from faxgw.t30.frames import FCF, decode_ident, parse_frame
-from faxgw.t30.link import Modulation as T30Modulation
-from faxgw.t30.negotiate import LocalCapabilities, PageQuality
-from faxgw.t30.receiver import Receiver
-from faxgw.t30.states import State
-from faxgw.t30.timers import Timers
-from faxgw.t30.transmitter import Transmitter
-
+from . import class2_dis as dis
 from . import class2_params as cp
-from .class2_line import BytesToSend, FirmwareLine, LineGone, NoSignal, WrongSignal
-from .modulation import by_code
+from .class2_front_end import FrontEnd
+from .class2_hangup import gone, hangup_code
+from .class2_line import FirmwareLine, LineGone, NoSignal, ReceivedFrame, WrongSignal
+from .spandsp_t30 import ENCODING_BY_DF, SpandspT30
 from .timing import now
 
 if TYPE_CHECKING:
@@ -39,84 +32,21 @@ if TYPE_CHECKING:
     from .modem import Modem
 
 DTE_TIMEOUT_S = 30.0  # T.32 +FCT default: the DTE must act within 30 s in phase C/D
-WAIT_SILENCE_LIMIT_S = 10.0
 HANG_UP_AFTER_LAST_FRAME_S = 0.1
-# Page quality the engine's default policy judges MCF, RTN and RTP (+FPS 1, 2, 3).
-_QUALITY = {cp.FPS_MCF: PageQuality(100, 0, 0), cp.FPS_RTN: PageQuality(100, 100, 100),
-            cp.FPS_RTP: PageQuality(100, 5, 5)}
-_PPM_FCF = {FCF.MPS: cp.PPM_MPS, FCF.EOM: cp.PPM_EOM, FCF.EOP: cp.PPM_EOP}
-
-
-# The hook for ECM: this firmware offers ECM (EC > 0 in +FCC=?, accepted in
-# +FCC=/+FIS=) only when the T.30 engine it runs does ECM. Today's engine never negotiates
-# it (LocalCapabilities.ecm: "never offered"), so the modem refuses EC=1. Once the engine
-# has ECM: set this True and pass ``ecm=caps.ec > 0`` into ``local_capabilities``.
-ENGINE_DOES_ECM = False
+LAST_WORD_S = 2.0  # how long the engine may take to report the end once the line went
 
 
 def ecm_supported() -> bool:
-    return ENGINE_DOES_ECM
+    """spandsp's engine does ECM: the modem offers EC 1 and 2 (and MMR with it)."""
+    return True
 
 
-def local_capabilities(modem: "Modem", caps: cp.Params, ident: str,
-                       sending: cp.Params | None = None) -> LocalCapabilities:
-    """The engine's view of the modem: its profile's modulations up to BR, and the
-    resolutions, widths and codings of ``caps`` (and of the session, when sending)."""
-    limit = cp.BIT_RATES[caps.br if sending is None else min(caps.br, sending.br)]
-    codes = modem.profile.ftm if sending is not None else modem.profile.frm
-    known = {m.value for m in T30Modulation}
-    mods = tuple(T30Modulation(c) for c in codes
-                 if c in known and T30Modulation(c).bit_rate <= limit)
-    vr = caps.vr if sending is None else sending.vr
-    df = caps.df if sending is None else min(caps.df, sending.df)
-    wd = caps.wd if sending is None else min(caps.wd, sending.wd)
-    return LocalCapabilities(
-        ident=ident, modulations=mods,
-        resolutions=frozenset({Resolution.STANDARD} | ({Resolution.FINE} if vr else set())),
-        mr=df >= 1, widths=cp.WIDTHS_PX[:wd + 1],
-        lengths=cp.LENGTHS[:(caps.ln if sending is None else sending.ln) + 1])
+def dcs_params(dcs: cp.Params) -> cp.Params:
+    return dcs
 
 
-def dcs_params(dcs: DcsSettings) -> cp.Params:
-    return cp.Params(vr=0 if dcs.resolution is Resolution.STANDARD else 1,
-                     br=cp.BIT_RATES.index(dcs.modulation.bit_rate),
-                     wd=cp.WIDTHS_PX.index(dcs.width_px), ln=cp.LENGTHS.index(dcs.length),
-                     df=1 if dcs.coding.value == "MR" else 0, ec=0, bf=0,
-                     st=cp.ST_BY_SCAN_MS.get(dcs.min_scan_ms, 0))
-
-
-def dis_params(dis: DisCapabilities) -> cp.Params:
-    top = max((m.bit_rate for m in dis.modulations), default=2400)
-    return cp.Params(vr=1 if dis.fine else 0, br=cp.BIT_RATES.index(top),
-                     wd=max(cp.WIDTHS_PX.index(w) for w in dis.widths),
-                     ln=max(cp.LENGTHS.index(n) for n in dis.lengths), df=1 if dis.mr else 0,
-                     ec=0, bf=0, st=cp.ST_BY_SCAN_MS.get(dis.scan_ms[0], 0))
-
-
-def hangup_code(outcome: Outcome, phase: str, sending: bool) -> int:
-    """The +FHS/+FHNG code for how the engine ended the call (T.32 Table 26)."""
-    fixed = {Outcome.SUCCESS: cp.HS_NORMAL, Outcome.NO_FAX_AT_FAR_END: cp.HS_NO_ANSWER_T1,
-             Outcome.INCOMPATIBLE: cp.HS_REMOTE_CANNOT,
-             Outcome.TRAINING_FAILED: cp.HS_TRAINING_FAILED,
-             Outcome.EOP_UNANSWERED: cp.HS_EOP_UNANSWERED, Outcome.CANCELLED: cp.HS_ABORTED,
-             Outcome.PAGE_REJECTED: cp.HS_TX_D}
-    if outcome in fixed:
-        return fixed[outcome]
-    if outcome is Outcome.MODEM_FAULT:
-        return cp.HS_DTE_UNDERFLOW_TX if sending else cp.HS_DTE_UNDERFLOW_RX
-    if outcome is Outcome.PROTOCOL_TIMEOUT:
-        if sending:
-            return cp.HS_DCS_UNANSWERED if phase == "B" else cp.HS_MPS_UNANSWERED
-        return cp.HS_RX_T2
-    if outcome is Outcome.PROTOCOL_ERROR:
-        if sending:
-            return cp.HS_TX_COMREC_INVALID if phase == "B" else cp.HS_TX_D_INVALID
-        return cp.HS_RX_COMREC_ERROR if phase == "B" else cp.HS_RX_D_INVALID
-    # The far end went away (FAR_END_HUNG_UP and the rest): the unspecified error of the
-    # phase we were in.
-    by_phase = ({"A": cp.HS_TX_B, "B": cp.HS_TX_B, "C": cp.HS_TX_C} if sending else
-                {"A": cp.HS_RX_B, "B": cp.HS_RX_B, "C": cp.HS_RX_C})
-    return by_phase.get(phase, cp.HS_TX_D if sending else cp.HS_RX_D)
+def dis_params(remote: cp.Params) -> cp.Params:
+    return remote
 
 
 class RxPage:
@@ -125,37 +55,54 @@ class RxPage:
     def __init__(self) -> None:
         self.chunks: deque[bytes] = deque()
         self.ended = False
-
         self.started = False  # data came: the DTE's +FDR gets CONNECT
+        self.ppm: int | None = None  # the post-page message after it, once answered
 
     def push(self, chunk: bytes) -> None:
         self.chunks.append(chunk)
         self.started = True
 
 
+@dataclass
+class EcmBlock:
+    """The frames of the ECM block being received, by frame number."""
+
+    frames: dict[int, bytes]
+    pps: bytes | None = None  # the last PPS's FIF: ppm, page, block, frames - 1
+    # Frames in the block: the most any of its PPSs counted (spandsp, sending again after
+    # PPR, counts only the frames it resent).
+    count: int = 0
+
+
 class Firmware:
     def __init__(self, modem: "Modem", call: "Call", sending: bool) -> None:
         self.modem, self.call, self.sending = modem, call, sending
         self.line = FirmwareLine(modem, call)
-        self.engine: Transmitter | Receiver | None = None
+        self.engine: SpandspT30 | None = None
         self.task: asyncio.Task | None = None
         self._waiters: list[asyncio.Future] = []
         self.hangup: int | None = None  # set when the call is over
         self.remote_ident: str | None = None
-        self.remote_dis: DisCapabilities | None = None
-        self.dcs: DcsSettings | None = None
-        self.prelude: deque[ev.FrameReceived] = deque()  # frames heard before +FDT
-        # sending
+        self.remote_dis: cp.Params | None = None
+        self.dcs: cp.Params | None = None
+        self.phase = "A"
+        self.prelude: list[ReceivedFrame] = []  # frames heard before +FDT
+        # sending (the DTE's pages and post-page messages, the receiver's responses)
         self.pages_in: deque = deque()  # page buffers from +FDT
         self.ppms_in: deque[int] = deque()  # post-page messages from the DTE
         self.page_status: deque[int] = deque()  # +FPS codes for the DTE
         self.wants_page = False
+        self.last_ppm: int | None = None
         self._awaiting_response = False
+        self._page_due = False
         # receiving
         self.rx_page: RxPage | None = None
-        self.pages_expected = 0  # ReceiveImage(page) started: ATA may report
-        self.ppm_heard: int | None = None  # the PPM after the current page, known
-        self.verdicts: deque[int] = deque()
+        self.pages_expected = 0  # pages started: ATA may report
+        self._expect_page = False
+        self._ppm_in: int | None = None
+        self._block = EcmBlock({})
+        self.hangup_pending: int | None = None
+        self._all_confirmed = False  # the response to EOP was positive
 
     # -- waiting on each other -------------------------------------------------------------
     def wake(self) -> None:
@@ -194,29 +141,27 @@ class Firmware:
                 continue
             except (NoSignal, LineGone):
                 return False
-            self.prelude.append(ev.FrameReceived(0.0, frame))
-            parsed = parse_frame(frame.data) if frame.fcs_ok else None
-            if parsed is not None and parsed.fcf is FCF.CSI:
-                self.remote_ident = decode_ident(parsed.fif)
-            if parsed is not None and parsed.fcf is FCF.DIS:
-                try:
-                    self.remote_dis = DisCapabilities.decode(parsed.fif)
-                except ValueError:
-                    continue
+            self.prelude.append(frame)
+            if frame.fcs_ok:
+                self.saw(frame.data, sent=False)
+            if frame.fcs_ok and dis.fcf(frame.data) == dis.DIS:
                 return True
         return False
 
-    def start(self, engine: Transmitter | Receiver) -> None:
-        self.engine = engine
-        self.task = asyncio.get_running_loop().create_task(self._run())
-
     def start_sending(self, caps: cp.Params, session: cp.Params, ident: str) -> None:
-        local = local_capabilities(self.modem, caps, ident, sending=session)
-        res = Resolution.FINE if session.vr else Resolution.STANDARD
-        self.start(Transmitter(local, 1, res, cp.WIDTHS_PX[session.wd], Timers()))
+        br = min(caps.br, session.br)
+        self._start(calling=True, ident=ident, ecm=min(caps.ec, session.ec) > 0,
+                    max_rate=cp.BIT_RATES[br], df=min(caps.df, session.df),
+                    fine=bool(session.vr), width=cp.WIDTHS_PX[min(caps.wd, session.wd)])
 
     def start_receiving(self, caps: cp.Params, ident: str) -> None:
-        self.start(Receiver(local_capabilities(self.modem, caps, ident), timers=Timers()))
+        self._start(calling=False, ident=ident, ecm=caps.ec > 0,
+                    max_rate=cp.BIT_RATES[caps.br], df=caps.df, fine=bool(caps.vr),
+                    width=cp.WIDTHS_PX[caps.wd])
+
+    def _start(self, **options) -> None:
+        self.engine = SpandspT30()
+        self.task = asyncio.get_running_loop().create_task(self._run(options))
 
     def stop(self) -> None:
         if self.task is not None and self.task is not asyncio.current_task():
@@ -225,49 +170,79 @@ class Firmware:
             self.hangup = cp.HS_ABORTED
         self.wake()
 
-    # -- the engine loop -----------------------------------------------------------------------
-    async def _run(self) -> None:
+    # -- the call -------------------------------------------------------------------------------
+    async def _run(self, options: dict) -> None:
         engine = self.engine
-        assert engine is not None
-        t0 = now()
-        actions = engine.handle(ev.Start(0.0))
+        front = FrontEnd(self, engine)
+        helpers: list[asyncio.Task] = []
+        outcome: int | None = None
         try:
-            while True:
-                self._notifications(actions[:-1])
-                line = actions[-1]
-                if isinstance(line, ev.Finish):
-                    await self._finished(line.outcome)
-                    return
-                event = await self._perform(line, lambda: now() - t0)
-                actions = engine.handle(event)
-                self._after_response(actions)
+            await engine.start(**options)
+            loop = asyncio.get_running_loop()
+            helpers = [loop.create_task(front.tick()), loop.create_task(front.receive())]
+            self._replay_prelude(engine)
+            gone_wait = loop.create_task(self.call.over.wait())
+            helpers.append(gone_wait)
+            while outcome is None:
+                get = loop.create_task(engine.messages.get())
+                done, _ = await asyncio.wait({get, gone_wait},
+                                             return_when=asyncio.FIRST_COMPLETED)
+                if get not in done:
+                    get.cancel()
+                    raise LineGone()
+                msg = get.result()
+                if msg is None:
+                    raise RuntimeError("spandsp's T.30 process ended without phase E")
+                if not await front.perform(msg):
+                    outcome = self.hangup_pending
+        except LineGone:
+            outcome = await self._line_gone(engine)
+        except asyncio.CancelledError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a firmware bug ends the call, logged
             self.modem.exchange.log.internal_error(self.modem.name, exc)
-            await self._finished(Outcome.MODEM_FAULT)
+            outcome = cp.HS_DTE_UNDERFLOW_TX if self.sending else cp.HS_DTE_UNDERFLOW_RX
+        finally:
+            for task in helpers:
+                task.cancel()
+            await engine.close()
+        await self._finished(outcome)
 
-    def _notifications(self, actions: list[ev.Action]) -> None:
-        for action in actions:
-            if isinstance(action, ev.PageConfirmed) and self.engine is not None:
-                page = self.engine.report.pages[action.index]
-                retrain = page.outcome is PageOutcome.CONFIRMED_RETRAIN
-                self._page_status(cp.FPS_RTP if retrain else cp.FPS_MCF)
+    async def _line_gone(self, engine: SpandspT30) -> int:
+        """The line went: the engine says how far it had got (t30_terminate keeps its
+        status when only DCN was left, or its failure, e.g. no training, was already
+        known; else the call dropped)."""
+        engine.send("K")
+        deadline = now() + LAST_WORD_S
+        while (remaining := deadline - now()) > 0:
+            try:
+                msg = await asyncio.wait_for(engine.messages.get(), remaining)
+            except asyncio.TimeoutError:
+                break
+            if msg is None:
+                break
+            if msg.tag == "Z":
+                self.engine_done(*msg.fields)
+                return self.hangup_pending
+        return cp.HS_NORMAL if self._all_confirmed else gone(self.phase, self.sending)
 
-    def _after_response(self, actions: list[ev.Action]) -> None:
-        # RTN: the engine retrains to send the page again (DCS) without a PageConfirmed.
-        if self._awaiting_response and self.engine.state is State.T_SEND_DCS:
-            self._page_status(cp.FPS_RTN)
+    def _replay_prelude(self, engine: SpandspT30) -> None:
+        if self.prelude:
+            engine.send("C h up")
+            for frame in self.prelude:
+                engine.send(f"F {int(frame.fcs_ok)} {frame.data.hex()}")
+            engine.send("C h down")
 
-    def _page_status(self, code: int) -> None:
-        if self._awaiting_response:
-            self._awaiting_response = False
-            self.page_status.append(code)
-            self.wake()
+    def engine_done(self, completion: int, pages: int, bit_rate: int, ecm: int,
+                    encoding: int, ecm_retries: int) -> None:
+        """spandsp's phase E: its completion code becomes the hang-up code; what it says of
+        the call goes into the call's record."""
+        self.hangup_pending = hangup_code(completion, self.phase, self.sending, self.last_ppm)
+        self.call.record.notes.append(
+            f"{self.modem.name}: spandsp T.30 completion {completion}, {pages} page(s), "
+            f"{bit_rate} bit/s, ecm={ecm}, encoding={encoding}, ecm retries={ecm_retries}")
 
-    async def _finished(self, outcome: Outcome) -> None:
-        engine = self.engine
-        phase = engine.report.phase.value if engine is not None else "A"
-        self.dcs = engine.report.dcs if engine is not None else self.dcs
-        code = hangup_code(outcome, phase, self.sending)
+    async def _finished(self, code: int) -> None:
         if self.modem.call is self.call:
             # On hook once our last frame (DCN) has surely reached the far end's DTE: a
             # line cut the instant the closing flag left would lose it at the far modem.
@@ -277,129 +252,175 @@ class Firmware:
         self.hangup = code
         self.wake()
 
-    async def _perform(self, action, clock) -> ev.Event:
-        try:
-            return await self._line_action(action, clock)
-        except LineGone:
-            return ev.LinkFailed(clock(), ev.LinkFailure.LINE_DROPPED)
-        except NoSignal:
-            return ev.LinkFailed(clock(), ev.LinkFailure.TIMEOUT)
-        except WrongSignal:
-            return ev.LinkFailed(clock(), ev.LinkFailure.WRONG_CARRIER)
+    # -- what goes by on the line ------------------------------------------------------------
+    def saw(self, frame: bytes, sent: bool) -> None:
+        code, fif = dis.fcf(frame), frame[3:]
+        if code is None:
+            return
+        if self.phase == "A":
+            self.phase = "B"
+        if code in (dis.CSI, dis.TSI) and not sent:
+            self.remote_ident = dis.ident(fif)
+        elif code == dis.DIS and not sent:
+            self.remote_dis = dis.params(fif, command=False)
+        elif code == dis.DCS:
+            self.dcs = dis.params(fif, command=True)
+            self._expect_page = self._page_due = False
+            self.phase = "B"
+        elif code == dis.FCD:
+            self._ecm_frame(frame, sent)
+        elif sent:
+            self._sent(code, fif)
+        else:
+            self._heard(code, fif)
 
-    async def _line_action(self, action, clock) -> ev.Event:
-        line = self.line
-        if isinstance(action, ev.SendFrames):
-            if action.wait_silence_ms:
-                await line.wait_silence(action.wait_silence_ms, WAIT_SILENCE_LIMIT_S)
-            await line.send_frames(action.frames)
-            return ev.FramesSent(clock())
-        if isinstance(action, ev.ReceiveFrame):
-            if self.prelude:
-                return ev.FrameReceived(clock(), self.prelude.popleft().frame)
-            if action.wait_silence_ms:
-                await line.wait_silence(action.wait_silence_ms, WAIT_SILENCE_LIMIT_S)
-            return ev.FrameReceived(clock(), await line.receive_frame(action.timeout_s))
-        if isinstance(action, ev.SendImage):
-            await line.send_image(_line_mod(action.modulation), _tcf_buffer(action.data))
-            return ev.ImageSent(clock())
-        if isinstance(action, ev.SendSilence):
-            await line.silence(action.ms)
-            if self.engine.state is State.T_SILENCE_BEFORE_PPM:
-                return await self._post_page_message(clock)
-            return ev.SilenceDone(clock())
-        if isinstance(action, ev.SendPage):
-            return await self._send_page(action, clock)
-        if isinstance(action, ev.ReceiveImage):
-            return await self._receive_image(action, clock)
-        if isinstance(action, ev.AwaitPageQuality):
-            return await self._page_quality(action, clock)
-        raise TypeError(f"not a line action: {action!r}")
+    def _sent(self, code: int, fif: bytes) -> None:
+        if code == dis.CFR:
+            self._expect_page = True
+        elif code in dis.PPM_CODE or (code == dis.PPS and fif[:1] != b"\x00"):
+            ppm = dis.PPM_CODE.get(code if code != dis.PPS else (fif[0] & 0xFE), cp.PPM_MPS)
+            self.last_ppm, self._awaiting_response = ppm, True
+            self.phase = "D"
+        elif code in dis.RESPONSE_CODE and not self.sending:
+            self._answered(positive=code in (dis.MCF, dis.RTP, dis.PIP))
 
-    # -- sending: the DTE gives page data and post-page messages -----------------------------
-    async def _send_page(self, action: ev.SendPage, clock) -> ev.Event:
-        self.dcs = self.engine.report.dcs
+    def _heard(self, code: int, fif: bytes) -> None:
+        if code == dis.CFR and self.sending:
+            self._page_due = True
+        if code in dis.RESPONSE_CODE and self.sending and self._awaiting_response:
+            self._awaiting_response = False
+            more = self.last_ppm in (cp.PPM_MPS, cp.PPM_EOM)
+            positive = code in (dis.MCF, dis.RTP, dis.PIP)
+            self._page_due = more and positive
+            self._all_confirmed = positive and self.last_ppm == cp.PPM_EOP
+            self.page_status.append(dis.RESPONSE_CODE[code])
+            self.wake()
+        elif code in dis.PPM_CODE:
+            self._ppm_in = dis.PPM_CODE[code]
+            self.phase = "D"
+        elif code == dis.PPS and len(fif) >= 4:
+            self._block.pps = bytes(fif)
+            self._block.count = max(self._block.count, fif[3] + 1)
+            ppm = fif[0] & 0xFE
+            self._ppm_in = dis.PPM_CODE.get(ppm) if ppm else None
+            self.phase = "D"
+
+    def _answered(self, positive: bool) -> None:
+        """We answered a post-page message (or a PPS): an ECM block is complete, and with
+        a PPM the page is; the DTE gets both."""
+        page = self.rx_page
+        if page is None:
+            return
+        if self._block.pps is not None:
+            frames = self._block.frames
+            page.push(b"".join(frames.get(n, b"") for n in range(self._block.count)))
+            self._block = EcmBlock({})
+            self.wake()
+        if self._ppm_in is not None:
+            page.ppm, self._ppm_in = self._ppm_in, None
+            self._all_confirmed = positive and page.ppm == cp.PPM_EOP
+            page.ended = True
+            self._expect_page = True  # after MPS the next page follows without training
+            self.wake()
+
+    def _ecm_frame(self, frame: bytes, sent: bool) -> None:
+        self.phase = "C"
+        if sent:
+            return
+        self._block.frames[frame[3]] = frame[4:]  # a frame sent again replaces a bad one
+        if self.rx_page is None or self.rx_page.ended:
+            self._new_rx_page()
+
+    # -- sending: the DTE's pages ------------------------------------------------------------
+    def page_due(self) -> bool:
+        """The engine's next image carrier is a page (the receiver confirmed training, or
+        accepted the page before an MPS), not TCF."""
+        return self._page_due
+
+    async def page_from_dte(self):
+        """The DTE's next page (+FDT): its buffer, filled as the DTE sends."""
+        self.phase = "C"
         self.wants_page = True
         self.wake()
-        if not await self._from_dte(lambda: self.pages_in):
-            return ev.Abort(clock(), Outcome.MODEM_FAULT, "no page data from the DTE")
+        if not await self._from_dte(lambda: bool(self.pages_in)):
+            raise LineGone()  # no page within +FCT: the DTE is gone (T.32 8.5.1.4)
         self.wants_page = False
-        buffer = self.pages_in.popleft()
-        try:
-            await self.line.send_image(_line_mod(action.modulation), buffer)
-        finally:
-            buffer.sent = True
-            self.wake()
-        if buffer.ppm is not None:
-            self.ppms_in.append(buffer.ppm)
-        return ev.ImageSent(clock())
+        self._page_due = False
+        return self.pages_in.popleft()
 
-    async def _post_page_message(self, clock) -> ev.Event:
-        if not await self._from_dte(lambda: self.ppms_in):
-            return ev.LinkFailed(clock(), ev.LinkFailure.MODEM_FAULT)
-        ppm = self.ppms_in.popleft()
-        engine = self.engine
-        pages = engine.report.pages
-        # The engine sends EOP after its last page: the DTE's message says which one is.
-        if ppm == cp.PPM_EOP:
-            del pages[engine.page + 1:]
-        elif engine.page == len(pages) - 1:
-            pages.append(PageResult(index=len(pages)))
-        self._awaiting_response = True
-        return ev.SilenceDone(clock())
+    async def feed_page(self, engine: SpandspT30) -> None:
+        """With ECM the engine frames the page itself: the DTE's page, whole, to its
+        encoder (the engine waits for it, ``Q``)."""
+        buffer = await self.page_from_dte()
+        dcs = self.dcs or cp.Params()
+        engine.send(f"G {ENCODING_BY_DF.get(dcs.df, 1)} {cp.WIDTHS_PX[dcs.wd]}")
+        while True:
+            chunk = buffer.take(65536)
+            if chunk:
+                engine.send_hex("P", chunk)
+                continue
+            if buffer.ended:
+                break
+            buffer.changed.clear()
+            if not buffer.data and not buffer.ended:
+                await self._or_line_gone(buffer.changed.wait())
+        engine.send("E")
+        if buffer.ppm is not None:
+            engine.send(f"M {buffer.ppm}")  # T.32's in-band post-page message
+        buffer.sent = True  # the modem has the page: +FDT may end (OK, then +FET)
+        self.wake()
+        if buffer.ppm is None:
+            await self.post_page_message_known(buffer, engine)
+
+    def page_went_out(self, buffer) -> None:
+        buffer.sent = True
+        self.wake()
+
+    async def post_page_message_known(self, buffer, engine: SpandspT30) -> None:
+        """Before the engine sends its post-page message, the DTE's must be known: in band
+        after the page data (T.32), or as +FET after it."""
+        if buffer.ppm is not None:
+            engine.send(f"M {buffer.ppm}")
+            return
+        if not await self._from_dte(lambda: bool(self.ppms_in)):
+            raise LineGone()
+        engine.send(f"M {self.ppms_in.popleft()}")
 
     async def _from_dte(self, ready) -> bool:
-        gone = asyncio.ensure_future(self._line_gone())
+        return await self._or_line_gone(self.until(ready, DTE_TIMEOUT_S))
+
+    async def _or_line_gone(self, awaitable):
+        gone_wait = asyncio.ensure_future(self.call.over.wait())
+        waited = asyncio.ensure_future(awaitable)
         try:
-            waited = asyncio.ensure_future(self.until(ready, DTE_TIMEOUT_S))
-            done, _ = await asyncio.wait({gone, waited}, return_when=asyncio.FIRST_COMPLETED)
-            if gone in done:
-                waited.cancel()
-                raise LineGone()
-            return waited.result()
+            done, _ = await asyncio.wait({gone_wait, waited},
+                                         return_when=asyncio.FIRST_COMPLETED)
         finally:
-            gone.cancel()
+            gone_wait.cancel()
+        if waited not in done:
+            waited.cancel()
+            raise LineGone()
+        return waited.result()
 
-    async def _line_gone(self) -> None:
-        await self.call.over.wait()
-
-    # -- receiving: the page goes to the DTE, the DTE judges it ------------------------------
-    async def _receive_image(self, action: ev.ReceiveImage, clock) -> ev.Event:
-        if action.purpose != "page":
-            data = await self.line.receive_image(_line_mod(action.modulation), action.timeout_s)
-            return ev.ImageReceived(clock(), data)
-        self.dcs = self.engine.report.dcs
-        page = RxPage()
-        self.rx_page = page
+    # -- receiving: pages to the DTE -----------------------------------------------------------
+    def _new_rx_page(self) -> RxPage:
+        page = self.rx_page = RxPage()
         self.pages_expected += 1
         self.wake()
-        try:
-            data = await self.line.receive_image(_line_mod(action.modulation),
-                                                 action.timeout_s, sink=self._sink(page))
-        finally:
-            page.ended = True
-            self.wake()
-        return ev.ImageReceived(clock(), data)
+        return page
 
-    def _sink(self, page: RxPage):
-        def sink(chunk: bytes) -> None:
-            page.push(chunk)
-            self.wake()
-        return sink
+    def page_coming_in(self) -> RxPage | None:
+        """An image carrier the engine listens to: a page (not TCF) after our CFR/MCF."""
+        if not self._expect_page:
+            return None
+        self._expect_page = False
+        self.phase = "C"
+        return self._new_rx_page()
 
-    async def _page_quality(self, action: ev.AwaitPageQuality, clock) -> ev.Event:
-        self.ppm_heard = _PPM_FCF.get(self.engine.ppm, cp.PPM_MPS)
+    def page_data(self, page: RxPage, chunk: bytes) -> None:
+        page.push(chunk)
         self.wake()
-        if not await self._from_dte(lambda: self.verdicts):
-            return ev.LinkFailed(clock(), ev.LinkFailure.MODEM_FAULT)
-        self.ppm_heard = None
-        code = self.verdicts.popleft()
-        return ev.PageQualityKnown(clock(), action.index, _QUALITY.get(code, _QUALITY[1]))
 
-
-def _line_mod(modulation: T30Modulation):
-    return by_code(modulation.value)
-
-
-def _tcf_buffer(data: bytes) -> BytesToSend:
-    return BytesToSend(data)
+    def page_data_ended(self, page: RxPage) -> None:
+        page.ended = True
+        self.wake()

@@ -9,9 +9,8 @@ never missed because the firmware was busy deciding what to do.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
-
-from faxgw.t30.link import ReceivedFrame
 
 from .carrier import Carrier
 from .datamode import CARRIER_OFF_DETECT_S, _pump, sleep_until
@@ -22,6 +21,14 @@ from .timing import now
 if TYPE_CHECKING:
     from .line import Call
     from .modem import Modem
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedFrame:
+    """A frame off the line, without its FCS, and whether the FCS was good."""
+
+    data: bytes
+    fcs_ok: bool
 
 
 class LineGone(Exception):

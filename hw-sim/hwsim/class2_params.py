@@ -21,10 +21,13 @@ WIDTHS_PX = (1728, 2048, 2432)  # WD 0..2
 LENGTHS = ("A4", "B4", "unlimited")  # LN 0..2
 CODINGS = ("MH", "MR", "uncompressed", "MMR")  # DF 0..3
 FIELDS = ("vr", "br", "wd", "ln", "df", "ec", "bf", "st")
-# What this simulated modem can do, per field: T.30 without ECM (EC, BF only 0) and the
-# codings the T.30 engine it runs can negotiate (MH, MR).
-RANGES = {"vr": range(0, 2), "br": range(0, 6), "wd": range(0, 3), "ln": range(0, 3),
-          "df": range(0, 2), "ec": range(0, 1), "bf": range(0, 1), "st": range(0, 8)}
+# What this simulated modem can do, per field: its firmware (spandsp's T.30) does ECM with
+# 64- and 256-octet frames (EC 1, 2) and MH, MR and, under ECM, MMR (DF 0, 1, 3; 2 would be
+# uncompressed mode, which it lacks); no file transfer (BF 0).
+RANGES = {"vr": (0, 1), "br": tuple(range(6)), "wd": (0, 1, 2), "ln": (0, 1, 2),
+          "df": (0, 1, 3), "ec": (0, 1, 2), "bf": (0,), "st": tuple(range(8))}
+# A modem whose T.30 lacks ECM: EC 0 only, and no MMR (T.30 allows T.6 only with ECM).
+RANGES_WITHOUT_ECM = {**RANGES, "df": (0, 1), "ec": (0,)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +47,8 @@ class Params:
     def merged(self, text: str, limits: "Params | None" = None,
                ecm: bool = False) -> "Params":
         """These parameters with the given ones (empty positions keep their value).
-        ValueError for a value out of range; values above ``limits`` are clipped. EC may
-        be non-zero only with ``ecm``."""
+        ValueError for a value out of range; values above ``limits`` are clipped. EC (and
+        DF 3, MMR) only with ``ecm``."""
         values = {f: getattr(self, f) for f in FIELDS}
         parts = text.split(",")
         if len(parts) > len(FIELDS) + 1:  # T.32 adds JP (JPEG) as a ninth: only 0
@@ -61,7 +64,7 @@ class Params:
                 if value:
                     raise ValueError("JPEG is not supported")
                 continue
-            allowed = range(0, 3) if field == "ec" and ecm else RANGES[field]
+            allowed = (RANGES if ecm else RANGES_WITHOUT_ECM)[field]
             if value not in allowed:
                 raise ValueError(f"{field}={value} out of range")
             if limits is not None and field != "st" and value > getattr(limits, field):
@@ -71,11 +74,17 @@ class Params:
 
 
 def ranges_text(ecm: bool = False) -> str:
-    """The answer to ``+FCC=?``: one range per field; EC 1 (64-octet) and 2 (256-octet
-    frames) only when ``ecm``."""
-    ranges = {**RANGES, "ec": range(0, 3) if ecm else RANGES["ec"]}
-    return ",".join(f"({r.start}-{r.stop - 1})" if len(r) > 1 else f"({r.start})"
-                    for r in (ranges[f] for f in FIELDS))
+    """The answer to ``+FCC=?``: one range per field, ``(0-5)`` or a list ``(0,1,3)``."""
+    ranges = RANGES if ecm else RANGES_WITHOUT_ECM
+
+    def text(values: tuple[int, ...]) -> str:
+        if len(values) == 1:
+            return f"({values[0]})"
+        if values == tuple(range(values[0], values[-1] + 1)):
+            return f"({values[0]}-{values[-1]})"
+        return "(" + ",".join(map(str, values)) + ")"
+
+    return ",".join(text(ranges[f]) for f in FIELDS)
 
 
 @dataclass(frozen=True, slots=True)

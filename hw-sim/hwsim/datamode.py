@@ -45,6 +45,7 @@ TURN_OFF_LINE_S = 0.02
 # DTE hears NO CARRIER a little after the transmitting DTE got its OK, which gives the
 # transmitter the head start T.30 counts on to be listening before the answer comes.
 CARRIER_OFF_DETECT_S = 0.030
+HDLC_FLAG = b"\x7e"
 
 
 async def sleep_until(at: float) -> float:
@@ -349,6 +350,8 @@ async def _pump(modem: "Modem", call, carrier: Carrier, buffer: TxBuffer) -> Non
         data = buffer.take(chunk)
         if first_data_at is None:
             first_data_at = buffer.first_byte_at
+        if carrier.page_number is None and data.lstrip(b"\0")[:1] == HDLC_FLAG:
+            carrier.hdlc_in_data = True  # the DTE frames ECM itself
         start, t = t, t + len(data) * wall_per_byte
         woke = await sleep_until(t)
         carrier.max_lag_s = max(carrier.max_lag_s, woke - t)

@@ -25,7 +25,8 @@ class Faults:
     bit_error_rate: float = 0.0  # per bit, on carriers at or above bit_errors_min_bps
     bit_errors_min_bps: int = 0  # 0 or 300 includes V.21 frames (their FCS then fails)
     # "all" image carriers, "pages" or "training" only, or "ecm_frames": only HDLC frames
-    # at image speeds (ECM), so that TCF trains clean and the error correction is tested
+    # at image speeds (ECM, framed by the modem or sent by the DTE as image data framed
+    # by itself), so that TCF trains clean and the error correction is tested
     bit_errors_on: str = "all"
     bit_errors_pages: tuple[int, ...] | None = None  # only these page numbers
 

@@ -154,7 +154,7 @@ class Call:
         if f.bit_error_rate <= 0 or carrier.modulation.bit_rate < f.bit_errors_min_bps:
             return False
         if f.bit_errors_on == "ecm_frames":
-            return carrier.hdlc_at_speed
+            return carrier.carries_ecm
         if f.bit_errors_on != "all" and carrier.modulation.is_hdlc:
             return False
         if f.bit_errors_on == "pages" and carrier.page_number is None:

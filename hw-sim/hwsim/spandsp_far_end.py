@@ -39,8 +39,8 @@ def _default_cache_dir() -> Path:
     return Path(base) / "hwsim" / "spandsp-far-end"
 
 
-def _sources() -> list[Path]:
-    return sorted(SOURCE_DIR.glob("*.[ch]"))
+def _sources(source_dir: Path = SOURCE_DIR) -> list[Path]:
+    return sorted(source_dir.glob("*.[ch]"))
 
 
 def _pkg_config(*args: str) -> list[str]:
@@ -58,22 +58,25 @@ def _require_tools() -> None:
                                      "the spandsp far end is built from C on first use")
 
 
-def build(cache_dir: Path | None = None) -> Path:
-    """The far end's executable, compiled unless this exact source is already built."""
+def build(cache_dir: Path | None = None, source_dir: Path = SOURCE_DIR,
+          name: str = "spandsp-far-end", libs: tuple[str, ...] = ()) -> Path:
+    """The far end's executable (or another program of C sources in ``source_dir``, linked
+    with ``libs`` too), compiled unless this exact source is already built."""
     _require_tools()
-    flags = _pkg_config("--cflags") + _pkg_config("--libs")
+    flags = _pkg_config("--cflags") + _pkg_config("--libs") + list(libs)
     digest = hashlib.sha256(" ".join(flags).encode())
-    for source in _sources():
+    for source in _sources(source_dir):
         digest.update(source.name.encode() + b"\0" + source.read_bytes())
     cache = cache_dir or _default_cache_dir()
-    executable = cache / f"spandsp-far-end-{digest.hexdigest()[:16]}"
+    executable = cache / f"{name}-{digest.hexdigest()[:16]}"
     if executable.exists():
         return executable
     cache.mkdir(parents=True, exist_ok=True)
     # Built under a private name and renamed: parallel test workers may build at once.
     fd, scratch = tempfile.mkstemp(dir=cache, prefix=".build-")
     os.close(fd)
-    command = ["cc", "-O2", "-Wall", "-o", scratch, *map(str, _sources()), *flags, "-lm"]
+    command = ["cc", "-O2", "-Wall", "-o", scratch, *map(str, _sources(source_dir)), *flags,
+               "-lm"]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         os.unlink(scratch)

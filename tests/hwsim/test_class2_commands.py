@@ -27,9 +27,11 @@ def test_class20_parameters_and_names(c20):
     assert c20.at("+FCLASS=?") == b"\r\n0,2.0\r\n\r\nOK\r\n"
     assert c20.at("+FCLASS=1") == b"\r\nERROR\r\n"  # not offered by this modem
     assert c20.at("+FCLASS=2.0") == b"\r\nOK\r\n"
-    # EC (6th) offers 0 only: the T.30 engine in the firmware has no ECM yet.
-    assert c20.at("+FCC=?") == b"\r\n(0-1),(0-5),(0-2),(0-2),(0-1),(0),(0),(0-7)\r\n\r\nOK\r\n"
-    assert c20.at("+FCC=1,5,0,2,1,1,0,0") == b"\r\nERROR\r\n"  # ECM refused
+    # The firmware (spandsp's T.30) offers ECM (EC 1, 2) and MMR (DF 3) but no uncompressed
+    # mode (DF 2).
+    assert c20.at("+FCC=?") == b"\r\n(0-1),(0-5),(0-2),(0-2),(0,1,3),(0-2),(0),(0-7)\r\n\r\nOK\r\n"
+    assert c20.at("+FCC=1,5,0,2,3,2,0,0") == b"\r\nOK\r\n"
+    assert c20.at("+FCC=1,5,0,2,2,0,0,0") == b"\r\nERROR\r\n"  # uncompressed refused
     assert c20.at("+FCC=0,3,0,2,0,0,0,0") == b"\r\nOK\r\n"
     # +FIS is clipped to +FCC (T.32 8.5.1.2): fine and 14400 become normal and 9600.
     assert c20.at("+FIS=1,5") == b"\r\nOK\r\n"
@@ -58,7 +60,7 @@ def test_class2_names(bank):
     with Dte(a.device) as dte:
         dte.at("E0")
         assert dte.at("+FCLASS=2") == b"\r\nOK\r\n"
-        assert dte.at("+FDCC=?") == b"\r\n(0-1),(0-5),(0-2),(0-2),(0-1),(0),(0),(0-7)\r\n\r\nOK\r\n"
+        assert dte.at("+FDCC=?") == b"\r\n(0-1),(0-5),(0-2),(0-2),(0,1,3),(0-2),(0),(0-7)\r\n\r\nOK\r\n"
         assert dte.at("+FDIS=1,5,0,2,0,0,0,0") == b"\r\nOK\r\n"
         assert dte.at("+FLID=\"1001\"") == b"\r\nOK\r\n"
         assert dte.at("+FBOR=1") == b"\r\nOK\r\n"

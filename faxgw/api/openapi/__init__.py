@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from faxgw import __version__
-from faxgw.api.openapi import faxes, ops, received, webhooks
+from faxgw.api.openapi import destinations, faxes, ops, received, webhooks
 
 
 def spec(page_max: int = 1000) -> dict:
@@ -18,11 +18,13 @@ def spec(page_max: int = 1000) -> dict:
                                 "decides the tenant. Errors are JSON: a machine `code` and a `message`."},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": {**faxes.paths(page_max), **webhooks.PATHS, **ops.PATHS, **received.paths(page_max)},
+        "paths": {**faxes.paths(page_max), **webhooks.PATHS, **ops.PATHS, **received.paths(page_max),
+                  **destinations.PATHS},
         "webhooks": {**webhooks.WEBHOOKS, **received.WEBHOOKS},
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}, **ops.SECURITY_SCHEMES},
-            "schemas": {**webhooks.SCHEMAS, **ops.SCHEMAS, **received.SCHEMAS, **faxes.SCHEMAS},
+            "schemas": {**webhooks.SCHEMAS, **ops.SCHEMAS, **received.SCHEMAS, **faxes.SCHEMAS,
+                        **destinations.SCHEMAS},
         },
     }
 

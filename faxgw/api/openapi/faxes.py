@@ -111,7 +111,8 @@ SEND_FORM = {
         "resolution": {"type": "string", "enum": list(schemas.RESOLUTIONS), "default": "fine"},
         "coverPage": {"type": "string", "description": "A JSON object; a cover page is sent first. Keys "
                                                       "read: to, toNumber, from (or sender), fromNumber (or "
-                                                      "senderNumber), subject, message; from and fromNumber "
+                                                      "senderNumber), subject, message (another key is "
+                                                      "refused: 400 invalid_cover_page); from and fromNumber "
                                                       "also name the sender on the header line. A "
                                                       "character the fax font cannot print is "
                                                       "refused: 422 text_unprintable."},
@@ -121,6 +122,21 @@ SEND_FORM = {
                                       "and time of sending and 'Page n of N' are printed with it. A "
                                       "character the fax font cannot print is refused: 422 "
                                       "text_unprintable."},
+        # --- recipient pinning ---
+        "verifyRecipient": {"type": "string", "enum": ["true", "false"],
+                            "description": "true: before any page, the CSI the far machine "
+                                           "announces must match expectedCsi, or else the CSI "
+                                           "pinned for this number (learned from its first "
+                                           "good call, or set by an admin). On a mismatch the "
+                                           "call ends with no page sent and the fax fails "
+                                           "(outcome recipient_mismatch), its failedReason "
+                                           "naming both identifiers; it is not retried. CSIs "
+                                           "compare by their digits and '+'."},
+        "expectedCsi": {"type": "string", "maxLength": schemas.MAX_CSI,
+                        "description": "The CSI the recipient's fax machine announces (20 "
+                                       "printable characters at most); only with "
+                                       "verifyRecipient=true."},
+        # --- end recipient pinning ---
     },
 }
 
@@ -151,6 +167,8 @@ def paths(page_max: int) -> dict:
                           "400": error("A bad field."), "401": COMMON["401"],
                           "413": error("The documents exceed the upload limit, an image has too many "
                                         "pixels, or the fax has too many pages."),
+                          "507": error("The server's disk is below its free-space reserve: "
+                                       "insufficient_storage, with freeBytes and reserveBytes."),
                           "415": error("Not multipart, or an empty, unsupported, damaged or "
                                         "password-protected document (the code says which)."),
                           "422": error("A document that can be read but not faxed: no pages, an "
@@ -190,6 +208,8 @@ def paths(page_max: int) -> dict:
                                      "schema": {"type": "integer", "minimum": 1}}],
             "responses": {"200": {"description": "The page as a black and white PNG.",
                                   "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                          "400": error("The page number is not written in ASCII digits (invalid_page_number), "
+                                       "or the stored header line cannot be printed (invalid_header_line)."),
                           "401": COMMON["401"], "404": error("No such fax for this tenant, or no such page."),
                           "410": error("The documents were deleted after the retention period."),
                           "415": error("A document could not be rendered."),
@@ -242,5 +262,13 @@ SCHEMAS = {
         "faxStatus": {"type": "string", "description": "On 409: the fax's current status."},
         "faxId": {"type": "string", "description": "On 422 idempotency_key_reused: the fax "
                   "first submitted with this key."},
-        "field": {"type": "string", "description": "On 400: the field at fault, when one is."}}},
+        "field": {"type": "string", "description": "On 400: the field at fault, when one is."},
+        "action": {"type": "string", "description": "On 409 invalid_status: the action the "
+                   "fax's status does not allow (retry, hold, revive, stop)."},
+        "document": {"type": "integer", "description": "On 413, 415 and 422 about a document: "
+                     "its position in the request (1 is the first document part)."},
+        "event": {"type": "string", "description": "On 400 invalid_events: the event that is "
+                  "not one (as JSON)."},
+        "limitBytes": {"type": "integer", "description": "On 413 document_too_large: the "
+                       "upload limit in bytes."}}},
 }

@@ -34,7 +34,11 @@ PATHS = {
 _STR_OR_NULL = nullable({"type": "string"})
 SCHEMAS = {
     "Health": {"type": "object", "required": ["live", "ready", "reason"], "properties": {
-        "live": {"type": "boolean"}, "ready": {"type": "boolean"}, "reason": _STR_OR_NULL}},
+        "live": {"type": "boolean"}, "ready": {"type": "boolean"}, "reason": _STR_OR_NULL,
+        "degraded": {"type": "boolean", "description": "The disk is below its reserve "
+                                                       "([storage] reserve_bytes): writes get 507."},
+        "storage": {"type": "object", "properties": {
+            "freeBytes": {"type": "integer"}, "reserveBytes": {"type": "integer"}}}}},
     "ModemList": {"type": "object", "required": ["modems"], "properties": {
         "modems": {"type": "array", "items": {
             "type": "object",

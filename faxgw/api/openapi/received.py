@@ -85,6 +85,7 @@ def paths(page_max: int) -> dict:
                                  "schema": {"type": "integer", "minimum": 1}}],
             "responses": {**_binary("image/png", "Page n as a black and white PNG, one pixel per "
                                     "scan line element (the PNG records both dpi)."),
+                          "400": error("The page number is not written in ASCII digits (invalid_page_number)."),
                           **_401, "404": error("No such received fax for this tenant, or no such page."),
                           "410": error("The files were deleted after the retention period.")}}},
         "/admin/received": {"get": {

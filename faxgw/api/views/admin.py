@@ -18,7 +18,7 @@ async def admin_list(request: web.Request) -> web.Response:
         return refusal
     body = {k: v for k, v in request.query.items() if k in ("limit", "cursor")}
     if "limit" in body:
-        body["limit"] = int(body["limit"]) if body["limit"].isdigit() else None
+        body["limit"] = schemas.ascii_int(body["limit"])
     query = search_query(request, body, None, unrouted=True)
     faxes, last = await received_store(request).search(query)
     return web.json_response({"receivedFaxes": faxes, "nextCursor": next_cursor(query, last)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request
 from faxgw.api.keys import SERVICES, TENANT
 from faxgw.webhooks.events import UnknownEvent, fax_event_log, tenant_events
@@ -46,6 +47,7 @@ async def fax_events(request: web.Request) -> web.Response:
 def _limit(raw: str | None) -> int:
     if raw is None:
         return EVENTS_PAGE_DEFAULT
-    if not raw.isdigit() or not 1 <= int(raw) <= EVENTS_PAGE_MAX:
+    limit = schemas.ascii_int(raw)
+    if limit is None or not 1 <= limit <= EVENTS_PAGE_MAX:
         raise bad_request("invalid_limit", f"limit must be an integer from 1 to {EVENTS_PAGE_MAX}.", field="limit")
-    return int(raw)
+    return limit

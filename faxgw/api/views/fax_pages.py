@@ -8,7 +8,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from faxgw.api.errors import ApiError, document_error
+from faxgw.api import schemas
+from faxgw.api.errors import ApiError, bad_request, document_error
 from faxgw.api.keys import SERVICES, TENANT
 from faxgw.api.reading import path_fax_id
 from faxgw.documents import DocumentError
@@ -26,6 +27,9 @@ def _render_inputs(state: StateDir, row, documents: list) -> tuple[Path, list[Pa
 
 def _header(docs: FaxDocuments, row) -> HeaderLine | None:
     cover = None if row["cover_page"] is None else json.loads(row["cover_page"])
+    if row["header_line"] is not None:
+        # A fax stored before its header line was checked as today (a final newline passed).
+        schemas.header_line(row["header_line"])
     return docs.header_for(row["phone_number"], row["header_line"], cover)
 
 
@@ -49,9 +53,12 @@ async def page_png(request: web.Request) -> web.Response:
 
 
 def _page_number(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 100_000:
-        raise _no_page(text)
-    return int(text)
+    number = schemas.ascii_int(text)
+    if number is None:
+        raise bad_request("invalid_page_number", "The page number must be written in ASCII digits (1, 2, ...).")
+    if not 1 <= number <= 100_000:
+        raise _no_page(text[:20])
+    return number
 
 
 def _no_page(number) -> ApiError:

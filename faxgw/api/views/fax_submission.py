@@ -16,6 +16,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from faxgw.api import schemas
 from faxgw.api.errors import ApiError, bad_request, document_error
 from faxgw.api.keys import SERVICES, TENANT
+from faxgw.api.reading import e164_of
 from faxgw.api.services import Services
 from faxgw.api.uploads import Staging
 from faxgw.documents import DocumentError
@@ -31,6 +32,8 @@ TEXT_FIELDS = {
     "resolution": schemas.resolution,
     "headerLine": schemas.header_line,
     "coverPage": schemas.cover_page,
+    "verifyRecipient": schemas.verify_recipient,
+    "expectedCsi": schemas.expected_csi,
 }
 
 
@@ -48,6 +51,7 @@ async def send_fax(request: web.Request) -> web.Response:
     staging = Staging(services.state, services.faxes_dir_sync)
     try:
         form = await _read_form(request, staging, config.limits)
+        verify, expected_csi = schemas.recipient_fields(form.values)
         fingerprint = request_fingerprint(form.values, staging.files) if key else None
         if first:  # a repeat: read (to compare it) but never stored
             staging.discard()
@@ -57,10 +61,12 @@ async def send_fax(request: web.Request) -> web.Response:
         documents = await staging.commit(fax_id)
         row, created = await store.submit(NewFax(
             fax_id=fax_id, tenant_id=tenant_id, documents=documents,
-            phone_number=form.values["phoneNumber"], metadata=form.values.get("metadata", {}),
+            phone_number=form.values["phoneNumber"],
+            phone_e164=e164_of(request, form.values["phoneNumber"]), metadata=form.values.get("metadata", {}),
             resolution=form.values.get("resolution", "fine"),
             header_line=form.values.get("headerLine"), cover_page=form.values.get("coverPage"),
-            idempotency_key=key, request_sha256=fingerprint, page_count=pages))
+            idempotency_key=key, request_sha256=fingerprint, page_count=pages,
+            verify_recipient=verify, expected_csi=expected_csi))
     except Exception:
         staging.discard()
         raise
@@ -99,6 +105,8 @@ def request_fingerprint(values: dict[str, Any], files: list) -> str:
         "resolution": values.get("resolution", "fine"), "headerLine": values.get("headerLine"),
         "coverPage": values.get("coverPage"), "documents": [f.sha256 for f in files],
     }
+    if values.get("verifyRecipient"):  # only when set: earlier requests keep their hash
+        canonical["recipient"] = [True, values.get("expectedCsi")]
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -166,6 +174,8 @@ async def _read_form(request: web.Request, staging: Staging, limits) -> Form:
 async def _read_part(part: BodyPartReader, form: Form, staging: Staging, limits) -> None:
     name, filename = disposition(part.headers.get("Content-Disposition", ""))
     if name == "document":
+        if filename is None:
+            raise _not_a_file()
         if len(staging.files) >= limits.max_documents:
             raise bad_request("too_many_documents", f"At most {limits.max_documents} documents per fax.")
         await staging.add(part, filename, limits.max_upload_bytes)
@@ -175,6 +185,16 @@ async def _read_part(part: BodyPartReader, form: Form, staging: Staging, limits)
     if name in form.values:
         raise bad_request("duplicate_field", f"The form field {name!r} is given twice.", field=name)
     form.values[name] = TEXT_FIELDS[name](await _read_text(part, name))
+
+
+def _not_a_file() -> ApiError:
+    # A part without a file name is a plain form field: with curl, -F document=referral.pdf
+    # (no @) sends the eleven characters of the name, which would go out as a page of text.
+    return bad_request(
+        "document_not_a_file",
+        "The document part is a plain form field, not a file: with curl, put an @ before the "
+        "file name (-F document=@referral.pdf). Text to fax goes as a file too, e.g. "
+        "-F 'document=@note.txt;type=text/plain'.", field="document")
 
 
 def media_type(header: str) -> str:

@@ -11,7 +11,7 @@ from faxgw.api import schemas
 from faxgw.api.cursors import decode_cursor, digest_of, encode_cursor
 from faxgw.api.errors import bad_request
 from faxgw.api.keys import SERVICES, TENANT
-from faxgw.api.reading import json_body, path_fax_id
+from faxgw.api.reading import e164_of, json_body, path_fax_id
 from faxgw.store import SearchQuery
 from faxgw.store.rows import fax_object
 
@@ -30,6 +30,12 @@ async def stop_fax(request: web.Request) -> web.Response:
 
 
 async def retry_fax(request: web.Request) -> web.Response:
+    if request.can_read_body and await request.read():
+        # The reference's retry takes no adjustments: a body would be ignored, and the
+        # client would believe its change was made.
+        raise bad_request("unexpected_body", "PUT /fax/{faxId}/retry takes no body: the fax is "
+                                             "retried as it was submitted; to change it, submit "
+                                             "a new fax.")
     row = await request.app[SERVICES].store.retry(request[TENANT], path_fax_id(request))
     return web.json_response(fax_object(row))
 
@@ -73,7 +79,7 @@ def _search_query(request: web.Request, body: dict) -> SearchQuery:
         tenant_id=request[TENANT], fax_ids=ids,
         since_ms=None if since is None else schemas.instant_ms(since, "faxSentDate"),
         before_ms=_optional_instant(body, "faxSentDateBefore"),
-        fax_number=None if number is None else schemas.phone_number(number, "faxNumber"),
+        fax_number=None if number is None else e164_of(request, schemas.phone_number(number, "faxNumber")),
         statuses=None if body.get("faxStatus") is None else schemas.status_list(body["faxStatus"]),
         limit=limit, with_history=history)
     if body.get("cursor") is None:

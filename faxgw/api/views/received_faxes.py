@@ -151,10 +151,13 @@ async def download_tiff(request: web.Request) -> web.StreamResponse:
 async def page_png(request: web.Request) -> web.StreamResponse:
     found = await find(request)
     text = request.match_info["n"]
-    if not text.isdigit() or not 1 <= int(text) <= found["row"]["page_count"]:
-        raise ApiError(404, "page_not_found", f"This received fax has no page {text}.")
-    path = _file(request, found, page_name(int(text)))
-    return _send(path, "image/png", found, f"page-{int(text)}.png")
+    number = schemas.ascii_int(text)
+    if number is None:
+        raise bad_request("invalid_page_number", "The page number must be written in ASCII digits (1, 2, ...).")
+    if not 1 <= number <= found["row"]["page_count"]:
+        raise ApiError(404, "page_not_found", f"This received fax has no page {text[:20]}.")
+    path = _file(request, found, page_name(number))
+    return _send(path, "image/png", found, f"page-{number}.png")
 
 
 def _send(path: Path, content_type: str, found: dict, suffix: str) -> web.StreamResponse:

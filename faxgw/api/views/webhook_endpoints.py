@@ -42,6 +42,9 @@ async def create_endpoint(request: web.Request) -> web.Response:
 
 async def list_endpoints(request: web.Request) -> web.Response:
     rows = await request.app[SERVICES].store.endpoints(request[TENANT])
+    wanted = request.query.get("endpointId")
+    if wanted is not None:  # ?endpointId=<id>: that one endpoint (an empty list if none)
+        rows = [r for r in rows if r["id"] == wanted.strip().lower()]
     return web.json_response({"endpoints": [endpoint_object(r) for r in rows]})
 
 
@@ -75,7 +78,8 @@ async def check_endpoint_url(request: web.Request, url: str) -> None:
     A name that does not resolve now is accepted: the LAN's DNS may learn it later, and
     the worker checks the addresses again at every connection anyway.
     """
-    policy = request.app[SERVICES].webhook_worker.policy  # the one deliveries meet, bound port included
+    # The one this tenant's deliveries meet: the bound API port included, narrowed if so.
+    policy = request.app[SERVICES].webhook_worker.policy_for(request[TENANT])
     try:
         async with asyncio.timeout(URL_CHECK_TIMEOUT_S):
             await policy.check_url_resolved(url, ThreadedResolver())

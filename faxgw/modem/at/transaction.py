@@ -7,7 +7,7 @@ public methods; that is safe because only one transaction runs at a time (the lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -192,21 +192,35 @@ class Transaction:
     async def read_data(self, idle_timeout_s: float, *, doubled: bool = True) -> bytes:
         """Receive data state: unstuff DLE until <DLE><ETX>; ATTimeout if the modem goes
         quiet for ``idle_timeout_s``. Returns in command state."""
+        out = bytearray()
+        async for data in self.data_chunks(idle_timeout_s, doubled=doubled):
+            out += data
+        return bytes(out)
+
+    async def data_chunks(self, idle_timeout_s: float, *,
+                          doubled: bool = True) -> AsyncIterator[bytes]:
+        """Receive data state, piece by piece as it arrives (unstuffed), until <DLE><ETX>
+        (then in command state); ATTimeout if the modem goes quiet for ``idle_timeout_s``.
+        A consumer that stops early leaves the modem in receive data state: it aborts."""
         ch = self._ch
         ch.set_mode(Mode.DATA_RX)
-        out = bytearray()
+        total = 0
         try:
             while True:
                 data, ended = ch.received.take_data(doubled=doubled)
-                out += data
+                total += len(data)
                 if ended:
                     ch.set_mode(Mode.COMMAND)
-                    ch.note("data<", f"{len(out)} bytes")
-                    return bytes(out)
+                    ch.note("data<", f"{total} bytes")
+                    if data:
+                        yield data
+                    return
+                if data:
+                    yield data
                 await ch.wait_arrival(self._deadline(idle_timeout_s))
         except TimeoutError:
             ch.desynced = True
-            raise ATTimeout(f"data (after {len(out)} bytes)", idle_timeout_s) from None
+            raise ATTimeout(f"data (after {total} bytes)", idle_timeout_s) from None
 
     async def reset(self) -> None:
         settings = self._ch.settings

@@ -139,25 +139,27 @@ class _LineBits:
             self._count &= 7
 
 
-def encode(frames: Iterable[bytes], *, leading_flags: int, flags_between: int) -> bytes:
+def encode(frames: Iterable[bytes], *, leading_flags: int, flags_between: int,
+           closing_flags: int = 1) -> bytes:
     """The octets a Class 1 modem sends after ``+FTM``: ``leading_flags`` flags, each frame
-    with its FCS and zero-bit insertion, ``flags_between`` flags between frames, a closing
-    flag, and flag bits to the end of the last octet.
+    with its FCS and zero-bit insertion, ``flags_between`` flags between frames,
+    ``closing_flags`` flags after the last, and flag bits to the end of the last octet.
 
     ``leading_flags`` is at least SYNC_FLAGS (a receiver needs them to start framing;
     T.30 asks for 200 ms of them, see preamble_flags); ``flags_between`` at least one.
     """
     if leading_flags < SYNC_FLAGS:
         raise ValueError(f"leading_flags must be at least {SYNC_FLAGS}, not {leading_flags}")
-    if flags_between < 1:
-        raise ValueError(f"flags_between must be at least 1, not {flags_between}")
+    if flags_between < 1 or closing_flags < 1:
+        raise ValueError(f"flags_between and closing_flags must be at least 1, not "
+                         f"{flags_between} and {closing_flags}")
     line = _LineBits()
     line.flags(leading_flags)
     for index, content in enumerate(frames):
         if index:
             line.flags(flags_between)
         line.frame(bytes(content))
-    line.flags(1)
+    line.flags(closing_flags)
     line.pad_with_flag_bits()
     return bytes(line.octets)
 

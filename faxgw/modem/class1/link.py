@@ -1,7 +1,9 @@
 """``Class1Link`` over AT commands: the T.31 primitives the T.30 runner drives.
 
 Frames cross without FCS (the modem adds it on ``+FTH``, and passes it after the frame on
-``+FRH`` where we strip it, T.31 clauses 8.3.5 / 8.3.6); image data crosses LSB-first as the
+``+FRH`` where we strip it, T.31 clauses 8.3.5 / 8.3.6); ECM's frames at image speed are
+framed by the host and cross as image data (``ecm_host_framed``) unless the profile trusts
+the modem's own framing at speed (``ecm_modem_framed``); image data crosses LSB-first as the
 line carries it, DLE-stuffed here (clauses 8.3.3 / 8.3.4). Answers become the exception types of
 ``faxgw.t30.link``: ``+FCERROR`` -> WrongCarrier, NO CARRIER -> CarrierLost, a silent or
 vanished modem -> ModemFault. Every wait is bounded by the profile's [timing].
@@ -23,6 +25,8 @@ from faxgw.modem.profiles import Profile
 from faxgw.modem.at.recovery import leave_data_state
 from faxgw.modem.at.results import Kind
 from faxgw.modem.at.states import ANY_FINAL, CAN, Mode
+from faxgw.modem.class1.ecm_host_framed import HostFramedEcm
+from faxgw.modem.class1.ecm_modem_framed import ModemFramedEcm
 from faxgw.t30.link import (
     CarrierLost, DialResult, LineDropped, LinkError, LinkTimeout, ModemFault, Modulation,
     ReceivedFrame, WrongCarrier,
@@ -32,6 +36,7 @@ V21_BIT_RATE = 300
 PREAMBLE_S = 1.0  # T.30 clause 5.3.1: 1 s of flags before the first frame of a carrier
 HDLC_OVERHEAD_BYTES = 4  # FCS (2) and flags around a frame
 MAX_NOISE_FRAMES = 3  # empty frames (DLE ETX noise after dialling) skipped per receive
+REPEATED_CONNECT = b"\r\nCONNECT\r\n"
 DIALLABLE = re.compile(r"[0-9*#+,WTPwtp!@]{1,40}")
 
 _DIAL_RESULTS = {Kind.CONNECT: DialResult.CONNECTED, Kind.BUSY: DialResult.BUSY,
@@ -39,11 +44,15 @@ _DIAL_RESULTS = {Kind.CONNECT: DialResult.CONNECTED, Kind.BUSY: DialResult.BUSY,
                  Kind.NO_DIALTONE: DialResult.NO_DIALTONE, Kind.ERROR: DialResult.ERROR}
 
 
-class AtClass1Link:
-    """One modem's Class 1 link. ``fclass`` is the value sent with ``AT+FCLASS=``."""
+class AtClass1Link(HostFramedEcm, ModemFramedEcm):
+    """One modem's Class 1 link. ``fclass`` is the value sent with ``AT+FCLASS=``;
+    ``modem_hdlc`` the image modulation codes at which the modem frames ECM itself
+    (``ecm_modem_framed.modem_framed_speeds``); at every other speed the host does."""
 
-    def __init__(self, channel: AtChannel, profile: Profile, fclass: str = "1") -> None:
+    def __init__(self, channel: AtChannel, profile: Profile, fclass: str = "1",
+                 modem_hdlc: frozenset[int] = frozenset()) -> None:
         self._ch = channel
+        self._modem_hdlc = modem_hdlc
         self._profile = profile
         self._timing = profile.timing
         self._fclass = fclass
@@ -129,57 +138,24 @@ class AtClass1Link:
         elif reply.kind is not Kind.OK:
             self._carrier_ended(reply, "after an HDLC frame")
 
-    # --- HDLC at an image modulation (ECM, T.30 Annex A; T.31 8.3.1 +FTH/+FRH=<mod>) ------
+    # --- ECM's HDLC at an image modulation (T.30 Annex A) ---------------------------------
 
     async def send_hdlc(self, modulation: Modulation, frames: list[bytes]) -> None:
-        """One carrier of frames at ``modulation``: +FTH=<mod>, each frame after the
-        CONNECT that asks for it, then <DLE><ETX> alone turns the carrier off (T.31 8.3.5)."""
+        """One carrier of ECM frames at ``modulation``, framed by the host (``+FTM``) or,
+        where the profile trusts it at that speed, by the modem (``+FTH``)."""
         if not frames or any(len(frame) < 3 for frame in frames):
             raise ValueError("send_hdlc needs frames of address, control and FCF at least")
-        async with self._transaction() as tx:
-            await self._start_transmit(tx, f"AT+FTH={modulation.value}")
-            self._fast_tx_up = True
-            try:
-                for index, frame in enumerate(frames):
-                    await self._send_one_frame(tx, frame, index == 0, modulation.bit_rate)
-                    if not self._tx_up:
-                        raise CarrierLost(f"+FTH={modulation.value}: carrier ended after "
-                                          f"frame {index + 1} of {len(frames)}")
-            finally:
-                # _tx_up means a V.21 carrier that the next send_frames may use: never
-                # this one (a DCN after a cancel must go on V.21, not at 14400).
-                self._tx_up = False
-            self._fast_tx_up = False
-            await tx.write_data(DLE_ETX)
-            tx.end_data()
-            reply = await tx.read_final(f"AT+FTH={modulation.value} end", accept=ANY_FINAL,
-                                        timeout_s=self._timing.tx_final_margin_s,
-                                        data_mode=Mode.DATA_TX)
-            if reply.kind is not Kind.OK:
-                self._carrier_ended(reply, "after the last ECM frame")
+        if modulation.value in self._modem_hdlc:
+            await self._send_hdlc_modem_framed(modulation, frames)
+        else:
+            await self._send_hdlc_host_framed(modulation, frames)
 
     async def receive_hdlc(self, modulation: Modulation, timeout_s: float) -> list[ReceivedFrame]:
-        """The frames of the next carrier at ``modulation`` (+FRH=<mod>, again after each
-        frame) until the carrier ends; frames with a bad FCS are kept, marked."""
-        command = f"AT+FRH={modulation.value}"
-        frames: list[ReceivedFrame] = []
-        wait_s = timeout_s
-        while True:
-            try:
-                async with self._transaction() as tx:
-                    await self._start_receive(tx, command, wait_s)
-                    data, fcs_ok = await self._frame_data(tx, command)
-            except (CarrierLost, LinkTimeout, WrongCarrier):
-                # After frames: the carrier ended after its last frame (NO CARRIER), or
-                # it ended before this +FRH and the modem heard the next carrier, the far
-                # end's V.21 command (+FCERROR, which leaves that carrier to +FRH=3).
-                if frames:
-                    return frames
-                raise
-            if not quirk_hooks.frame_is_noise(self._profile.quirks, data):
-                frames.append(ReceivedFrame(
-                    quirk_hooks.frame_without_fcs(self._profile.quirks, data), fcs_ok))
-            wait_s = self._timing.frame_timeout_s  # the next frame of this carrier
+        """The ECM frames of the next carrier at ``modulation``; frames with a bad FCS are
+        kept, marked."""
+        if modulation.value in self._modem_hdlc:
+            return await self._receive_hdlc_modem_framed(modulation, timeout_s)
+        return await self._receive_hdlc_host_framed(modulation, timeout_s)
 
     async def _frame_data(self, tx: Transaction, command: str) -> tuple[bytes, bool]:
         try:
@@ -189,6 +165,11 @@ class AtClass1Link:
             await self._abort_data(tx, command)
             raise CarrierLost("frame data stopped before <DLE><ETX>") from None
         reply = await tx.read_final(f"{command} frame", accept=ANY_FINAL)
+        # spandsp's T.31 modem may say CONNECT twice before a V.21 frame (once for the
+        # flags, once more as the frame begins); the second lands in the frame data, where
+        # it can never be content: a frame starts with its address octet, 0xFF.
+        while data.startswith(REPEATED_CONNECT):
+            data = data[len(REPEATED_CONNECT):]
         if reply.kind in (Kind.OK, Kind.ERROR):
             return data, reply.kind is Kind.OK  # T.31 8.3.6: ERROR after a frame = bad FCS
         self._carrier_ended(reply, "during an HDLC frame")

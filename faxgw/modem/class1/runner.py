@@ -15,7 +15,7 @@ from typing import Any
 
 from faxgw.modem.pages import PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome
-from faxgw.session import PageConfirmedCallback, TraceEntry
+from faxgw.session import PageConfirmedCallback, PageSourceLost, TraceEntry
 from faxgw.t30 import events as ev
 from faxgw.t30.engine import Engine
 from faxgw.t30.frames import describe
@@ -238,11 +238,15 @@ class Runner:
         try:
             data = await self.pages.get(action.index, action.fmt)
         except Exception as exc:  # noqa: BLE001 - any encoder failure ends the call cleanly
-            self.trace.add("event", "page encoding failed", repr(exc))
-            return ev.Abort(self.clock(), Outcome.DOCUMENT_ERROR, f"page {action.index + 1}: {exc}")
+            return self._page_failed(action.index, exc)
         self.pages.prefetch(action.fmt, action.index + 1)  # the next page while this one goes
         self.trace.add("event", f"page {action.index + 1}: {len(data)} bytes coded")
         return ev.PageFetched(self.clock(), action.index, data)
+
+    def _page_failed(self, index: int, exc: Exception) -> ev.Event:
+        self.trace.add("event", "page encoding failed", repr(exc))
+        outcome = Outcome.WORKER_LOST if isinstance(exc, PageSourceLost) else Outcome.DOCUMENT_ERROR
+        return ev.Abort(self.clock(), outcome, f"page {index + 1}: {exc}")
 
     def _image_received(self, data: bytes) -> ev.Event:
         self.trace.add("rx", f"image data {len(data)} bytes")
@@ -253,8 +257,7 @@ class Runner:
         try:
             data = await self.pages.get(action.index, action.fmt)
         except Exception as exc:  # noqa: BLE001 - any encoder failure ends the call cleanly
-            self.trace.add("event", "page encoding failed", repr(exc))
-            return ev.Abort(self.clock(), Outcome.DOCUMENT_ERROR, f"page {action.index + 1}: {exc}")
+            return self._page_failed(action.index, exc)
         self.pages.prefetch(action.fmt, action.index + 1)  # the next page while this one goes
         return await self._perform(ev.SendImage(action.modulation, data))
 

@@ -14,13 +14,14 @@ from datetime import datetime, timezone
 from faxgw.modem.class1.runner import Class1Config, Runner
 from faxgw.modem.pages import PageDecoder, PagePipeline, ReceivedPages
 from faxgw.outcome import Outcome
-from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageReceivedCallback,
-                           PageSource, SessionResult)
+from faxgw.session import (CallOptions, Coding, PageConfirmedCallback, PageFormat,
+                           PageReceivedCallback, PageSource, SessionResult)
 from faxgw.t30 import events as ev
 from faxgw.t30.frames import FCF, describe
 from faxgw.t30.link import (CarrierLost, Class1Link, DialResult, LineDropped, LinkError,
                             LinkTimeout, Modulation, WrongCarrier)
 from faxgw.t30.receiver import Receiver
+from faxgw.t30.negotiate import LocalCapabilities, capability_names, speeds_up_to
 from faxgw.t30.transmitter import Transmitter
 
 _DIAL_OUTCOMES = {DialResult.BUSY: Outcome.BUSY, DialResult.NO_ANSWER: Outcome.NO_ANSWER,
@@ -30,16 +31,21 @@ _DIAL_OUTCOMES = {DialResult.BUSY: Outcome.BUSY, DialResult.NO_ANSWER: Outcome.N
 
 
 async def send_fax(link: Class1Link, number: str, pages: PageSource, config: Class1Config,
-                   on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
+                   on_page_confirmed: PageConfirmedCallback | None = None,
+                   options: CallOptions | None = None) -> SessionResult:
     """Dial ``number`` and send ``pages``. Success only when the last page got MCF."""
+    options = options or CallOptions()
     engine = Transmitter(config.local, pages.page_count, pages.resolution, pages.width_px,
-                         config.timers)
+                         config.timers, options, getattr(pages, "page_modes", None))
     pipeline = PagePipeline(pages)
-    # Encode page 1 for the likeliest format while we dial: it warms the codec (its first
-    # use in a process costs a second) and is often the format DIS leads to.
-    pipeline.prefetch(likely_format(config, pages), 0)
+    # Encode page 1 while we dial, in each format DIS may lead to (with ECM and without),
+    # in threads: it warms the codec (its first use in a process costs a second), and
+    # whichever the far end takes is ready; none is a coding the far end may refuse.
+    for fmt in likely_formats(engine.local, pages, options):
+        pipeline.prefetch(fmt, 0)
     runner = Runner(link, engine, config, pages=pipeline, on_page_confirmed=on_page_confirmed)
     result = _new_result("send", config, number, pages.page_count)
+    result.options_used = options.describe()
     return await _session(runner, result, lambda: _dial(runner, number))
 
 
@@ -55,14 +61,18 @@ async def receive_fax(link: Class1Link, config: Class1Config, decoder: PageDecod
     return await _session(runner, result, lambda: _answer(runner))
 
 
-def likely_format(config: Class1Config, pages: PageSource) -> PageFormat:
-    local = config.local
-    top = local.speeds()[0] if local.speeds() else Modulation.V27TER_2400
-    if local.ecm:  # most fax machines offer ECM and MMR: the likeliest format then
-        return PageFormat(Coding.MMR if local.mmr else Coding.MR if local.mr else Coding.MH,
-                          pages.resolution, pages.width_px, 0, top.bit_rate, ecm=True)
-    return PageFormat(Coding.MR if local.mr else Coding.MH, pages.resolution, pages.width_px,
-                      0, top.bit_rate)
+def likely_formats(local: LocalCapabilities, pages: PageSource,
+                   options: CallOptions = CallOptions()) -> tuple[PageFormat, ...]:
+    """Page 1's formats before DIS is known: without ECM (MR, else MH), and with ECM
+    (MMR) where we offer it. Both go: a far end may refuse ECM or MMR."""
+    speeds = speeds_up_to(local.speeds(), options.max_bit_rate)
+    top = speeds[0] if speeds else Modulation.V27TER_2400
+    plain = PageFormat(Coding.MR if local.mr else Coding.MH, pages.resolution, pages.width_px,
+                       0, top.bit_rate)
+    if not local.ecm:
+        return (plain,)
+    return (plain, PageFormat(Coding.MMR if local.mmr else plain.coding, pages.resolution,
+                              pages.width_px, 0, top.bit_rate, ecm=True))
 
 
 class Class1Session:
@@ -72,8 +82,10 @@ class Class1Session:
         self.link, self.config, self.decoder = link, config, decoder
 
     async def send(self, number: str, pages: PageSource,
-                   on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
-        return await send_fax(self.link, number, pages, self.config, on_page_confirmed)
+                   on_page_confirmed: PageConfirmedCallback | None = None,
+                   options: CallOptions | None = None) -> SessionResult:
+        return await send_fax(self.link, number, pages, self.config, on_page_confirmed,
+                              options)
 
     async def receive(self, on_page_received: PageReceivedCallback | None = None
                       ) -> SessionResult:
@@ -230,6 +242,10 @@ def _fill_result(result: SessionResult, runner: Runner, finish: ev.Finish) -> No
     result.outcome, result.detail = finish.outcome, finish.detail
     result.phase = report.phase.value
     result.remote_ident = report.remote_ident
+    result.remote_nsf = report.remote_nsf.hex() if report.remote_nsf is not None else None
+    result.remote_capabilities = list(capability_names(report.remote_dis)) \
+        if report.remote_dis else []
+    result.failed_trainings = dict(report.failed_trainings)
     result.trainings = report.trainings
     result.pages = report.pages
     result.pages_confirmed = report.pages_confirmed

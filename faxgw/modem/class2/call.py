@@ -164,6 +164,7 @@ class Call:
         result.bit_rate, result.modulation = fmt.bit_rate, codes.modulation_family(fmt.bit_rate)
         result.coding, result.resolution = fmt.coding, fmt.resolution
         result.width_px, result.min_scan_ms, result.ecm = fmt.width_px, fmt.min_scan_ms, fmt.ecm
+        result.ecm_frame_size = codes.ecm_frame_size(text)
         result.trainings += 1
         return fmt
 

@@ -55,9 +55,17 @@ def modulation_family(bit_rate: int) -> str | None:
     return {2400: "V.27ter", 4800: "V.27ter", 12000: "V.17", 14400: "V.17"}.get(bit_rate)
 
 
-def session_params(fine: bool, bit_rate_code: int, mr: bool, ec: int = 0) -> str:
+ECM_FRAME_OCTETS = {1: 64, 2: 256}  # EC 1, 2 (T.32 Table 21)
+
+
+def ecm_frame_size(text: str) -> int | None:
+    """Octets per ECM frame of a ``+FCS:`` report; None without ECM."""
+    return ECM_FRAME_OCTETS.get(parse_params(text)[5])
+
+
+def session_params(fine: bool, bit_rate_code: int, df: int, ec: int = 0) -> str:
     """``VR,BR,WD,LN,DF,EC,BF,ST`` for +FCC/+FIS: A4 width, any length, scan time 0."""
-    return f"{int(fine)},{bit_rate_code},0,2,{int(mr)},{ec},0,0"
+    return f"{int(fine)},{bit_rate_code},0,2,{df},{ec},0,0"
 
 
 # --- hang-up codes ------------------------------------------------------------------------

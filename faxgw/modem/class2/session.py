@@ -29,9 +29,9 @@ from faxgw.modem.at.recovery import leave_data_state
 from faxgw.modem.at.results import Kind
 from faxgw.modem.at.states import ANY_FINAL, Mode
 from faxgw.outcome import Outcome
-from faxgw.session import (Coding, PageConfirmedCallback, PageFormat, PageOutcome,
-                           PageReceivedCallback, PageResult, PageSource, Resolution,
-                           SessionResult)
+from faxgw.session import (CallOptions, Coding, PageConfirmedCallback, PageFormat, PageOutcome,
+                           PageReceivedCallback, PageResult, PageSource, RemoteStation,
+                           Resolution, SessionResult)
 from faxgw.t30.frames import FCF
 from faxgw.t30.negotiate import QualityPolicy, judge_page
 
@@ -46,8 +46,9 @@ class Class2Config:
     ident: str = ""  # our TSI/CSI (+FLI)
     fine: bool = True  # offer 7.7 lines/mm when receiving
     mr: bool = True  # offer and use 2-D coding
+    mmr: bool = True  # ... and T.6 (MMR) under ECM, where the modem's +FCC=? offers both
     bit_rate_code: int = 5  # BR: 14400 bit/s and everything below
-    ecm: bool = False  # ask for ECM (EC=1) where the modem's +FCC=? offers it
+    ecm: bool = True  # ask for ECM (256-octet frames) where the modem's +FCC=? offers it
     quality: QualityPolicy = field(default_factory=QualityPolicy)
     dial_timeout_s: float = 120.0  # ATD to OK: ringing, answer, the far end's DIS
     answer_timeout_s: float = 90.0  # ATA to OK: CED, DIS, DCS, training
@@ -84,10 +85,16 @@ class Class2Base:
                  decoder: PageDecoder) -> None:
         self.channel, self.profile, self.config, self.decoder = channel, profile, config, decoder
         self.ec = 0  # the EC value in force (0: no ECM)
+        self.check_recipient = None  # the current send's RecipientCheck, if any
+        self.df = 1 if config.mr else 0  # the DF value in force (0 MH, 1 MR, 3 MMR)
 
     # --- FaxSession -----------------------------------------------------------------------
     async def send(self, number: str, pages: PageSource,
-                   on_page_confirmed: PageConfirmedCallback | None = None) -> SessionResult:
+                   on_page_confirmed: PageConfirmedCallback | None = None,
+                   options: CallOptions | None = None) -> SessionResult:
+        # The modem negotiates speed and ECM itself: of the call options only the
+        # recipient check applies here, asked with the CSI the modem reports after dialling.
+        self.check_recipient = options.check_recipient if options else None
         call = Call(self, "send", number, pages.page_count)
         call.result.pages = [PageResult(index=i) for i in range(pages.page_count)]
         pipeline = PagePipeline(pages)
@@ -114,13 +121,16 @@ class Class2Base:
         cfg = self.config
         for command in (f"AT+FCLASS={self.FCLASS}", *self.SETUP, f"AT{self.BIT_ORDER}=0"):
             await call.command(tx, command)
-        # ECM is the modem's to do (T.32 EC): asked for only where +FCC=? offers it.
-        self.ec = 0
+        # ECM is the modem's to do (T.32 EC): asked for only where +FCC=? offers it, with
+        # the larger frames (EC 2, as Class 1 uses) where offered; MMR needs ECM (T.30).
+        self.ec, self.df = 0, 1 if cfg.mr else 0
         if cfg.ecm:
             offered = self.profile.capability_override(self.CAPS) \
                 or (await call.command(tx, f"AT{self.CAPS}=?")).info
-            self.ec = min(1, codes.range_max(offered, 5))
-        caps = codes.session_params(cfg.fine, cfg.bit_rate_code, cfg.mr, self.ec)
+            self.ec = min(2, codes.range_max(offered, 5))
+            if self.ec and cfg.mmr and codes.range_max(offered, 4) >= 3:
+                self.df = 3
+        caps = codes.session_params(cfg.fine, cfg.bit_rate_code, self.df, self.ec)
         for command in (f"AT{self.CAPS}={caps}", f'AT{self.LOCAL_ID}="{_printable(cfg.ident)}"',
                         "AT+FCR=1"):
             await call.command(tx, command)
@@ -132,7 +142,7 @@ class Class2Base:
         await self._setup(tx, call)
         fine = pages.resolution is not Resolution.STANDARD
         await call.command(tx, f"AT{self.SESSION}="
-                               f"{codes.session_params(fine, cfg.bit_rate_code, cfg.mr, self.ec)}")
+                               f"{codes.session_params(fine, cfg.bit_rate_code, self.df, self.ec)}")
         # Encode page 1 for the likeliest format while we dial: it warms the codec (its
         # first use in a process is slow) and is often the format the modem reports.
         pipeline.prefetch(PageFormat(Coding.MR if cfg.mr else Coding.MH, pages.resolution,
@@ -142,6 +152,10 @@ class Class2Base:
                                    timeout_s=cfg.dial_timeout_s, what="dial")
         self._dial_result(call, reply)
         call.phase = "B"
+        refusal = self.check_recipient and self.check_recipient(
+            RemoteStation(call.result.remote_ident))
+        if refusal:
+            raise CallEnded(Outcome.RECIPIENT_MISMATCH, refusal, "B")
         for index in range(pages.page_count):
             await self._send_page(tx, call, index, pages.page_count, pipeline, on_confirmed)
         raise CallEnded(Outcome.SUCCESS)

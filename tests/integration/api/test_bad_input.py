@@ -46,11 +46,11 @@ SEND_CASES = {
     "bad resolution": (dict(phoneNumber="+15551234567", resolution="ultra", document=PDF), 400, "invalid_resolution"),
     "unknown field": (dict(phoneNumber="+15551234567", colour="red", document=PDF), 400, "unknown_field"),
     "phone twice": (dict(phoneNumber=["+15551234567", "+15557654321"], document=PDF), 400, "duplicate_field"),
-    "empty document": (dict(phoneNumber="+15551234567", document=b""), 415, "empty_document"),
-    "unknown document": (dict(phoneNumber="+15551234567", document=b"\x00\x01\x02garbage"), 415, "unsupported_document"),
+    "empty document": (dict(phoneNumber="+15551234567", document=b""), 415, "document_empty"),
+    "unknown document": (dict(phoneNumber="+15551234567", document=b"\x00\x01\x02garbage"), 415, "document_type_unknown"),
     "good then bad document": (dict(phoneNumber="+15551234567", document=[PDF, b"PK\x03\x04zip"]), 415,
-                               "unsupported_document"),
-    "latin-1 text": (dict(phoneNumber="+15551234567", document="Grüße".encode("latin-1")), 415, "unsupported_document"),
+                               "document_type_unknown"),
+    "latin-1 text": (dict(phoneNumber="+15551234567", document="Grüße".encode("latin-1")), 415, "text_not_utf8"),
     # The header line and cover page are printed in the fax font: what it cannot draw is
     # refused at once, never faxed as "?" (Ethiopic is in neither DejaVu Sans Mono nor Courier).
     "unprintable header line": (dict(phoneNumber="+15551234567", headerLine="ሰላም Clinic", document=PDF),

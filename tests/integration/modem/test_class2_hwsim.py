@@ -172,9 +172,10 @@ async def test_line_dropped_during_a_page_is_far_end_hung_up(efax, tmp_path):
 
 
 async def test_training_failure_is_reported_by_hang_up_code(efax, tmp_path):
-    """Every training is wrecked by line noise: the modem's firmware tries 2400 bit/s (the
-    only speed the DTE allowed, +FCC BR=0) three times and gives up with +FHS:27, which the
-    driver turns into TRAINING_FAILED."""
+    """Every training is wrecked by line noise: the modem's firmware (spandsp's T.30)
+    trains at 2400 bit/s, the only speed the DTE allowed (+FCC BR=0), is answered FTT, has
+    no lower speed to fall back to and gives up with +FHS:27, which the driver turns into
+    TRAINING_FAILED."""
     with ModemBank(timing="accelerated") as bank:
         a = bank.add_modem("1001", profile=_hw_profile("2.0"))
         b = bank.add_modem("1002")

@@ -182,8 +182,10 @@ async def test_health_is_ready_without_scheduler(tmp_path):
     proc, url = start(config)
     try:
         async with aiohttp.ClientSession() as http, http.get(url + "/health") as r:
-            assert r.status == 200 and await r.json() == {"live": True, "ready": True,
-                                                          "reason": None}
+            body = await r.json()
+            assert r.status == 200 and {k: body[k] for k in ("live", "ready", "reason", "degraded")} == {
+                "live": True, "ready": True, "reason": None, "degraded": False}
+            assert body["storage"]["freeBytes"] > body["storage"]["reserveBytes"]
     finally:
         assert stop(proc) == 0
 

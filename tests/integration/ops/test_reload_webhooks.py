@@ -30,8 +30,9 @@ DEFAULT_DENY = ["0.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::
 
 
 def webhooks_table(deny_loopback: bool) -> str:
-    deny = DEFAULT_DENY + (["127.0.0.0/8"] if deny_loopback else [])
-    return f"[webhooks]\ndeny_networks = {json.dumps(deny)}\n"
+    # The box itself (loopback included) is refused unless the admin opens its ports.
+    opened = [] if deny_loopback else ["1-65535"]
+    return f"[webhooks]\ndeny_networks = {json.dumps(DEFAULT_DENY)}\nallow_own_ports = {json.dumps(opened)}\n"
 
 
 async def receiver() -> tuple[web.AppRunner, str, list[str]]:
@@ -145,7 +146,7 @@ async def test_sighup_reloads_the_webhooks_policy_mid_call_and_sigterm_past_the_
                 return attempts[0] if attempts else None
             attempt = await until(sent_event_refused, 0.2)
             # The worker's new policy refused the connection: FaxSent never reached us.
-            assert not attempt["delivered"] and "denied network" in attempt["error"], attempt
+            assert not attempt["delivered"] and attempt["error"] == "could not connect", attempt
             assert received == ["FaxReceived", "FaxAttemptInitiated"]
 
             # --- 2. SIGTERM, and the grace runs out mid-call -----------------------------
@@ -206,7 +207,9 @@ async def test_a_delivery_in_flight_at_the_reload_finishes_under_the_old_policy(
     site = web.TCPSite(hook_runner, "127.0.0.1", 0)
     await site.start()
     hook = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/hook"
-    fast = {"backoff_base_s": 0.05, "backoff_max_step_s": 0.3, "outbox_poll_s": 0.1}
+    # The hook runs on this box: the admin opened its ports (the default refuses them).
+    fast = {"backoff_base_s": 0.05, "backoff_max_step_s": 0.3, "outbox_poll_s": 0.1,
+            "allow_own_ports": ["1-65535"]}
     store = await Store.open(tmp_path)
     worker = WebhookWorker(store, parse_settings(fast))
     await worker.start()
@@ -219,7 +222,7 @@ async def test_a_delivery_in_flight_at_the_reload_finishes_under_the_old_policy(
         await store.submit(NewFax(fax_id, tenant, "+15550100", [doc]))
         await until(lambda: arrived == ["FaxReceived"])  # on its way, not answered yet
 
-        worker.reconfigure(parse_settings({**fast, "deny_networks": DEFAULT_DENY + ["127.0.0.0/8"]}))
+        worker.reconfigure(parse_settings({**fast, "allow_own_ports": []}))
         release.set()
         await store.hold(tenant, fax_id)
 
@@ -230,7 +233,7 @@ async def test_a_delivery_in_flight_at_the_reload_finishes_under_the_old_policy(
             return [tuple(r) for r in rows] if len(rows) >= 2 else None
         first, second = (await until(attempts))[:2]
         assert first[1] == 204 and first[2] is None  # answered: not cancelled by the reload
-        assert second[1] is None and "denied network" in second[2], second
+        assert second[1] is None and second[2] == "could not connect", second
         assert arrived == ["FaxReceived"]
     finally:
         store.db.commit_listeners.remove(worker.commit_listener)

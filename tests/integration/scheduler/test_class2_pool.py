@@ -85,7 +85,7 @@ async def test_faxes_go_out_through_the_class1_and_the_class20_modem(client, fax
         [attempt] = await client.attempts(fax["faxId"])
         assert attempt["outcome"] == "success" and attempt["pagesConfirmed"] == 1
         assert attempt["bitRate"] == 14400 and attempt["resolution"] == "fine"
-        classes[attempt["modem"]] = attempt["details"]["modem_class"]
+        classes[attempt["modem"]] = attempt["details"]["modemClass"]
         [call] = machines[number].wait_calls(1)
         assert call.returncode == 0, call.log[-2000:]
         want = rendered_pages(pdfs[number])

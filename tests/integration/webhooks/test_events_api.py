@@ -53,7 +53,7 @@ async def test_a_client_catches_up_with_after_in_order_and_pages(tmp_path):
 
 
 async def test_fax_events_show_each_attempt_and_outcome(tmp_path):
-    async with running_app(tmp_path) as ra:
+    async with running_app(tmp_path, {"keep_response_body": True}) as ra:
         api = await ra.tenant("clinic")
         receiver = await Receiver(secrets=[], mode="fail").start()
         try:

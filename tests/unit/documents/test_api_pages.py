@@ -54,7 +54,7 @@ async def get(client, key, path):
     (corpus.zero_page_pdf(), 422, "document_no_pages"),
     (corpus.truncated_pdf(), 415, "document_corrupt"),
     (corpus.bomb_png(), 413, "image_too_large"),
-    ("Rechnung\n請求書\n".encode(), 422, "text_unprintable"),
+    ("Rechnung\nሰላም\n".encode(), 422, "text_unprintable"),  # Ethiopic: in no installed font
     ("Größe".encode("latin-1"), 415, None),  # the upload layer already refuses non-UTF-8 text
 ], ids=["encrypted", "no-pages", "truncated", "bomb", "unprintable", "latin-1"])
 async def test_submit_refuses_unreadable_documents_and_stores_nothing(api, bad, status, code):

@@ -6,10 +6,12 @@ from pathlib import Path
 import pytest
 
 from faxgw.modem.profiles import (
-    DRIVERS_DIR, ProfileError, ecm_settings, find_profile, load_all, load_profile,
+    DRIVERS_DIR, ProfileError, find_profile, load_all, load_profile,
     parse_profile,
 )
+from faxgw.modem.class1.ecm_modem_framed import modem_framed_speeds
 from faxgw.modem.quirks import QUIRKS
+from faxgw.modem.sessions import SessionOptions, ecm_choice
 
 MINIMAL = {"schema": 1, "name": "acme", "description": "ACME fax"}
 
@@ -25,26 +27,35 @@ def test_hwsim_contract_sections_are_intact():
     assert set(document["capabilities"]) == {"fclass", "ftm", "frm", "fth", "frh"}
     assert "hdlc_dle_undoubled" in document["quirks"]
     profile = find_profile("hwsim-class1", [DRIVERS_DIR])
-    # HDLC at V.21 and, for ECM frames, at every image speed
-    assert profile.identity.model == "SimFax C1" and profile.capabilities.fth[0] == 3
-    assert set(profile.capabilities.ftm) <= set(profile.capabilities.fth)
+    # HDLC at V.21 only, as most Class 1 modems: ECM's frames are framed by the host
+    assert profile.identity.model == "SimFax C1" and profile.capabilities.fth == (3,)
     assert profile.capabilities.fth == profile.capabilities.frh
+    assert profile.ecm_framing == "host"
     assert not profile.is_generic
 
 
-def test_ecm_is_used_only_where_profile_config_and_modem_all_allow_it():
+def test_ecm_is_used_where_profile_and_config_allow_it_whatever_fth_lists():
     hwsim = find_profile("hwsim-class1", [DRIVERS_DIR])
-    at_speed = (3, 146)
-    assert ecm_settings(hwsim, at_speed, at_speed) == (True, 256)
-    assert ecm_settings(hwsim, (3,), at_speed) == (False, 256)  # no +FTH=146: no ECM
-    assert ecm_settings(hwsim, at_speed, at_speed, wanted=False)[0] is False
-    assert ecm_settings(hwsim, at_speed, at_speed, frame_size=64) == (True, 64)
+    assert ecm_choice(hwsim, SessionOptions()) == (True, 256)  # +FTH=? is 3 alone
+    assert ecm_choice(hwsim, SessionOptions(ecm=False))[0] is False
+    assert ecm_choice(hwsim, SessionOptions(ecm_frame_size=64)) == (True, 64)
     off = parse_profile({**MINIMAL, "driver": {"ecm": False, "ecm_frame_size": 64}},
                         where="acme.toml")
     assert (off.ecm, off.ecm_frame_size) == (False, 64)
-    assert ecm_settings(off, at_speed, at_speed) == (False, 64)
+    assert ecm_choice(off, SessionOptions()) == (False, 64)
     with pytest.raises(ProfileError, match="driver.ecm_frame_size"):
         parse_profile({**MINIMAL, "driver": {"ecm_frame_size": 128}}, where="acme.toml")
+    with pytest.raises(ProfileError, match="driver.ecm_framing"):
+        parse_profile({**MINIMAL, "driver": {"ecm_framing": "both"}}, where="acme.toml")
+
+
+def test_the_modem_frames_ecm_only_where_its_profile_asks_and_it_lists_the_speed():
+    assert modem_framed_speeds("host", (3, 96, 146), (3, 96, 146)) == frozenset()
+    assert modem_framed_speeds("modem", (3, 96, 146), (3, 146)) == {146}
+    assert modem_framed_speeds("modem", (3,), (3,)) == frozenset()
+    lucent = find_profile("hwsim-class1-lucent", [DRIVERS_DIR])
+    assert lucent.ecm_framing == "host"  # listed, unverified at speed: never a default
+    assert 146 in lucent.capabilities.fth and 146 in lucent.capabilities.frh
 
 
 def test_generic_profile_has_no_identity_and_spells_out_every_timing():

@@ -164,3 +164,66 @@ def test_no_prefix_when_stdout_is_not_the_journal(tmp_path, monkeypatch):
             logging.getLogger().removeHandler(handler)
         elsewhere.seek(0)
         assert json.loads(elsewhere.read())["message"] == "modem gone"
+
+
+def test_a_repeated_record_is_limited_and_the_drops_are_counted():
+    from faxgw.logs import RepeatLimit
+    now = [0.0]
+    limit = RepeatLimit(burst=3, window_s=60, clock=lambda: now[0])
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.addFilter(limit)
+    logger = logging.getLogger("faxgw.test.repeats")
+    logger.addHandler(handler)
+    logger.propagate = False
+    records: list[logging.LogRecord] = []
+    handler.emit = records.append
+
+    def accept_failed():  # one logging call, as a loop that keeps failing makes it
+        logger.error("accept() failed: %s", "EMFILE")
+    try:
+        for _ in range(1000):
+            accept_failed()
+        logger.error("another call is not limited by the first")
+        for n in range(20):  # the same call with other words: not a repeat
+            logger.error("fax %d failed", n)
+        assert len(records) == 24
+        records[4:] = []
+        now[0] = 61.0
+        accept_failed()
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = True
+    assert len(records) == 5
+    assert records[-1].suppressedRepeats == 997
+
+
+def test_secrets_and_metadata_are_redacted_at_every_level(output):
+    logging.getLogger("aiosqlite").debug("executing %s", ("INSERT", {"secret": "whsec_abcdefghijkl"}))
+    logging.getLogger("faxgw.api").error("refused Authorization: Bearer fgw_abcdefghij, key fgw_zyxwvutsrq",
+                                          extra={"metadata": {"patient": "Jane Roe"}})
+    text = output.getvalue()
+    assert "whsec_abcdefghijkl" not in text and "fgw_abcdefghij" not in text and "fgw_zyxwvutsrq" not in text
+    assert "Jane Roe" not in text
+    [event] = events(output)
+    assert event["metadata"] == "[redacted]"
+
+
+def test_debug_level_still_keeps_the_database_library_quiet():
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    saved = root.level
+    handler = setup_logging("DEBUG", stream=buffer)
+    try:
+        logging.getLogger("aiosqlite").debug("executing %s", "a statement and its parameters")
+        logging.getLogger("faxgw.scheduler").debug("our own debug line")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(saved)
+    assert [e["logger"] for e in events(buffer)] == ["faxgw.scheduler"]
+
+
+def test_the_daemon_logging_limits_repeats(output):
+    for _ in range(500):
+        logging.getLogger("asyncio").error("socket.accept() out of system resource")
+    assert len(events(output)) <= 10

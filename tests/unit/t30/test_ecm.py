@@ -10,8 +10,8 @@ from faxgw.outcome import Outcome
 from faxgw.session import WIDTH_A4_PX, Coding, PageOutcome, Resolution
 from faxgw.t30 import events as ev
 from faxgw.t30.dis import DcsSettings, DisCapabilities
-from faxgw.t30.ecm import (BlockAssembly, PartialPageSignal, frames_in_bitmap, ppr_bitmap,
-                           split_page)
+from faxgw.t30.ecm import (BlockAssembly, PartialPageSignal, fcd_frame, frames_in_bitmap,
+                           ppr_bitmap, split_page)
 from faxgw.t30.frames import FCF, parse_frame
 from faxgw.t30.link import Modulation as M, ReceivedFrame
 from faxgw.t30.negotiate import LocalCapabilities, PageQuality, choose_dcs, dcs_acceptable
@@ -339,3 +339,15 @@ def test_received_frames_with_bad_fcs_never_reach_the_page():
     frames = (ReceivedFrame(b"\xff\x03\x06\x00" + b"x" * 256, False),)
     line(rx.handle(ev.HdlcFramesReceived(3.5, frames)))
     assert ppr_frames(line(rx.handle(pps(3.8, FCF.MPS, 0, 0, 1)))) == [0]
+
+
+def test_a_pps_after_ppr_counting_only_the_resent_frames_does_not_shrink_the_block():
+    """spandsp's PPS after a retransmission names only the frames it resent: the partial
+    page keeps the size its first PPS gave, so the frames still missing are still asked for."""
+    assembly = BlockAssembly()
+    assembly.take([ReceivedFrame(fcd_frame(n, b"x")) for n in (0, 1, 3, 4)])
+    assert assembly.frame_count(7) == 7
+    assert assembly.missing(assembly.frame_count(7)) == [2, 5, 6]
+    assembly.take([ReceivedFrame(fcd_frame(2, b"x"))])
+    assert assembly.frame_count(3) == 7  # the resent frames' PPS: 3 of them
+    assert assembly.missing(assembly.frame_count(3)) == [5, 6]

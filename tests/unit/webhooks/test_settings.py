@@ -74,3 +74,28 @@ def test_a_tenant_leaves_one_endpoints_share_of_the_slots_to_the_others_by_defau
     assert parse_settings({"per_tenant_concurrency": 0}).tenant_slots == 32 - 4
     assert parse_settings({"concurrency": 8, "per_endpoint_concurrency": 8}).tenant_slots == 8
     assert parse_settings({"per_tenant_concurrency": 32}).tenant_slots == 32
+
+
+def test_the_admin_narrows_one_tenants_networks_and_opens_ports_of_the_box():
+    from faxgw.webhooks.settings import parse_settings
+    settings = parse_settings({"tenant_allow_networks": {"t-1": ["192.168.10.0/24"]},
+                               "allow_own_ports": [9000, "9100-9199"]})
+    assert settings.tenant_networks("t-1") == ("192.168.10.0/24",)
+    assert settings.tenant_networks("t-2") is None
+    policy = settings.url_policy()
+    assert policy.allow_own_ports == ((9000, 9000), (9100, 9199))
+    narrowed = policy.narrowed(settings.tenant_networks("t-1"))
+    assert narrowed.refusal("192.168.10.7", 80) is None
+    assert narrowed.refusal("192.168.11.7", 80) is not None
+    assert settings.limits().max_response_bytes == 0  # the answer is not kept by default
+    assert parse_settings({"keep_response_body": True}).limits().max_response_bytes == 4096
+
+
+@pytest.mark.parametrize("table", [{"allow_own_ports": ["9000-80"]}, {"allow_own_ports": [0]},
+                                   {"tenant_allow_networks": {"t": ["nope"]}},
+                                   {"tenant_allow_networks": ["t"]}, {"keep_response_body": 1}])
+def test_bad_policy_settings_are_refused(table):
+    from faxgw.config_error import ConfigError
+    from faxgw.webhooks.settings import parse_settings
+    with pytest.raises(ConfigError):
+        parse_settings(table)

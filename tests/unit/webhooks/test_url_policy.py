@@ -1,20 +1,50 @@
+import dataclasses
+import ipaddress
 import socket
 
 import pytest
 from aiohttp.abc import AbstractResolver
 
+from faxgw.webhooks.box_addresses import BoxAddresses, parse_fib_trie, parse_if_inet6
 from faxgw.webhooks.url_policy import DestinationRefused, PolicyResolver, UrlPolicy
 
-DEFAULT = UrlPolicy()
-WITH_OWN_PORT = UrlPolicy.from_config(own_ports=[8080])
+
+class FixedBox(BoxAddresses):
+    """A box whose interfaces have these addresses (besides loopback), whatever this
+    machine's are."""
+
+    def __init__(self, *addresses: str):
+        super().__init__()
+        self._fixed = frozenset(ipaddress.ip_network(a) for a in ("127.0.0.0/8", "::1/128", *addresses))
+
+    def networks(self):
+        return self._fixed
+
+
+BOX = FixedBox("192.168.1.2/32", "fd00::2/128")
+
+
+def on_box(policy: UrlPolicy) -> UrlPolicy:
+    return dataclasses.replace(policy, box=BOX)
+
+
+DEFAULT = on_box(UrlPolicy())
+WITH_OWN_PORT = on_box(UrlPolicy.from_config(own_ports=[8080], allow_own_ports=[8080, 8081]))
 
 
 @pytest.mark.parametrize(
     "address",
-    ["192.168.1.20", "10.0.0.5", "172.16.3.4", "127.0.0.1", "::1", "fd00::5", "203.0.113.9"],
+    ["192.168.1.20", "10.0.0.5", "172.16.3.4", "fd00::5", "203.0.113.9"],
 )
-def test_lan_loopback_and_unicast_are_allowed_by_default(address):
+def test_lan_and_unicast_are_allowed_by_default(address):
     assert DEFAULT.refusal(address, 443) is None
+
+
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1", "127.8.9.10", "::1", "::ffff:127.0.0.1", "192.168.1.2", "fd00::2"])
+@pytest.mark.parametrize("port", [80, 443, 18402, 65535])
+def test_the_box_itself_is_refused_on_every_port_by_default(address, port):
+    assert "is this box itself" in DEFAULT.refusal(address, port)
 
 
 @pytest.mark.parametrize(
@@ -35,23 +65,59 @@ def test_link_local_and_special_addresses_are_denied_by_default(address):
     assert DEFAULT.refusal(address, 80) is not None
 
 
-def test_own_ports_are_denied_on_the_box_but_not_elsewhere():
-    assert WITH_OWN_PORT.refusal("127.0.0.1", 8080) is not None
-    assert WITH_OWN_PORT.refusal("127.8.9.10", 8080) is not None
-    assert WITH_OWN_PORT.refusal("::1", 8080) is not None
-    assert WITH_OWN_PORT.refusal("::ffff:127.0.0.1", 8080) is not None
+def test_the_admin_may_open_a_port_of_the_box_but_never_the_daemons_own():
     assert WITH_OWN_PORT.refusal("127.0.0.1", 8081) is None
-    assert WITH_OWN_PORT.refusal("192.168.1.20", 8080) is None
+    assert WITH_OWN_PORT.refusal("192.168.1.2", 8081) is None
+    assert WITH_OWN_PORT.refusal("127.0.0.1", 8080) is not None  # own_ports win
+    assert WITH_OWN_PORT.refusal("::ffff:127.0.0.1", 8080) is not None
+    assert WITH_OWN_PORT.refusal("127.0.0.1", 8082) is not None  # not opened
+    assert WITH_OWN_PORT.refusal("192.168.1.20", 8080) is None  # another host
 
 
-def test_the_box_lan_address_can_be_declared_its_own():
-    policy = UrlPolicy.from_config(own_ports=[8080], own_networks=["127.0.0.0/8", "192.168.1.2/32"])
-    assert policy.refusal("192.168.1.2", 8080) is not None
-    assert policy.refusal("192.168.1.3", 8080) is None
+def test_a_declared_own_network_counts_as_the_box():
+    policy = on_box(UrlPolicy.from_config(own_networks=["127.0.0.0/8", "192.168.7.0/24"]))
+    assert policy.refusal("192.168.7.9", 9000) is not None
+    assert policy.refusal("192.168.8.9", 9000) is None
+
+
+def test_a_narrowed_tenant_reaches_only_its_networks_within_the_allowed_ones():
+    narrowed = UrlPolicy.from_config(allow=["192.168.0.0/16"]).narrowed(["192.168.10.0/24", "10.0.0.0/8"])
+    narrowed = on_box(narrowed)
+    assert narrowed.refusal("192.168.10.5", 443) is None
+    assert narrowed.refusal("192.168.11.5", 443) is not None  # another LAN segment
+    assert narrowed.refusal("10.1.1.1", 443) is not None  # outside the global allow list
+
+
+def test_the_box_addresses_are_read_from_the_kernels_tables():
+    fib = """Main:
+  +-- 0.0.0.0/0 3 0 5
+     |-- 0.0.0.0
+        /0 universe UNICAST
+     +-- 127.0.0.0/8 2 0 2
+        +-- 127.0.0.0/31 1 0 0
+           |-- 127.0.0.0
+              /8 host LOCAL
+        |-- 127.255.255.255
+           /32 link BROADCAST
+     +-- 192.0.2.0/24 2 0 2
+           |-- 192.0.2.0
+              /24 link UNICAST
+           |-- 192.0.2.2
+              /32 host LOCAL
+"""
+    assert {str(n) for n in parse_fib_trie(fib)} == {"127.0.0.0/8", "127.255.255.255/32", "192.0.2.2/32"}
+    inet6 = "fd000000000000000000000000000002 04 40 00 82     eth0\n00000000000000000000000000000001 01 80 10 80 lo\n"
+    assert {str(n) for n in parse_if_inet6(inet6)} == {"fd00::2/128", "::1/128"}
+
+
+def test_this_machines_own_addresses_are_refused():
+    policy = UrlPolicy()
+    for network in policy.box.networks():
+        assert policy.refusal(network[0], 8000) is not None, network
 
 
 def test_a_narrower_allow_list_refuses_everything_else():
-    lan_only = UrlPolicy.from_config(allow=["192.168.0.0/16"])
+    lan_only = on_box(UrlPolicy.from_config(allow=["192.168.0.0/16"]))
     assert lan_only.refusal("192.168.4.4", 80) is None
     assert lan_only.refusal("10.0.0.1", 80) is not None
     assert lan_only.refusal("::1", 80) is not None
@@ -83,13 +149,13 @@ def test_only_http_and_https_urls_with_a_host(url):
     ],
 )
 def test_ip_literal_urls_are_checked_without_dns(url):
-    policy = UrlPolicy.from_config(own_ports=[8080, 80])
+    policy = on_box(UrlPolicy.from_config(own_ports=[8080, 80], allow_own_ports=[8080, 80, 81]))
     with pytest.raises(DestinationRefused):
         policy.check_url(url)
 
 
 def test_ports_default_by_scheme():
-    policy = UrlPolicy.from_config(own_ports=[443])
+    policy = on_box(UrlPolicy.from_config(own_ports=[443], allow_own_ports=[80, 443]))
     with pytest.raises(DestinationRefused):
         policy.check_url("https://127.0.0.1/hook")
     assert policy.check_url("http://127.0.0.1/hook").port == 80
