@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from faxgw.modem.profiles import DRIVERS_DIR, ecm_settings, find_profile
-from tests.integration.modem.zoo import FAMILIES, GENERIC_PLAYERS, zoo_call
+from faxgw.modem.profiles import DRIVERS_DIR, find_profile
+from faxgw.modem.sessions import SessionOptions, ecm_choice
+from tests.integration.modem.zoo import FAMILIES, zoo_call
 
 _calls: dict[tuple[str, bool], object] = {}  # one call serves its send and receive tests
 
@@ -20,14 +21,11 @@ def _call(tmp_path_factory, family: str, ecm: bool):
 
 
 def expected_ecm(family: str, ecm: bool) -> bool:
-    """What faxgw's own rules decide for this family (Class 2: the modem's, not asked by
-    the CLI; Class 1: ECM needs what the profile's +FTH=?/+FRH=? lists)."""
+    """What faxgw's own rules decide for this family: Class 1 carries ECM on any modem
+    (framed by the host where +FTH=? lists only V.21) when the profile and the operator
+    allow it; a Class 2 modem does it itself when asked and its +FCC=? offers it."""
     profile = find_profile(family, [DRIVERS_DIR])
-    played = find_profile(GENERIC_PLAYERS.get(family, family), [DRIVERS_DIR])
-    if profile.classes[0] in ("2", "2.0"):
-        return False
-    caps = played.capabilities
-    return ecm_settings(profile, caps.fth, caps.frh, ecm)[0]
+    return ecm_choice(profile, SessionOptions(ecm=ecm))[0]
 
 
 @pytest.mark.parametrize("ecm", [True, False], ids=["ecm", "non_ecm"])
