@@ -1,6 +1,6 @@
 """``faxgw modem ...``: commands for technicians, independent of the daemon.
 
-``probe`` is here; ``send`` and ``receive`` come from ``faxgw.modem.session_cli`` (the T.30
+``probe`` and ``doctor`` are here; ``send`` and ``receive`` come from ``faxgw.modem.session_cli`` (the T.30
 runner's module) when it exists, under the same ``modem`` group.
 """
 
@@ -30,6 +30,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     probe.add_argument("--drivers", type=Path, action="append", default=[],
                        help="extra directory of profiles (searched before drivers/)")
     probe.set_defaults(func=run_probe)
+    doctor = modem_commands.add_parser(
+        "doctor", help="examine a modem without dialling and write a transcript for a bug report")
+    doctor.add_argument("--device", required=True, help="serial port, e.g. /dev/ttyACM0 or a hw-sim pty")
+    doctor.add_argument("--transcript", type=Path,
+                        help="write every line exchanged here (default: doctor-<device>.txt)")
+    doctor.add_argument("--profile", help="examine as this profile instead of matching one")
+    doctor.add_argument("--drivers", type=Path, action="append", default=[],
+                        help="extra directory of profiles (searched before drivers/)")
+    doctor.set_defaults(func=run_doctor)
     try:
         session_cli = importlib.import_module("faxgw.modem.session_cli")
     except ModuleNotFoundError as exc:
@@ -47,6 +56,31 @@ def run_probe(args: argparse.Namespace) -> int:
         return 1
     print(json.dumps(report, indent=2))
     return 0
+
+
+def run_doctor(args: argparse.Namespace) -> int:
+    from faxgw.modem.doctor import examine, transcript
+    from faxgw.modem.profiles import profile_dirs
+
+    async def run():
+        async with asyncio.timeout(PROBE_TIMEOUT_S):
+            return await examine(args.device, profile_dirs(args.drivers), args.profile)
+
+    try:
+        exam = asyncio.run(run())
+    except (ModemFault, ProfileError, OSError, TimeoutError) as exc:
+        print(f"{args.device}: {exc or type(exc).__name__}", file=sys.stderr)
+        return 1
+    text = transcript(exam)
+    path = args.transcript or Path(f"doctor-{Path(args.device).name}.txt")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        print(text)
+        print(f"could not write the transcript to {path}: {exc}", file=sys.stderr)
+        return 1
+    print(text.split("## exchange", 1)[0] + f"transcript: {path}")
+    return 0 if exam.info is not None and exam.info.classes else 1
 
 
 async def probe_report(device: str, profile: str | None, drivers: list[Path]) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 from faxgw.modem.at.channel import AtChannel
 from faxgw.modem.at.errors import ATError
-from faxgw.modem.profiles import Profile, ProfileError
+from faxgw.modem.profiles import Match, Profile, ProfileError
 from faxgw.modem.at.results import parse_number_list, strip_info_prefix
 from faxgw.t30.link import Modulation
 
@@ -28,6 +28,7 @@ PROBE_ORDER = CLASS1_VALUES + CLASS2_VALUES
 class ModemInfo:
     device: str
     ati: tuple[str, ...] = ()
+    ati3: str | None = None
     manufacturer: str | None = None
     model: str | None = None
     revision: str | None = None
@@ -51,6 +52,7 @@ async def probe(channel: AtChannel) -> ModemInfo:
     """Ask the modem; leaves it in Class 0 (data), as after a reset."""
     warnings: list[str] = []
     ati = await _info_lines(channel, "ATI", warnings)
+    ati3 = " ".join(await _info_lines(channel, "ATI3", warnings)) or None
     classes = _parse_classes(await _answer(channel, "AT+FCLASS=?", warnings))
     class1 = next((c for c in CLASS1_VALUES if c in classes), None)
     if class1 is not None:
@@ -64,7 +66,7 @@ async def probe(channel: AtChannel) -> ModemInfo:
         lists[key] = _numbers(text, key, warnings)
     if class1 is not None:
         await channel.command("AT+FCLASS=0")
-    return ModemInfo(channel.port, ati, *identity, classes=classes, **lists,
+    return ModemInfo(channel.port, ati, ati3, *identity, classes=classes, **lists,
                      warnings=tuple(warnings))
 
 
@@ -107,24 +109,40 @@ def _numbers(text: str | None, key: str, warnings: list[str]) -> tuple[int, ...]
 
 # --- matching a profile ----------------------------------------------------------------------
 
-def _same(a: str | None, b: str | None) -> bool:
-    return (a or "").strip().strip('"').casefold() == (b or "").strip().strip('"').casefold()
+def profile_match(profile: Profile) -> Match:
+    """The patterns ``profile`` recognises its modems by: [match], else [identity] exactly."""
+    if profile.match is not None:
+        return profile.match
+    i = profile.identity
+    return Match(i.manufacturer, i.model, i.revision, i.ati, i.ati3, exact=True)
+
+
+def compare_identity(info: ModemInfo, profile: Profile) -> tuple[int, list[str]]:
+    """(fields of ``profile``'s match the modem fits, what differs, one line each)."""
+    match, fitted, differs = profile_match(profile), 0, []
+    for key, pattern in match.fields():
+        if key == "ati":
+            ok, got = any(match.fits(pattern, line) for line in info.ati), list(info.ati)
+        else:
+            got = getattr(info, key)
+            ok = match.fits(pattern, got)
+        if ok:
+            fitted += 1
+        else:
+            differs.append(f"{key}: wants {pattern!r}, modem says {got!r}")
+    return fitted, differs
 
 
 def identity_score(info: ModemInfo, profile: Profile) -> int | None:
     """How many identity fields of ``profile`` the modem matches; None if any differs."""
-    ident, score = profile.identity, 0
-    for wanted, got in ((ident.manufacturer, info.manufacturer), (ident.model, info.model),
-                        (ident.revision, info.revision)):
-        if wanted is not None:
-            if not _same(wanted, got):
-                return None
-            score += 1
-    for line in ident.ati:
-        if not any(_same(line, got) for got in info.ati):
-            return None
-        score += 1
-    return score
+    fitted, differs = compare_identity(info, profile)
+    return None if differs else fitted
+
+
+def closest_profiles(info: ModemInfo, profiles: list[Profile]) -> list[tuple[Profile, int, list[str]]]:
+    """Profiles naming a modem, the most fields fitted first: (profile, fitted, differences)."""
+    rows = [(p, *compare_identity(info, p)) for p in profiles if not p.is_generic]
+    return sorted(rows, key=lambda r: (bool(r[2]), -r[1], len(r[2]), r[0].name))
 
 
 def match_profile(info: ModemInfo, profiles: list[Profile]) -> tuple[Profile, str]:
@@ -133,8 +151,12 @@ def match_profile(info: ModemInfo, profiles: list[Profile]) -> tuple[Profile, st
     matches = sorted(((s, p) for s, p in scored if s), key=lambda sp: (-sp[0], sp[1].name))
     if matches:
         return matches[0][1], "identity"
-    generic = sorted((p for p in profiles if p.is_generic),
-                     key=lambda p: (p.name != "generic-class1", p.name))
+    # The generic profile for the best class the modem offers (Class 1 first).
+    def rank(p: Profile) -> tuple[int, str]:
+        offered = [PROBE_ORDER.index(c) for c in p.classes if c in info.classes]
+        return (min(offered, default=len(PROBE_ORDER)), p.name != "generic-class1", p.name)
+
+    generic = sorted((p for p in profiles if p.is_generic), key=rank)
     if not generic:
         raise ProfileError("no profile matches this modem and there is no generic profile")
     return generic[0], "generic"
@@ -167,8 +189,8 @@ def usable(info: ModemInfo | None, profile: Profile) -> tuple[list[Modulation], 
         known = {m.value: m for m in Modulation if m is not Modulation.V21}
         return [known[c] for c in codes if c in known and c not in removed]
 
-    ftm = info.ftm if info is not None else profile.capabilities.ftm
-    frm = info.frm if info is not None else profile.capabilities.frm
+    ftm = profile.ftm_override or (info.ftm if info is not None else profile.capabilities.ftm)
+    frm = profile.frm_override or (info.frm if info is not None else profile.capabilities.frm)
     return pick(ftm, profile.ftm_remove), pick(frm, profile.frm_remove)
 
 

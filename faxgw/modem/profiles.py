@@ -8,6 +8,7 @@ The format is documented in ``drivers/README.md``. Every section and key is list
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import tomllib
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from faxgw.config_error import ConfigError
 import faxgw_drivers
 from faxgw.modem.at.channel import ChannelSettings
-from faxgw.modem.quirks import Quirks, load_quirks
+from faxgw.modem.quirks import QUIRKS, Quirks, load_quirks, set_quirks
 from faxgw.t30.link import Modulation
 
 SCHEMA_VERSION = 1
@@ -29,7 +30,11 @@ STR, INT, FLOAT, BOOL, INTS, STRS = "string", "integer", "number", "boolean", "i
 # section -> key -> (type, default). None as default: the key may be absent.
 SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
     "identity": {"manufacturer": (STR, None), "model": (STR, None), "revision": (STR, None),
-                 "ati": (STRS, ())},
+                 "ati": (STRS, ()), "ati3": (STR, None)},
+    # Shell-style patterns (``*``, ``?``, ``[...]``), case-insensitive, for the family's
+    # units; without [match], [identity] is matched exactly.
+    "match": {"manufacturer": (STR, None), "model": (STR, None), "revision": (STR, None),
+              "ati": (STRS, ()), "ati3": (STR, None)},
     "capabilities": {"fclass": (STR, None), "ftm": (INTS, ()), "frm": (INTS, ()),
                      "fth": (INTS, ()), "frh": (INTS, ())},
     "driver": {"classes": (STRS, ("1.0", "1")), "dial_command": (STR, "ATDT"),
@@ -44,10 +49,14 @@ SCHEMA: dict[str, dict[str, tuple[str, Any]]] = {
                "data_idle_timeout_s": (FLOAT, 5.0), "tx_final_margin_s": (FLOAT, 5.0),
                "stall_timeout_s": (FLOAT, 10.0), "escape_guard_s": (FLOAT, 1.0),
                "resync_quiet_s": (FLOAT, 0.2), "after_connect_delay_ms": (INT, 0)},
-    "overrides": {"ftm_remove": (INTS, ()), "frm_remove": (INTS, ())},
+    "overrides": {"ftm_remove": (INTS, ()), "frm_remove": (INTS, ()),
+                  "ftm": (INTS, ()), "frm": (INTS, ()), "fcc": (STR, None)},
     "quirks": {},  # validated by faxgw.modem.quirks
+    "sources": {},  # quirk or override name -> where the behaviour is documented
 }
 TOP_LEVEL = {"schema", "name", "description", "revision"}
+# Overrides that say the modem lies: a [sources] line may say where that is documented.
+SOURCED_OVERRIDES = ("ftm_remove", "frm_remove", "ftm", "frm", "fcc")
 KNOWN_CLASSES = ("1", "1.0", "2", "2.0")
 FLOW_CONTROLS = ("xonxoff", "none")
 ECM_FRAME_SIZES = (256, 64)  # T.30 A.3.1
@@ -67,6 +76,30 @@ class Identity:
     model: str | None
     revision: str | None
     ati: tuple[str, ...]
+    ati3: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """Patterns a modem's answers must fit (every one given), from [match] or [identity]."""
+    manufacturer: str | None
+    model: str | None
+    revision: str | None
+    ati: tuple[str, ...]
+    ati3: str | None
+    exact: bool  # taken from [identity]: compare literally
+
+    def fields(self) -> list[tuple[str, str]]:
+        given = [(k, getattr(self, k)) for k in ("manufacturer", "model", "revision", "ati3")]
+        return [(k, v) for k, v in given if v is not None] + [("ati", line) for line in self.ati]
+
+    def fits(self, pattern: str, answer: str | None) -> bool:
+        got = _clean(answer)
+        return got == _clean(pattern) if self.exact else fnmatch.fnmatchcase(got, _clean(pattern))
+
+
+def _clean(text: str | None) -> str:
+    return (text or "").strip().strip('"').strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -115,12 +148,25 @@ class Profile:
     ftm_remove: tuple[int, ...]
     frm_remove: tuple[int, ...]
     quirks: Quirks
+    match: Match | None = None
+    ftm_override: tuple[int, ...] = ()  # replaces the modem's answer to +FTM=?
+    frm_override: tuple[int, ...] = ()  # ... to +FRM=?
+    fcc_override: str | None = None  # ... to +FCC=? / +FDCC=? (Class 2.0 / 2)
+    sources: tuple[tuple[str, str], ...] = ()  # (quirk or override, where documented)
+
+    def capability_override(self, command: str) -> tuple[str, ...] | None:
+        """The answer lines to use instead of asking ``AT<command>=?``, if the profile
+        replaces it (a modem that lies about its capabilities)."""
+        if command in ("+FCC", "+FDCC") and self.fcc_override is not None:
+            return (self.fcc_override,)
+        return None
 
     @property
     def is_generic(self) -> bool:
         """A profile naming no identity matches any modem (lowest priority)."""
         i = self.identity
-        return not (i.manufacturer or i.model or i.revision or i.ati)
+        return not (i.manufacturer or i.model or i.revision or i.ati or i.ati3) \
+            and self.match is None
 
     def channel_settings(self) -> ChannelSettings:
         t = self.timing
@@ -176,6 +222,11 @@ def _section(document: dict[str, Any], section: str, where: str) -> dict[str, An
     table = document.get(section, {})
     if section == "quirks":
         return table
+    if section == "sources":
+        for key, value in table.items():
+            if not isinstance(value, str) or not value.strip():
+                raise ProfileError(f"{where}: 'sources.{key}' must be a non-empty string")
+        return table
     spec = SCHEMA[section]
     for key in table:
         if key not in spec:
@@ -221,7 +272,10 @@ def _build(document: dict[str, Any], v: dict[str, dict[str, Any]], quirks: Quirk
         hangup_command=v["init"]["hangup"], baudrate=v["serial"]["baudrate"],
         flow_control=v["serial"]["flow_control"], tx_chunk_bytes=v["serial"]["tx_chunk_bytes"],
         timing=Timing(**v["timing"]), ftm_remove=v["overrides"]["ftm_remove"],
-        frm_remove=v["overrides"]["frm_remove"], quirks=quirks)
+        frm_remove=v["overrides"]["frm_remove"], quirks=quirks,
+        match=Match(**v["match"], exact=False) if document.get("match") else None,
+        ftm_override=v["overrides"]["ftm"], frm_override=v["overrides"]["frm"],
+        fcc_override=v["overrides"]["fcc"], sources=tuple(v["sources"].items()))
 
 
 def _check_values(p: Profile, where: str) -> None:
@@ -247,15 +301,29 @@ def _check_values(p: Profile, where: str) -> None:
     for name, value in vars(p.timing).items():
         if value < 0 or (value == 0 and name.endswith("_s")):
             fail(f"timing.{name}", "must be positive")
+    _check_sources(p, fail)
     modulations = {m.value for m in Modulation}
     for key in ("ftm", "frm", "fth", "frh"):
         bad = [m for m in getattr(p.capabilities, key) if m not in modulations]
         if bad:
             fail(f"capabilities.{key}", f"holds unknown T.31 modulation codes {bad}")
-    for key in ("ftm_remove", "frm_remove"):
-        bad = [m for m in getattr(p, key) if m not in modulations]
+    for key, codes in (("ftm_remove", p.ftm_remove), ("frm_remove", p.frm_remove),
+                       ("ftm", p.ftm_override), ("frm", p.frm_override)):
+        bad = [m for m in codes if m not in modulations]
         if bad:
             fail(f"overrides.{key}", f"holds unknown T.31 modulation codes {bad}")
+
+
+def _check_sources(p: Profile, fail) -> None:
+    """Every quirk set needs a source (overrides may have one); every source names one."""
+    sources = dict(p.sources)
+    needed = [f"quirks.{name}" for name in set_quirks(p.quirks)]
+    for key in needed:
+        if key.split(".", 1)[1] not in sources:
+            fail(key, "is set but has no [sources] line saying where it is documented")
+    for key in sources:
+        if key not in QUIRKS and key not in SOURCED_OVERRIDES:
+            fail(f"sources.{key}", "names no quirk or override")
 
 
 def profile_dirs(extra: list[Path] | None = None) -> list[Path]:

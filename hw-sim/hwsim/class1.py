@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from . import datamode
+from . import datamode, quirks
 from .atcommand import Command, numeric_parameter
 from .carrier import Carrier
 from .dialing import place_call
@@ -170,6 +170,8 @@ def cmd_fts(modem: "Modem", cmd: Command):
     blocked = _online(modem)
     if blocked:
         return blocked
+    if quirks.fts_refused(modem):
+        return ERROR
     state = modem.class1
     if state.hdlc_tx is not None:
         state.hdlc_tx.end(now())
@@ -193,6 +195,8 @@ def cmd_frs(modem: "Modem", cmd: Command):
     blocked = _online(modem)
     if blocked:
         return blocked
+    if quirks.frs_resets(modem):
+        return None
     return _wait_silence(modem, modem.timing.wall(int(cmd.arg) * 0.01))
 
 

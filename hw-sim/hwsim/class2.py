@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from . import class2_params as cp
+from . import class2_params as cp, quirks
 from . import spandsp_t30
 from .atcommand import Command, numeric_parameter
 from .class2_data import REVERSED, PageBuffer, StartChar
@@ -77,7 +77,7 @@ class Class2State:
 
     def reverse_rx(self) -> bool:
         flipped = self.bit_order in (1, 3)
-        return flipped != self.dialect.rx_reversed
+        return (flipped != self.dialect.rx_reversed) != quirks.class2_rx_bits_flipped(self.modem)
 
 
 def in_class2(modem: "Modem") -> bool:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
+from . import quirks
 from .carrier import Carrier, Channel
 from .hdlc import DLE_ETX, DleDecoder, dle_stuff, with_fcs
 from .modulation import V21, Modulation
@@ -69,7 +70,9 @@ async def hdlc_transmit(modem: "Modem", modulation: Modulation = V21) -> str:
         state.hdlc_tx, state.hdlc_free_at = carrier, carrier.data_at
     state.detach_rx()
     reader = FrameReader(MAX_FRAME if modulation.is_hdlc else MAX_ECM_FRAME)
-    modem.set_sink(reader.sink)  # kept for the whole carrier: no byte falls between frames
+    # kept for the whole carrier: no byte falls between frames
+    modem.set_sink(reader.sink)
+    quirks.transmitted(modem)
     modem.result("CONNECT")
     try:
         while True:
@@ -156,15 +159,17 @@ async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
                        modulation: Modulation = V21) -> str:
     modem.line_op = True
     state = modem.class1
+    explicit = listen_at is None  # +FRH, not the listening that follows ATD
     listen_at = now() if listen_at is None else listen_at
     modem.abortable(abort_code)
+    if explicit and modulation is V21 and quirks.false_frh_connect(modem):
+        return DONE
     carrier, index = await _lock_on(modem, listen_at, deadline, want=None)
     if carrier is None:
         return DONE
     if not (carrier.carries_frames and carrier.modulation.matches(modulation)):
         # Not consumed: a following +FRM (or +FRH at another speed) may still lock on.
-        modem.result("+FCERROR")
-        return DONE
+        return await quirks.wrong_carrier(modem)
     modem.result("CONNECT")
     while index >= len(carrier.segments):
         if not carrier.active:
@@ -177,7 +182,7 @@ async def hdlc_receive(modem: "Modem", listen_at: float | None = None,
     segment = carrier.segments[index]
     state.rx = (carrier, index + 1)
     double = not modem.profile.quirk("hdlc_dle_undoubled")
-    modem.send_data(dle_stuff(segment.data, double) + DLE_ETX)
+    modem.send_data(dle_stuff(quirks.frame_for_dte(modem, segment.data), double) + DLE_ETX)
     modem.result("OK" if segment.fcs_ok else "ERROR")
     return DONE
 
@@ -227,8 +232,7 @@ async def image_receive(modem: "Modem", modulation: Modulation) -> str:
             modem.info("+FRH:3")  # T.31 8.5.1 adaptive reception: switch to HDLC
             return await hdlc_receive(modem, listen_at)
         # Not consumed: the +FRH=3 that follows must still hear these flags.
-        modem.result("+FCERROR")
-        return DONE
+        return await quirks.wrong_carrier(modem)
     await sleep_until(carrier.data_at)  # the training must end before CONNECT
     modem.result("CONNECT")
     try:
@@ -313,7 +317,8 @@ async def image_transmit(modem: "Modem", modulation: Modulation) -> str:
     modem.class1.detach_rx()
     carrier = call.start_carrier(modem, modulation)
     buffer = TxBuffer(modem, modem.tx_buffer_bytes)
-    modem.set_sink(buffer.sink)
+    modem.set_sink(quirks.settling(modem, buffer.sink))
+    quirks.transmitted(modem)
     modem.result("CONNECT")
     try:
         await _pump(modem, call, carrier, buffer)

@@ -85,7 +85,7 @@ def cmd_i(modem: "Modem", cmd: Command):
         for line in p.ati:
             modem.info(line)
     elif value == 3:
-        modem.info(f"{p.manufacturer} {p.model} {p.revision}")
+        modem.info(p.ati3 or f"{p.manufacturer} {p.model} {p.revision}")
     else:
         return ERROR
     return None

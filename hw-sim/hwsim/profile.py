@@ -24,6 +24,7 @@ class ModemProfile:
     model: str = "SimFax C1"
     revision: str = "1.0"
     ati: tuple[str, ...] = ("SimFax C1 1.0",)
+    ati3: str | None = None  # ATI3's line; without it, manufacturer, model and revision
     fclass: str = "0,1,1.0"
     ftm: tuple[int, ...] = _ALL_MODS
     frm: tuple[int, ...] = _ALL_MODS
@@ -52,6 +53,7 @@ def load_profile(path: str | Path | None = None) -> ModemProfile:
         model=str(identity.get("model", base.model)),
         revision=str(identity.get("revision", base.revision)),
         ati=tuple(str(x) for x in identity.get("ati", base.ati)),
+        ati3=str(identity["ati3"]) if "ati3" in identity else None,
         fclass=str(caps.get("fclass", base.fclass)),
         ftm=tuple(int(x) for x in caps.get("ftm", base.ftm)),
         frm=tuple(int(x) for x in caps.get("frm", base.frm)),

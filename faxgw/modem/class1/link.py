@@ -179,8 +179,10 @@ class AtClass1Link(HostFramedEcm, ModemFramedEcm):
         deadline = loop.time() + timeout_s
         for _ in range(MAX_NOISE_FRAMES + 1):
             data, fcs_ok = await self._receive_raw_frame(max(0.0, deadline - loop.time()))
-            if len(data) > 2:
-                frame = ReceivedFrame(data[:-2], fcs_ok)  # the modem passes the FCS: drop it
+            if not quirk_hooks.frame_is_noise(self._profile.quirks, data):
+                # the modem passes the FCS: drop it
+                frame = ReceivedFrame(quirk_hooks.frame_without_fcs(self._profile.quirks, data),
+                                      fcs_ok)
                 self._ch.note("frame<", f"{frame.data.hex(' ')} ({'FCS ok' if fcs_ok else 'bad FCS'})")
                 return frame
             self._ch.note("note", f"skipped {len(data)}-byte frame (line noise)")
@@ -214,7 +216,15 @@ class AtClass1Link(HostFramedEcm, ModemFramedEcm):
 
     async def receive_image(self, modulation: Modulation, timeout_s: float) -> bytes:
         async with self._transaction() as tx:
-            await self._start_receive(tx, f"AT+FRM={modulation.value}", timeout_s)
+            wait_s, silence_is_v21 = quirk_hooks.image_receive_wait_s(self._profile.quirks,
+                                                                      timeout_s)
+            try:
+                await self._start_receive(tx, f"AT+FRM={modulation.value}", wait_s)
+            except LinkTimeout:
+                if silence_is_v21:
+                    raise WrongCarrier(f"AT+FRM={modulation.value}: no carrier in "
+                                       f"{wait_s:.1f} s (this modem never says +FCERROR)") from None
+                raise
             try:
                 data = await tx.read_data(self._timing.data_idle_timeout_s)
             except ATTimeout:
@@ -235,6 +245,10 @@ class AtClass1Link(HostFramedEcm, ModemFramedEcm):
 
     async def _silence(self, command: str, ms: int) -> None:
         units = max(1, math.ceil(ms / 10))  # T.31 8.3.1 / 8.3.2: +FTS/+FRS count 10 ms
+        if quirk_hooks.silence_by_host(self._profile.quirks, command):
+            self._ch.note("note", f"{command} not used: {units * 10} ms on the host's clock")
+            await asyncio.sleep(units / 100)
+            return
         command = f"{command}={units}"
         timeout_s = units / 100 + self._timing.command_timeout_s
         async with self._transaction() as tx:
@@ -322,8 +336,10 @@ class AtClass1Link(HostFramedEcm, ModemFramedEcm):
                                  accept=ANY_FINAL, data_mode=Mode.DATA_TX)
         if reply.kind is not Kind.CONNECT:
             self._carrier_ended(reply, command)
-        if self._timing.after_connect_delay_ms:
-            await asyncio.sleep(self._timing.after_connect_delay_ms / 1000)
+        delay_s = quirk_hooks.connect_to_data_delay_s(self._profile.quirks, command,
+                                                      self._timing.after_connect_delay_ms)
+        if delay_s:
+            await asyncio.sleep(delay_s)
 
     async def _start_receive(self, tx: Transaction, command: str, timeout_s: float) -> None:
         await self._leave_other_carrier(tx)

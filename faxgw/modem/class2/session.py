@@ -17,6 +17,7 @@ import asyncio
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from faxgw.modem import quirks as quirk_hooks
 from faxgw.modem.class2 import codes
 from faxgw.modem.at.channel import AtChannel, Reply, Transaction
 from faxgw.modem.pages import PageDecoder, PagePipeline, ReceivedPages
@@ -124,9 +125,10 @@ class Class2Base:
         # the larger frames (EC 2, as Class 1 uses) where offered; MMR needs ECM (T.30).
         self.ec, self.df = 0, 1 if cfg.mr else 0
         if cfg.ecm:
-            offered = await call.command(tx, f"AT{self.CAPS}=?")
-            self.ec = min(2, codes.range_max(offered.info, 5))
-            if self.ec and cfg.mmr and codes.range_max(offered.info, 4) >= 3:
+            offered = self.profile.capability_override(self.CAPS) \
+                or (await call.command(tx, f"AT{self.CAPS}=?")).info
+            self.ec = min(2, codes.range_max(offered, 5))
+            if self.ec and cfg.mmr and codes.range_max(offered, 4) >= 3:
                 self.df = 3
         caps = codes.session_params(cfg.fine, cfg.bit_rate_code, self.df, self.ec)
         for command in (f"AT{self.CAPS}={caps}", f'AT{self.LOCAL_ID}="{_printable(cfg.ident)}"',
@@ -267,7 +269,7 @@ class Class2Base:
                 data = await tx.read_data(cfg.data_idle_timeout_s)
             except ATTimeout:
                 raise CallEnded(Outcome.MODEM_FAULT, "page data stopped") from None
-            if self.RX_REVERSED:
+            if quirk_hooks.class2_rx_reversed(self.profile.quirks, self.RX_REVERSED):
                 data = data.translate(_REVERSED)
             call.trace.add("rx", f"image data {len(data)} bytes")
             end = await tx.read_final("+FDR end", accept=ANY_FINAL)
