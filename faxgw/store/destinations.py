@@ -11,20 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, fields
-from importlib import resources
 from typing import Any, Mapping
 
-from faxgw.store.db import _QUERY_HEADER, Database
+from faxgw.store.db import Database, load_queries
 from faxgw.store.rows import iso, now_ms
 
 
-def _queries() -> dict[str, str]:
-    text = resources.files(__package__).joinpath("destinations.sql").read_text("utf-8")
-    parts = _QUERY_HEADER.split(text)
-    return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts), 2)}
-
-
-Q = _queries()
+Q = load_queries("destinations.sql")
 
 
 @dataclass(frozen=True)
